@@ -1,0 +1,82 @@
+"""Writing and reading the audit log (A1)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Iterable
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from ..clock import now_utc
+from .models import AuditEntry
+
+
+def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """A JSON-safe picture of ``obj``'s ``fields``, for the before/after of an audit entry."""
+    out: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(obj, name)
+        if isinstance(value, (date, datetime)):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, Enum):
+            value = value.value
+        elif isinstance(value, (set, frozenset, tuple)):
+            value = sorted(str(v) for v in value)
+        out[name] = value
+    return out
+
+
+def record(
+    db: Session,
+    actor,
+    action: str,
+    subject: Any,
+    summary: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    collaborative_id: int | None = None,
+) -> AuditEntry:
+    """A1: record one change, in the same transaction as the change itself."""
+    db.flush()  # so that a new subject has its id
+    entry = AuditEntry(
+        at=now_utc(),
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        subject_type=type(subject).__name__,
+        subject_id=getattr(subject, "id", None),
+        collaborative_id=collaborative_id,
+        summary=summary[:500],
+        before=before,
+        after=after,
+    )
+    db.add(entry)
+    return entry
+
+
+def entries_query(
+    *,
+    actor_id: int | None = None,
+    collaborative_id: int | None = None,
+    on_or_after: datetime | None = None,
+    before: datetime | None = None,
+    action: str | None = None,
+) -> Select:
+    """The audit log, newest first, filtered by person, collaborative, dates and action."""
+    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if actor_id is not None:
+        stmt = stmt.where(AuditEntry.actor_id == actor_id)
+    if collaborative_id is not None:
+        stmt = stmt.where(AuditEntry.collaborative_id == collaborative_id)
+    if on_or_after is not None:
+        stmt = stmt.where(AuditEntry.at >= on_or_after)
+    if before is not None:
+        stmt = stmt.where(AuditEntry.at < before)
+    if action:
+        stmt = stmt.where(AuditEntry.action.startswith(action))
+    return stmt

@@ -1,0 +1,54 @@
+"""The audit log page (A1), for the DPL, filterable by person, collaborative and date."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from starlette.routing import Route
+
+from ..auth.models import Person
+from ..network.models import Collaborative
+from ..web import WebRequest, page, paginate
+from .services import entries_query
+
+
+def _day_start(raw: str | None, zone: str, plus_days: int = 0) -> datetime | None:
+    """The first instant of a day given as YYYY-MM-DD, in the viewer's zone."""
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw) + timedelta(days=plus_days)
+    except ValueError:
+        return None
+    return datetime.combine(day, time(0), ZoneInfo(zone))
+
+
+def audit_filters(req: WebRequest) -> dict:
+    def as_int(name: str) -> int | None:
+        raw = req.query(name)
+        return int(raw) if raw and raw.isdigit() else None
+
+    return {
+        "actor_id": as_int("person"),
+        "collaborative_id": as_int("collaborative"),
+        "on_or_after": _day_start(req.query("from"), req.viewer_zone),
+        "before": _day_start(req.query("to"), req.viewer_zone, plus_days=1),
+        "action": req.query("action"),
+    }
+
+
+@page("audit.view")
+def audit_log(req: WebRequest):
+    result = paginate(req.db, entries_query(**audit_filters(req)), req.query_int("page", 1), 50)
+    return req.render("audit/log.html", {
+        "page": result,
+        "filters": {k: req.query(k, "") for k in ("person", "collaborative", "from", "to", "action")},
+        "people": req.db.execute(select(Person.id, Person.name).order_by(Person.name)).all(),
+        "collaboratives": req.db.execute(select(Collaborative.id, Collaborative.name)
+                                         .order_by(Collaborative.name)).all(),
+    })
+
+
+routes = [Route("/audit", audit_log, name="audit")]

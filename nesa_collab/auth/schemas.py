@@ -1,0 +1,85 @@
+"""Input and output shapes for people, sign-in and tokens (forms and the API share them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SignInForm(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=500)
+    next: str | None = None
+
+
+class PasswordForm(BaseModel):
+    current_password: str = Field(default="", max_length=500)
+    new_password: str = Field(min_length=10, max_length=500)
+    confirm_password: str = Field(max_length=500)
+
+
+class ProfileForm(BaseModel):
+    time_zone: str | None = Field(default=None, max_length=64)
+
+
+class TokenIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class PersonIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(max_length=320)
+    school_id: int | None = None
+    roles: list[str] = Field(default_factory=lambda: ["member"])
+    time_zone: str | None = None
+
+
+class PersonUpdate(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    school_id: int | None = None
+    roles: list[str] | None = None
+    time_zone: str | None = None
+    is_active: bool | None = None
+
+
+class SchoolRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    slug: str
+    name: str
+
+
+class PersonOut(BaseModel):
+    """A person as staff see them (emails are never shown to the public, N3)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    email: str
+    school: SchoolRef | None
+    roles: list[str]
+    time_zone: str | None
+    is_active: bool
+
+
+class TokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The secret; shown only this once.")
+
+
+class MeOut(BaseModel):
+    person: PersonOut
+    core_of: list[int]
+    member_of: list[int]
+    time_zone: str

@@ -1,0 +1,294 @@
+"""People, passwords, sign-in sessions and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..audit.services import record, snapshot
+from ..clock import now_utc
+from ..errors import DomainError, NotFound
+from ..settings import Settings
+from .models import ApiToken, AuthSession, Person, PersonRole, Role, SignInAttempt
+from .permissions import Actor
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def hasher(settings: Settings) -> PasswordHasher:
+    return PasswordHasher(time_cost=settings.password_time_cost, memory_cost=settings.password_memory_cost)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# --- people ---------------------------------------------------------------------------------
+
+def normalize_email(email: str, *, check_deliverability: bool = False) -> str:
+    """N3: a syntactically valid address, stripped; uniqueness is case-insensitive."""
+    try:
+        return validate_email(email.strip(), check_deliverability=check_deliverability).normalized
+    except EmailNotValidError as exc:
+        raise DomainError("N3", f"{email!r} is not a valid email address ({exc})", field="email") from exc
+
+
+def find_by_email(db: Session, email: str) -> Person | None:
+    return db.scalar(select(Person).where(func.lower(Person.email) == email.strip().lower()))
+
+
+def check_time_zone(name: str | None, field: str = "time_zone") -> str | None:
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DomainError("M6", f"{name!r} is not an IANA time zone (e.g. Asia/Kolkata)", field=field) from None
+    return name
+
+
+def _person_snapshot(p: Person) -> dict:
+    data = snapshot(p, ["name", "email", "school_id", "time_zone", "is_active"])
+    data["roles"] = sorted(r.value for r in p.roles)
+    return data
+
+
+def create_person(
+    db: Session,
+    actor: Actor | None,
+    *,
+    name: str,
+    email: str,
+    school_id: int | None = None,
+    roles: set[Role] | frozenset[Role] = frozenset({Role.MEMBER}),
+    time_zone: str | None = None,
+    password: str | None = None,
+    settings: Settings | None = None,
+) -> Person:
+    """N3: add a person with a unique (case-insensitive) email, a home school and roles."""
+    from ..network.models import School
+
+    name = name.strip()
+    if not name:
+        raise DomainError("N3", "a person needs a name", field="name")
+    email = normalize_email(email)
+    if find_by_email(db, email) is not None:
+        raise DomainError("N3", f"{email} is already used by another person (emails are unique "
+                          "whatever their case)", field="email")
+    if school_id is not None and db.get(School, school_id) is None:
+        raise DomainError("N1", "no such school", field="school_id")
+    person = Person(name=name, email=email, school_id=school_id, time_zone=check_time_zone(time_zone))
+    person.role_rows = [PersonRole(role=Role(r).value) for r in sorted(set(roles))]
+    if password is not None:
+        person.password_hash = hash_password(password, settings or Settings())
+    db.add(person)
+    db.flush()
+    record(db, actor, "person.create", person, f"Added {person.name}", after=_person_snapshot(person))
+    return person
+
+
+def update_person(
+    db: Session,
+    actor: Actor | None,
+    person: Person,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    school_id: int | None | type(...) = ...,
+    roles: set[Role] | None = None,
+    time_zone: str | None | type(...) = ...,
+    is_active: bool | None = None,
+) -> Person:
+    """Change a person's details or roles (roles are the DPL's to change; A1 records it)."""
+    from ..network.models import School
+
+    before = _person_snapshot(person)
+    if name is not None:
+        if not name.strip():
+            raise DomainError("N3", "a person needs a name", field="name")
+        person.name = name.strip()
+    if email is not None:
+        email = normalize_email(email)
+        other = find_by_email(db, email)
+        if other is not None and other.id != person.id:
+            raise DomainError("N3", f"{email} is already used by another person", field="email")
+        person.email = email
+    if school_id is not ...:
+        if school_id is not None and db.get(School, school_id) is None:
+            raise DomainError("N1", "no such school", field="school_id")
+        if school_id != person.school_id:
+            person.school_id = school_id
+            person.school_changed_on = now_utc().date()
+            db.flush()
+            db.refresh(person, ["school"])
+    if roles is not None:
+        wanted = {Role(r).value for r in roles}
+        person.role_rows = [r for r in person.role_rows if r.role in wanted] + [
+            PersonRole(role=r) for r in sorted(wanted - {r.role for r in person.role_rows})
+        ]
+    if time_zone is not ...:
+        person.time_zone = check_time_zone(time_zone)
+    if is_active is not None:
+        person.is_active = is_active
+    db.flush()
+    after = _person_snapshot(person)
+    if after != before:
+        action = "person.roles" if before["roles"] != after["roles"] else "person.update"
+        record(db, actor, action, person, f"Changed {person.name}", before=before, after=after)
+    return person
+
+
+# --- passwords and sign-in ------------------------------------------------------------------
+
+def hash_password(password: str, settings: Settings) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(None, f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
+                          field="password")
+    return hasher(settings).hash(password)
+
+
+def set_password(db: Session, person: Person, current: str | None, new: str, settings: Settings) -> None:
+    """Change a password; the current one must be given when there is one."""
+    if person.password_hash and current is not None:
+        if not _verify(person, current, settings):
+            raise DomainError(None, "the current password is not right", field="current_password")
+    person.password_hash = hash_password(new, settings)
+    record(db, None if current is None else person, "person.password", person,
+           f"Password of {person.name} changed")
+
+
+def _verify(person: Person, password: str, settings: Settings) -> bool:
+    if not person.password_hash:
+        return False
+    try:
+        hasher(settings).verify(person.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return True
+
+
+class Throttled(DomainError):
+    status = 429
+
+
+def authenticate(db: Session, email: str, password: str, ip: str | None, settings: Settings) -> Person:
+    """Check an email and password. Too many failures for one address in the window throttle it.
+
+    A failure is recorded before the error is raised: the caller must commit it anyway (the web
+    layer's ``keep_changes``), or the throttle would never count anything.
+    """
+    key = email.strip().lower()
+    since = now_utc() - timedelta(minutes=settings.sign_in_window_minutes)
+    failures = db.scalar(
+        select(func.count()).select_from(SignInAttempt).where(
+            SignInAttempt.email == key, SignInAttempt.at >= since, SignInAttempt.succeeded.is_(False)
+        )
+    )
+    if failures >= settings.sign_in_max_failures:
+        raise Throttled(None, f"Too many failed sign-ins for this address. Try again in "
+                        f"{settings.sign_in_window_minutes} minutes.", field="email")
+    person = find_by_email(db, key)
+    ok = person is not None and person.is_active and _verify(person, password, settings)
+    if not ok and person is None:
+        hasher(settings).hash(password or "x")  # the same work as a real check: no timing hint
+    db.add(SignInAttempt(email=key, ip=ip, succeeded=ok))
+    if not ok:
+        raise DomainError(None, "That email and password do not match.", field="password")
+    if hasher(settings).check_needs_rehash(person.password_hash):
+        person.password_hash = hasher(settings).hash(password)
+    return person
+
+
+def start_session(db: Session, person: Person, settings: Settings) -> str:
+    """Create a sign-in session and return the key to keep in the (signed) cookie."""
+    key = secrets.token_urlsafe(32)
+    db.add(AuthSession(key_hash=_digest(key), person_id=person.id,
+                       expires_at=now_utc() + timedelta(days=settings.session_days)))
+    return key
+
+
+def person_for_session(db: Session, key: str | None) -> Person | None:
+    if not key:
+        return None
+    row = db.scalar(select(AuthSession).where(AuthSession.key_hash == _digest(key)))
+    if row is None or row.revoked_at is not None or row.expires_at <= now_utc():
+        return None
+    return row.person if row.person.is_active else None
+
+
+def end_session(db: Session, key: str | None) -> None:
+    if key:
+        row = db.scalar(select(AuthSession).where(AuthSession.key_hash == _digest(key)))
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = now_utc()
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+TOKEN_PREFIX = "nesa_"
+
+
+def create_token(db: Session, actor: Actor | None, person: Person, name: str) -> tuple[ApiToken, str]:
+    """A new API token for ``person``. The secret is returned once and only its hash is kept."""
+    name = name.strip()
+    if not name:
+        raise DomainError(None, "give the token a name (what it is for)", field="name")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(person_id=person.id, name=name[:100], token_hash=_digest(secret), prefix=secret[:12])
+    db.add(token)
+    record(db, actor, "token.create", token, f"API token {name!r} created for {person.name}")
+    return token, secret
+
+
+def revoke_token(db: Session, actor: Actor, token_id: int) -> ApiToken:
+    token = db.get(ApiToken, token_id)
+    if token is None or (token.person_id != actor.id and not actor.is_dpl):
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = now_utc()
+        record(db, actor, "token.revoke", token, f"API token {token.name!r} revoked")
+    return token
+
+
+def person_for_token(db: Session, secret: str) -> Person | None:
+    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    if token is None or token.revoked_at is not None or not token.person.is_active:
+        return None
+    now = now_utc()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(hours=1):
+        token.last_used_at = now
+    return token.person
+
+
+def tokens_of(db: Session, person: Person) -> list[ApiToken]:
+    return list(db.scalars(select(ApiToken).where(ApiToken.person_id == person.id)
+                           .order_by(ApiToken.created_at.desc())))
+
+
+# --- the actor --------------------------------------------------------------------------------
+
+#: Functions (db, person) -> set of collaborative ids whose Core the person serves on today.
+#: The cores package registers its query here, so auth does not import it.
+core_lookups: list = []
+
+
+def load_actor(db: Session, person: Person | None) -> Actor | None:
+    """Everything permission checks need about ``person``, in a constant number of queries."""
+    if person is None:
+        return None
+    from ..network.models import Membership
+
+    member_of = frozenset(db.scalars(select(Membership.collaborative_id).where(
+        Membership.person_id == person.id, Membership.left_on.is_(None))))
+    core_of: frozenset[int] = frozenset()
+    for lookup in core_lookups:
+        core_of |= frozenset(lookup(db, person))
+    return Actor(person=person, roles=person.roles, core_of=core_of, member_of=member_of)

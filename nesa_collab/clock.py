@@ -1,0 +1,30 @@
+"""The only clock. Everything that asks "what time is it" asks here, so tests can fix it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+_frozen: datetime | None = None
+
+
+def now_utc() -> datetime:
+    """The current instant, timezone-aware in UTC."""
+    if _frozen is not None:
+        return _frozen
+    return datetime.now(timezone.utc)
+
+
+def today(tz: ZoneInfo | str | None = None) -> date:
+    """Today's date in ``tz`` (the network's zone when the caller passes it; UTC otherwise)."""
+    if isinstance(tz, str):
+        tz = ZoneInfo(tz)
+    return now_utc().astimezone(tz or timezone.utc).date()
+
+
+def freeze(at: datetime | None) -> None:
+    """Fix the clock at ``at`` (aware), or release it with ``None``. For tests and demos."""
+    global _frozen
+    if at is not None and at.tzinfo is None:
+        raise ValueError("freeze() needs an aware datetime")
+    _frozen = at.astimezone(timezone.utc) if at else None

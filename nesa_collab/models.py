@@ -1,0 +1,6 @@
+"""Imports every domain's models so the metadata (and Alembic) sees every table."""
+
+from .audit.models import AuditEntry  # noqa: F401
+from .auth.models import ApiToken, AuthSession, Person, PersonRole, SignInAttempt  # noqa: F401
+from .network.models import (Collaborative, Interest, InterestSupporter, Membership,  # noqa: F401
+                             NormsRevision, School)

@@ -1,0 +1,1 @@
+"""Schools, collaboratives, interests, norms and memberships (N1, N2, K1–K4)."""

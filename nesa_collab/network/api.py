@@ -1,0 +1,264 @@
+"""JSON API for schools, collaboratives, memberships, norms and interests."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from starlette.routing import Route
+
+from ..clock import today
+from ..errors import NotFound
+from ..web import WebRequest, api, paginate
+from . import services
+from .models import Interest, School
+from .schemas import (CollaborativeIn, CollaborativeOut, CollaborativeUpdate, ConvertIn, DeclineIn,
+                      DirectoryEntryOut, InterestIn, InterestOut, LapseIn, LeaveIn, MembershipOut, NormsIn,
+                      NormsOut, SchoolIn, SchoolOut, SchoolUpdate)
+
+PAGE_Q = ("page", "integer", "page number (50 per page)")
+
+
+def _collab(req: WebRequest):
+    collab = services.collaborative_by_slug(req.db, req.path_params["slug"])
+    if not collab.is_active and req.actor is None:
+        raise NotFound()
+    return collab
+
+
+def _school(req: WebRequest) -> School:
+    return req.one_or_404(select(School).where(School.slug == req.path_params["school"]))
+
+
+def _page(items, number: int, per_page: int) -> dict:
+    total = len(items)
+    start = (number - 1) * per_page
+    return {"items": items[start:start + per_page], "page": number, "per_page": per_page, "total": total,
+            "pages": max(1, -(-total // per_page))}
+
+
+# --- collaboratives -------------------------------------------------------------------------------
+
+@api("public", summary="The directory: active collaboratives with member counts and schools (K1)",
+     response=DirectoryEntryOut, many=True, tag="collaboratives",
+     query=(("q", "string", "search"), ("kind", "string", "discipline or responsibility"),
+            ("status", "string", "active (default); DPL: forming, retired, all"), PAGE_Q))
+def list_collaboratives(req: WebRequest):
+    status = req.query("status", "active")
+    if status != "active" and not req.can("collaborative.manage"):
+        status = "active"
+    entries = services.directory(req.db, status=None if status == "all" else status,
+                                 search=req.query("q"), kind=req.query("kind"))
+    out = [DirectoryEntryOut.model_validate(e) for e in entries]
+    return req.json(_page(out, req.query_int("page", 1), 50))
+
+
+@api("public", summary="One collaborative", response=DirectoryEntryOut, tag="collaboratives")
+def get_collaborative(req: WebRequest):
+    collab = _collab(req)
+    return req.json(DirectoryEntryOut.model_validate(services.directory(req.db, status=None, only_id=collab.id)[0]))
+
+
+@api("collaborative.manage", summary="Create a collaborative; it starts forming (K2: DPL only)",
+     body=CollaborativeIn, response=CollaborativeOut, status=201, tag="collaboratives")
+def create_collaborative(req: WebRequest):
+    data = req.parse(CollaborativeIn)
+    collab = services.create_collaborative(req.db, req.actor, **data.model_dump(), today=today(req.settings.tz))
+    return req.json(CollaborativeOut.model_validate(collab))
+
+
+@api("collaborative.manage", summary="Change a collaborative's name, kind, description or link",
+     body=CollaborativeUpdate, response=CollaborativeOut, tag="collaboratives")
+def update_collaborative(req: WebRequest):
+    collab = _collab(req)
+    data = req.parse(CollaborativeUpdate)
+    services.update_collaborative(req.db, req.actor, collab, **data.model_dump(exclude_none=True))
+    return req.json(CollaborativeOut.model_validate(collab))
+
+
+@api("collaborative.manage", summary="Activate a forming collaborative, or retire one (K1, K2)",
+     response=CollaborativeOut, tag="collaboratives")
+def change_status(req: WebRequest):
+    collab = _collab(req)
+    action = req.path_params["action"]
+    if action not in ("activate", "retire"):
+        raise NotFound()
+    services.set_collaborative_status(req.db, req.actor, collab, action, today(req.settings.tz))
+    return req.json(CollaborativeOut.model_validate(collab))
+
+
+@api("signed_in", summary="Current members of a collaborative", response=MembershipOut, many=True,
+     query=(("q", "string", "search names"), PAGE_Q), tag="collaboratives")
+def list_members(req: WebRequest):
+    collab = _collab(req)
+    result = paginate(req.db, services.members_query(collab, req.query("q")), req.query_int("page", 1), 50)
+    return req.page_json(result, MembershipOut)
+
+
+@api("membership.join", summary="Join a collaborative (K4: a two-year commitment)", response=MembershipOut,
+     status=201, tag="collaboratives")
+def join(req: WebRequest):
+    collab = _collab(req)
+    m = services.join(req.db, req.actor, req.person, collab, today(req.settings.tz))
+    req.db.flush()
+    return req.json(MembershipOut.model_validate(m))
+
+
+@api("membership.leave", summary="Leave a collaborative (K4: a reason is required before two years)",
+     body=LeaveIn, response=MembershipOut, tag="collaboratives")
+def leave(req: WebRequest):
+    collab = _collab(req)
+    m = services.current_membership(req.db, req.actor.id, collab.id)
+    if m is None:
+        raise NotFound()
+    req.require("membership.leave", m.person_id)
+    data = req.parse(LeaveIn)
+    services.leave(req.db, req.actor, m, data.left_on or today(req.settings.tz), data.reason)
+    return req.json(MembershipOut.model_validate(m))
+
+
+@api("signed_in", summary="The current norms and agreements (K3)", response=NormsOut, tag="collaboratives")
+def get_norms(req: WebRequest):
+    norms = services.current_norms(req.db, _collab(req))
+    if norms is None:
+        raise NotFound()
+    return req.json(NormsOut.model_validate(norms))
+
+
+@api("signed_in", summary="Every version of the norms, newest first (K3)", response=NormsOut, many=True,
+     tag="collaboratives")
+def norms_history(req: WebRequest):
+    return req.json([NormsOut.model_validate(n) for n in services.norms_history(req.db, _collab(req))])
+
+
+@api("norms.edit", summary="Record a new version of the norms (K3: Core members and the DPL)", body=NormsIn,
+     response=NormsOut, status=201, tag="collaboratives")
+def update_norms(req: WebRequest):
+    collab = _collab(req)
+    req.require("norms.edit", collab)
+    data = req.parse(NormsIn)
+    rev = services.update_norms(req.db, req.actor, collab, data.text, data.summary)
+    req.db.flush()
+    return req.json(NormsOut.model_validate(rev))
+
+
+# --- interests --------------------------------------------------------------------------------------
+
+@api("interest.view", summary="Interests in new collaboratives (K2)", response=InterestOut, many=True,
+     query=(("status", "string", "open (default), accepted, declined or all"), PAGE_Q), tag="interests")
+def list_interests(req: WebRequest):
+    status = req.query("status", "open")
+    result = paginate(req.db, services.interests_query(None if status == "all" else status),
+                      req.query_int("page", 1), 50)
+    return req.page_json(result, InterestOut)
+
+
+@api("interest.register", summary="Register interest in a new collaborative (K2)", body=InterestIn,
+     response=InterestOut, status=201, tag="interests")
+def register_interest(req: WebRequest):
+    data = req.parse(InterestIn)
+    interest = services.register_interest(req.db, req.actor, **data.model_dump())
+    req.db.flush()
+    req.db.refresh(interest)
+    return req.json(InterestOut.model_validate(interest))
+
+
+def _interest(req: WebRequest) -> Interest:
+    return req.get_or_404(Interest, req.path_params["interest_id"])
+
+
+@api("interest.register", summary="Add your name to an interest", response=InterestOut, tag="interests")
+def support_interest(req: WebRequest):
+    interest = _interest(req)
+    services.support_interest(req.db, req.actor, interest)
+    return req.json(InterestOut.model_validate(interest))
+
+
+@api("interest.convert", summary="Turn an interest into a forming collaborative (K2: DPL only)", body=ConvertIn,
+     response=CollaborativeOut, status=201, tag="interests")
+def convert_interest(req: WebRequest):
+    interest = _interest(req)
+    data = req.parse(ConvertIn)
+    collab = services.convert_interest(req.db, req.actor, interest, **data.model_dump())
+    return req.json(CollaborativeOut.model_validate(collab))
+
+
+@api("interest.convert", summary="Decline an interest with a note (DPL only)", body=DeclineIn,
+     response=InterestOut, tag="interests")
+def decline_interest(req: WebRequest):
+    interest = _interest(req)
+    data = req.parse(DeclineIn)
+    services.decline_interest(req.db, req.actor, interest, data.note)
+    return req.json(InterestOut.model_validate(interest))
+
+
+# --- schools -----------------------------------------------------------------------------------------
+
+@api("school.view", summary="Member schools (N1)", response=SchoolOut, many=True,
+     query=(("q", "string", "search name, city, country"), ("status", "string", "active or lapsed"), PAGE_Q),
+     tag="schools")
+def list_schools(req: WebRequest):
+    result = paginate(req.db, services.schools_query(req.query("q"), req.query("status")),
+                      req.query_int("page", 1), 50)
+    return req.page_json(result, SchoolOut)
+
+
+@api("school.view", summary="One school", response=SchoolOut, tag="schools")
+def get_school(req: WebRequest):
+    return req.json(SchoolOut.model_validate(_school(req)))
+
+
+@api("school.manage", summary="Add a member school (N1)", body=SchoolIn, response=SchoolOut, status=201,
+     tag="schools")
+def create_school(req: WebRequest):
+    data = req.parse(SchoolIn)
+    school = services.create_school(req.db, req.actor, **data.model_dump())
+    req.db.flush()
+    return req.json(SchoolOut.model_validate(school))
+
+
+@api("school.manage", summary="Change a school", body=SchoolUpdate, response=SchoolOut, tag="schools")
+def update_school(req: WebRequest):
+    school = _school(req)
+    data = req.parse(SchoolUpdate)
+    services.update_school(req.db, req.actor, school, **data.model_dump(exclude_none=True))
+    return req.json(SchoolOut.model_validate(school))
+
+
+@api("school.manage", summary="Lapse a school's membership (N2)", body=LapseIn, response=SchoolOut, tag="schools")
+def lapse_school(req: WebRequest):
+    school = _school(req)
+    data = req.parse(LapseIn)
+    services.lapse_school(req.db, req.actor, school, data.lapsed_on)
+    return req.json(SchoolOut.model_validate(school))
+
+
+@api("school.manage", summary="Reinstate a lapsed school", response=SchoolOut, tag="schools")
+def reinstate_school(req: WebRequest):
+    school = _school(req)
+    services.reinstate_school(req.db, req.actor, school)
+    return req.json(SchoolOut.model_validate(school))
+
+
+routes = [
+    Route("/collaboratives", list_collaboratives, name="api_collaboratives"),
+    Route("/collaboratives", create_collaborative, methods=["POST"], name="api_create_collaborative"),
+    Route("/collaboratives/{slug}", get_collaborative, name="api_collaborative"),
+    Route("/collaboratives/{slug}", update_collaborative, methods=["PATCH"], name="api_update_collaborative"),
+    Route("/collaboratives/{slug}/members", list_members, name="api_members"),
+    Route("/collaboratives/{slug}/membership", join, methods=["POST"], name="api_join"),
+    Route("/collaboratives/{slug}/membership/leave", leave, methods=["POST"], name="api_leave"),
+    Route("/collaboratives/{slug}/norms", get_norms, name="api_norms"),
+    Route("/collaboratives/{slug}/norms", update_norms, methods=["PUT"], name="api_update_norms"),
+    Route("/collaboratives/{slug}/norms/history", norms_history, name="api_norms_history"),
+    Route("/collaboratives/{slug}/{action:str}", change_status, methods=["POST"], name="api_collaborative_status"),
+    Route("/interests", list_interests, name="api_interests"),
+    Route("/interests", register_interest, methods=["POST"], name="api_register_interest"),
+    Route("/interests/{interest_id:int}/support", support_interest, methods=["POST"], name="api_support_interest"),
+    Route("/interests/{interest_id:int}/convert", convert_interest, methods=["POST"], name="api_convert_interest"),
+    Route("/interests/{interest_id:int}/decline", decline_interest, methods=["POST"], name="api_decline_interest"),
+    Route("/schools", list_schools, name="api_schools"),
+    Route("/schools", create_school, methods=["POST"], name="api_create_school"),
+    Route("/schools/{school}", get_school, name="api_school"),
+    Route("/schools/{school}", update_school, methods=["PATCH"], name="api_update_school"),
+    Route("/schools/{school}/lapse", lapse_school, methods=["POST"], name="api_lapse_school"),
+    Route("/schools/{school}/reinstate", reinstate_school, methods=["POST"], name="api_reinstate_school"),
+]

@@ -1,0 +1,100 @@
+"""Settings read from ``NESA_*`` environment variables, with safe defaults for development."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
+DEFAULT_DATABASE_URL = "sqlite:///nesa-collab.db"
+
+#: Every setting, its environment variable and what it means (the README documents each one;
+#: a test checks that it does).
+DOCUMENTED = {
+    "database_url": ("NESA_DATABASE_URL", "SQLAlchemy URL of the database"),
+    "secret_key": ("NESA_SECRET_KEY", "signs session cookies; must be set in production"),
+    "env": ("NESA_ENV", "`development` or `production`"),
+    "network_time_zone": ("NESA_TIME_ZONE", "the network's IANA time zone"),
+    "network_name": ("NESA_NETWORK_NAME", "the network's name shown in pages"),
+    "school_year_start_month": ("NESA_SCHOOL_YEAR_START_MONTH", "month school years start"),
+    "base_url": ("NESA_BASE_URL", "public URL of the site, used in links in mail and feeds"),
+    "sign_in_max_failures": ("NESA_SIGN_IN_MAX_FAILURES", "failed sign-ins before the throttle"),
+    "sign_in_window_minutes": ("NESA_SIGN_IN_WINDOW_MINUTES", "window of the sign-in throttle"),
+    "session_days": ("NESA_SESSION_DAYS", "days a sign-in lasts"),
+}
+
+
+class SettingsError(RuntimeError):
+    """The configuration cannot be used (for example the default secret key in production)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = field(default=DEFAULT_SECRET_KEY, repr=False)
+    env: str = "development"
+    network_time_zone: str = "Europe/Athens"
+    network_name: str = "NESA"
+    school_year_start_month: int = 8
+    base_url: str = "http://127.0.0.1:8000"
+    sign_in_max_failures: int = 5
+    sign_in_window_minutes: int = 15
+    session_days: int = 14
+    #: argon2 cost; tests lower it so that hashing many passwords stays fast.
+    password_time_cost: int = 3
+    password_memory_cost: int = 65536
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.network_time_zone)
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    def check(self) -> "Settings":
+        """Refuse configurations that are unsafe or unusable."""
+        if self.env not in ("development", "production", "test"):
+            raise SettingsError(f"NESA_ENV must be development or production, not {self.env!r}")
+        if self.is_production and self.secret_key == DEFAULT_SECRET_KEY:
+            raise SettingsError("NESA_SECRET_KEY must be set to a long random value in production")
+        if self.is_production and len(self.secret_key) < 32:
+            raise SettingsError("NESA_SECRET_KEY must be at least 32 characters in production")
+        try:
+            ZoneInfo(self.network_time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(f"NESA_TIME_ZONE {self.network_time_zone!r} is not an IANA zone") from exc
+        if not 1 <= self.school_year_start_month <= 12:
+            raise SettingsError("NESA_SCHOOL_YEAR_START_MONTH must be 1-12")
+        return self
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        values: dict[str, object] = {}
+        for name, (var, _) in DOCUMENTED.items():
+            raw = env.get(var, "")
+            if raw == "":
+                continue
+            if isinstance(getattr(defaults, name), int):
+                try:
+                    values[name] = int(raw)
+                except ValueError as exc:
+                    raise SettingsError(f"{var} must be a whole number, not {raw!r}") from exc
+            else:
+                values[name] = raw
+        return cls(**values).check()
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL, or None for other databases and in-memory SQLite."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url[len(prefix):] not in ("", ":memory:"):
+        return Path(url[len(prefix):])
+    return None

@@ -1,0 +1,45 @@
+"""The Jinja2 environment: filters for times in the viewer's zone, dates and pagination links."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.templating import Jinja2Templates
+
+from .paths import TEMPLATES_DIR
+from .web import page_url
+
+
+def local_dt(value: datetime | None, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """M6: an instant shown in ``zone`` (the viewer's), e.g. "Tue 25 Mar 2027, 09:00"."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+def fmt_date(value: date | None, fmt: str = "%d %b %Y") -> str:
+    return value.strftime(fmt).lstrip("0") if value else ""
+
+
+def zone_label(zone: str, at: datetime | None = None) -> str:
+    """"Asia/Kolkata (UTC+05:30)"."""
+    at = at or datetime.now(ZoneInfo("UTC"))
+    offset = at.astimezone(ZoneInfo(zone)).strftime("%z")
+    return f"{zone} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def make_templates() -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["local_dt"] = local_dt
+    env.filters["date"] = fmt_date
+    env.filters["zone_label"] = zone_label
+    env.globals["page_url"] = page_url
+    return Jinja2Templates(env=env)

@@ -1,0 +1,411 @@
+"""The web boundary: one decorator for every endpoint (HTML page or JSON API) that opens the
+request's unit of work, finds who is asking, checks CSRF and the route's permission, and commits
+once (or rolls back) — plus rendering, redirects, flash messages, problem+json and pagination."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from .auth import services as auth_services
+from .auth.permissions import Actor, can, require
+from .errors import DomainError, FieldError, NotFound, PermissionDenied, SignInRequired
+from .settings import Settings
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_FIELD = "csrf_token"
+MAX_FORM_FIELDS = 500
+
+
+@dataclass(frozen=True)
+class EndpointMeta:
+    """What the route table knows about an endpoint: its permission and, for the API, its contract."""
+
+    permission: str
+    api: bool = False
+    summary: str = ""
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    many: bool = False
+    status: int = 200
+    query: tuple[tuple[str, str, str], ...] = ()
+    tag: str = ""
+
+
+# --- the request object handlers receive ---------------------------------------------------
+
+@dataclass
+class WebRequest:
+    request: Request
+    db: Session
+    actor: Actor | None
+    settings: Settings
+    meta: EndpointMeta
+    form: FormData | None = None
+    body: Any = None
+    #: Commit even though the response is an error (e.g. a failed sign-in is kept for the throttle).
+    keep_changes: bool = False
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    # convenience ------------------------------------------------------------------------
+    @property
+    def method(self) -> str:
+        return self.request.method
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        return self.request.path_params
+
+    @property
+    def person(self):
+        return self.actor.person if self.actor else None
+
+    def require(self, permission: str, target: Any = None) -> None:
+        require(self.actor, permission, target)
+
+    def can(self, permission: str, target: Any = None) -> bool:
+        return can(self.actor, permission, target)
+
+    def url_for(self, name: str, **params: Any) -> str:
+        return str(self.request.url_for(name, **params).path)
+
+    def absolute_url(self, name: str, **params: Any) -> str:
+        return self.settings.base_url.rstrip("/") + self.url_for(name, **params)
+
+    def query(self, name: str, default: str | None = None) -> str | None:
+        value = self.request.query_params.get(name)
+        return value if value not in (None, "") else default
+
+    def query_int(self, name: str, default: int, *, minimum: int = 1, maximum: int = 10_000) -> int:
+        try:
+            return max(minimum, min(maximum, int(self.request.query_params.get(name, default))))
+        except ValueError:
+            return default
+
+    def get_or_404(self, model: type, ident: Any):
+        obj = self.db.get(model, ident)
+        if obj is None:
+            raise NotFound()
+        return obj
+
+    def one_or_404(self, stmt: Select):
+        obj = self.db.scalar(stmt)
+        if obj is None:
+            raise NotFound()
+        return obj
+
+    # input --------------------------------------------------------------------------------
+    def parse(self, model: type[BaseModel], **extra: Any) -> BaseModel:
+        """Validate the form (pages) or JSON body (API) with ``model``; errors name the field."""
+        if self.meta.api:
+            data = self.body if isinstance(self.body, dict) else {}
+        else:
+            data = form_to_dict(self.form, model)
+        data.update(extra)
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+
+    # output -------------------------------------------------------------------------------
+    def flash(self, message: str, kind: str = "success") -> None:
+        flashes = list(self.request.session.get("flash", []))
+        flashes.append({"message": message, "kind": kind})
+        self.request.session["flash"] = flashes  # reassign: in-place changes are not saved
+
+    def redirect(self, url: str, flash: str | None = None, status: int = 303) -> Response:
+        if flash:
+            self.flash(flash)
+        return RedirectResponse(url, status_code=status)
+
+    def render(self, template: str, context: dict[str, Any] | None = None, status: int = 200) -> Response:
+        templates = self.request.app.state.templates
+        ctx = {
+            "actor": self.actor,
+            "settings": self.settings,
+            "viewer_zone": self.viewer_zone,
+            "csrf_token": csrf_token(self.request),
+            "flashes": self.request.session.pop("flash", []),
+            "can": self.can,
+        }
+        ctx.update(context or {})
+        return templates.TemplateResponse(self.request, template, ctx, status_code=status)
+
+    def json(self, data: Any, status: int | None = None) -> Response:
+        return JSONResponse(to_jsonable(data), status_code=status or self.meta.status)
+
+    def page_json(self, page: "Page", model: type[BaseModel]) -> Response:
+        return self.json({
+            "items": [model.model_validate(i) for i in page.items],
+            "page": page.number, "per_page": page.per_page, "total": page.total, "pages": page.pages,
+        })
+
+    @property
+    def viewer_zone(self) -> str:
+        """M6: the zone this viewer reads times in."""
+        if self.actor is not None:
+            return self.actor.person.zone_name(self.settings.network_time_zone)
+        return self.settings.network_time_zone
+
+
+def to_jsonable(data: Any) -> Any:
+    if isinstance(data, BaseModel):
+        return data.model_dump(mode="json")
+    if isinstance(data, dict):
+        return {k: to_jsonable(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [to_jsonable(v) for v in data]
+    return data
+
+
+def form_to_dict(form: FormData | None, model: type[BaseModel]) -> dict[str, Any]:
+    """A form as a dict for ``model``: empty fields are absent, list fields collect every value."""
+    if form is None:
+        return {}
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        values = [v for v in form.getlist(name) if not (isinstance(v, str) and v.strip() == "")]
+        origin = getattr(info.annotation, "__origin__", None)
+        if origin in (list, set, frozenset, tuple):
+            out[name] = values
+        elif info.annotation is bool:
+            out[name] = bool(values) and values[-1] not in ("0", "false", "off")
+        elif values:
+            out[name] = values[-1].strip() if isinstance(values[-1], str) else values[-1]
+    return out
+
+
+def validation_error(exc: ValidationError) -> DomainError:
+    errors = []
+    for e in exc.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "body"
+        msg = e["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        rule = None
+        if len(msg) > 3 and msg[0].isupper() and msg[1:3].rstrip(":").isdigit() and ":" in msg[:4]:
+            rule, msg = msg.split(":", 1)
+            msg = msg.strip()
+        errors.append(FieldError(loc, msg, rule))
+    first = errors[0] if errors else FieldError("body", "invalid input")
+    return DomainError(first.rule, f"{first.field}: {first.message}", field=first.field, errors=errors)
+
+
+# --- pagination ------------------------------------------------------------------------------
+
+@dataclass
+class Page:
+    items: list[Any]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+
+def paginate(db: Session, stmt: Select, number: int, per_page: int = 25, *, scalars: bool = True) -> Page:
+    """One page of ``stmt`` and the total count: two queries whatever the size of the table."""
+    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    number = max(1, min(number, max(1, math.ceil(total / per_page))))
+    limited = stmt.limit(per_page).offset((number - 1) * per_page)
+    rows = db.scalars(limited).unique().all() if scalars else db.execute(limited).all()
+    return Page(list(rows), number, per_page, total)
+
+
+def page_url(request: Request, number: int) -> str:
+    params = dict(request.query_params)
+    params["page"] = str(number)
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+# --- CSRF --------------------------------------------------------------------------------------
+
+def csrf_token(request: Request) -> str:
+    """The synchronizer token of this browser session (created on first use)."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def check_csrf(request: Request, form: FormData | None) -> bool:
+    """A form post must carry the session's token, and must not come from a foreign origin."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        if urlsplit(origin).netloc != request.headers.get("host", request.url.netloc):
+            return False
+    expected = request.session.get("csrf")
+    sent = (form.get(CSRF_FIELD) if form is not None else None) or request.headers.get("x-csrf-token")
+    return bool(expected) and isinstance(sent, str) and secrets.compare_digest(expected, sent)
+
+
+# --- problem+json --------------------------------------------------------------------------------
+
+def problem(status: int, title: str, detail: str | None = None, rule: str | None = None,
+            errors: list[FieldError] | None = None, headers: dict[str, str] | None = None) -> Response:
+    """An RFC 9457 problem document carrying the rule ID and the field errors."""
+    body: dict[str, Any] = {
+        "type": f"urn:nesa-collab:rule:{rule}" if rule else "about:blank",
+        "title": title,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if rule:
+        body["rule"] = rule
+    body["errors"] = [{"field": e.field, "message": e.message, "rule": e.rule} for e in (errors or [])]
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+
+# --- the decorator -------------------------------------------------------------------------------
+
+def page(permission: str, **meta: Any):
+    """Declare an HTML endpoint guarded by ``permission``."""
+    return _endpoint(EndpointMeta(permission=permission, **meta))
+
+
+def api(permission: str, **meta: Any):
+    """Declare a JSON API endpoint guarded by ``permission`` (documented in OpenAPI)."""
+    return _endpoint(EndpointMeta(permission=permission, api=True, **meta))
+
+
+def _endpoint(meta: EndpointMeta):
+    def decorate(handler: Callable[[WebRequest], Response]):
+        async def endpoint(request: Request) -> Response:
+            form = body = None
+            if request.method in UNSAFE_METHODS:
+                ctype = request.headers.get("content-type", "")
+                if meta.api:
+                    if ctype.startswith("application/json"):
+                        try:
+                            body = await request.json()
+                        except ValueError:
+                            return problem(400, "Bad request", "The body is not valid JSON.")
+                    elif await request.body():
+                        return problem(415, "Unsupported media type", "Send application/json.")
+                else:
+                    form = await request.form(max_fields=MAX_FORM_FIELDS)
+            return await run_in_threadpool(_handle, handler, meta, request, form, body)
+
+        endpoint.meta = meta  # type: ignore[attr-defined]
+        endpoint.__name__ = handler.__name__
+        endpoint.__doc__ = handler.__doc__
+        endpoint.handler = handler  # type: ignore[attr-defined]
+        return endpoint
+
+    return decorate
+
+
+def _authenticate(db: Session, request: Request, meta: EndpointMeta) -> tuple[Any, bool]:
+    """The person making the request, and whether they came with a bearer token."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return auth_services.person_for_token(db, header[7:].strip()), True
+    return auth_services.person_for_session(db, request.session.get("sid")), False
+
+
+def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Response:
+    state = request.app.state
+    unsafe = request.method in UNSAFE_METHODS
+    db = state.database.session(write=unsafe)
+    try:
+        person, by_token = _authenticate(db, request, meta)
+        if meta.api and request.headers.get("authorization") and person is None:
+            raise SignInRequired()
+        if unsafe and not by_token and not check_csrf(request, form):
+            response = _refuse_csrf(request, meta)
+            db.rollback()
+            return response
+        actor = auth_services.load_actor(db, person)
+        wreq = WebRequest(request, db, actor, state.settings, meta, form=form, body=body)
+        if not _is_target_policy(meta.permission):
+            require(actor, meta.permission)
+        response = handler(wreq)
+        if response.status_code < 400 or wreq.keep_changes:
+            db.commit()
+        else:
+            db.rollback()
+    except Exception as exc:  # noqa: BLE001 - every failure rolls back, then maps to an answer
+        db.rollback()
+        response = _error_response(exc, request, meta, state)
+        if response is None:
+            raise
+        return response
+    finally:
+        db.close()
+    for callback in wreq.after_commit:
+        callback()
+    return response
+
+
+def _is_target_policy(permission: str) -> bool:
+    """Policies that depend on the object are checked by the handler once it has loaded it."""
+    return permission in TARGET_POLICIES
+
+
+#: Permissions whose answer depends on the thing acted upon; their handlers call ``require``.
+TARGET_POLICIES = {"norms.edit", "membership.leave"}
+
+
+def _refuse_csrf(request: Request, meta: EndpointMeta) -> Response:
+    if meta.api:
+        return problem(403, "Forbidden", "Cookie-authenticated API writes need the X-CSRF-Token header.")
+    return Response("The form has expired or did not come from this site (CSRF check failed). "
+                    "Go back, reload the page and try again.", status_code=403, media_type="text/plain")
+
+
+def _error_response(exc: Exception, request: Request, meta: EndpointMeta, state) -> Response | None:
+    templates = state.templates
+    if isinstance(exc, SignInRequired):
+        if meta.api:
+            return problem(401, "Sign-in required", "Send a valid bearer token.",
+                           headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?{urlencode({'next': target})}", status_code=303)
+    if isinstance(exc, PermissionDenied):
+        if meta.api:
+            return problem(403, "Forbidden", exc.message)
+        return _error_page(templates, request, 403, "Not allowed", exc.message)
+    if isinstance(exc, NotFound):
+        if meta.api:
+            return problem(404, "Not found")
+        return _error_page(templates, request, 404, "Not found", "There is nothing here.")
+    if isinstance(exc, DomainError):
+        if meta.api:
+            return problem(exc.status, "Refused" if exc.rule else "Invalid input", str(exc),
+                           rule=exc.rule, errors=exc.errors)
+        return _error_page(templates, request, exc.status, "That could not be done", str(exc))
+    return None
+
+
+def _error_page(templates, request: Request, status: int, title: str, message: str) -> Response:
+    return templates.TemplateResponse(
+        request, "error.html",
+        {"title": title, "message": message, "actor": None, "flashes": [],
+         "csrf_token": csrf_token(request), "viewer_zone": request.app.state.settings.network_time_zone,
+         "settings": request.app.state.settings, "can": lambda *a, **k: False},
+        status_code=status,
+    )
