@@ -1,0 +1,192 @@
+"""The ``nesa-collab`` command: serve, migrate, seed, add people and tokens, run the demo.
+
+The CLI acts as the operator of the installation (audit entries show "System")."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from .settings import Settings, SettingsError, sqlite_path
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        sys.exit(f"nesa-collab: {exc}")
+
+
+def cmd_serve(args) -> None:
+    import uvicorn
+
+    settings = _settings()
+    if not args.no_migrate and sqlite_path(settings.database_url) is not None:
+        from .migrate import upgrade
+
+        upgrade(settings.database_url)
+    uvicorn.run("nesa_collab.app:app", host=args.host, port=args.port, workers=args.workers,
+                proxy_headers=True, log_level="info")
+
+
+def cmd_db(args) -> None:
+    from .migrate import downgrade, upgrade
+
+    settings = _settings()
+    if args.action == "upgrade":
+        upgrade(settings.database_url, args.revision or "head")
+        print(f"Database at {settings.database_url} is up to date.")
+    else:
+        downgrade(settings.database_url, args.revision or "-1")
+        print(f"Database downgraded to {args.revision or '-1'}.")
+
+
+def cmd_seed(args) -> None:
+    from .db import Database
+    from .paths import SEED_DIR
+    from .seed import load
+
+    settings = _settings()
+    database = Database(settings.database_url)
+    counts = load(database, settings, Path(args.dir) if args.dir else SEED_DIR)
+    database.dispose()
+    added = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "nothing new"
+    print(f"Seeded: {added}.")
+
+
+def cmd_users_create(args) -> None:
+    from sqlalchemy import select
+
+    from .auth.models import Role
+    from .auth.services import create_person
+    from .db import Database
+    from .errors import DomainError
+    from .network.models import School
+
+    settings = _settings()
+    password = args.password or os.environ.get("NESA_NEW_PASSWORD")
+    if password is None and sys.stdin.isatty():
+        password = getpass.getpass("Password (empty for none): ") or None
+    database = Database(settings.database_url)
+    try:
+        with database.transaction() as db:
+            school_id = None
+            if args.school:
+                school_id = db.scalar(select(School.id).where(School.slug == args.school))
+                if school_id is None:
+                    sys.exit(f"nesa-collab: no school with slug {args.school!r}")
+            person = create_person(db, None, name=args.name, email=args.email, school_id=school_id,
+                                   roles={Role(r) for r in (args.role or ["member"])}, time_zone=args.time_zone,
+                                   password=password, settings=settings)
+            db.flush()
+            print(f"Created person {person.id}: {person.name} <{person.email}> "
+                  f"({', '.join(sorted(r.value for r in person.roles))}).")
+    except (DomainError, ValueError) as exc:
+        sys.exit(f"nesa-collab: {exc}")
+    finally:
+        database.dispose()
+
+
+def cmd_tokens_create(args) -> None:
+    from .auth.services import create_token, find_by_email
+    from .db import Database
+
+    settings = _settings()
+    database = Database(settings.database_url)
+    try:
+        with database.transaction() as db:
+            person = find_by_email(db, args.email)
+            if person is None:
+                sys.exit(f"nesa-collab: no person with email {args.email}")
+            _, secret = create_token(db, None, person, args.name)
+        print(secret)
+    finally:
+        database.dispose()
+
+
+def cmd_demo(args) -> None:
+    """Create (or reuse) a SQLite database, migrate it, load the demo data and serve it."""
+    path = Path(args.db).resolve()
+    if args.fresh and path.exists():
+        path.unlink()
+    os.environ["NESA_DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ.setdefault("NESA_BASE_URL", f"http://{args.host}:{args.port}")
+    settings = _settings()
+    from .db import Database
+    from .migrate import upgrade
+    from .seed import demo_accounts, load
+
+    upgrade(settings.database_url)
+    database = Database(settings.database_url)
+    load(database, settings)
+    database.dispose()
+    password, accounts = demo_accounts()
+    print(f"\nnesa-collab demo: http://{args.host}:{args.port}/   (database: {path})")
+    print(f"Sign in with any of these accounts; the password is {password!r}:")
+    for a in accounts:
+        print(f"  {a['role']:<36} {a['email']}")
+    print()
+    if args.no_serve:
+        return
+    import uvicorn
+
+    uvicorn.run("nesa_collab.app:app", host=args.host, port=args.port, log_level="info")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nesa-collab", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="serve the web app with uvicorn")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--no-migrate", action="store_true", help="do not migrate a SQLite database first")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("db", help="migrate the database (Alembic)")
+    p.add_argument("action", choices=["upgrade", "downgrade"])
+    p.add_argument("revision", nargs="?")
+    p.set_defaults(func=cmd_db)
+
+    p = sub.add_parser("seed", help="load the demo network from seed_data/ (idempotent)")
+    p.add_argument("--dir", help="another seed directory")
+    p.set_defaults(func=cmd_seed)
+
+    users = sub.add_parser("users", help="manage people").add_subparsers(dest="users_command", required=True)
+    p = users.add_parser("create", help="add a person with roles")
+    p.add_argument("--name", required=True)
+    p.add_argument("--email", required=True)
+    p.add_argument("--school", help="school slug (none for network staff)")
+    p.add_argument("--role", action="append",
+                   choices=["dpl", "executive_director", "pdac", "center_staff", "member", "school_coordinator"])
+    p.add_argument("--time-zone")
+    p.add_argument("--password", help="(or NESA_NEW_PASSWORD, or asked for on a terminal)")
+    p.set_defaults(func=cmd_users_create)
+
+    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="tokens_command", required=True)
+    p = tokens.add_parser("create", help="create an API token for a person and print it")
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", default="CLI token")
+    p.set_defaults(func=cmd_tokens_create)
+
+    p = sub.add_parser("demo", help="create a SQLite demo database with realistic data and serve it")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--db", default="nesa-demo.db", help="SQLite file (default: ./nesa-demo.db)")
+    p.add_argument("--fresh", action="store_true", help="start from an empty database")
+    p.add_argument("--no-serve", action="store_true", help="prepare the database and stop")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""``nesa-collab seed``: load the demo network from ``seed_data/``, one domain after another, in
+one transaction. Running it again adds only what is missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .db import Database
+from .network.seed import load_network, read_yaml
+from .paths import SEED_DIR
+from .settings import Settings
+
+#: Later domains (cores, plans, meetings) append loaders: (db, seed_dir, settings) -> counts.
+LOADERS = [load_network]
+
+
+def load(database: Database, settings: Settings, seed_dir: Path = SEED_DIR) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with database.transaction() as db:
+        for loader in LOADERS:
+            counts.update(loader(db, seed_dir, settings))
+    return counts
+
+
+def demo_accounts(seed_dir: Path = SEED_DIR) -> tuple[str, list[dict[str, str]]]:
+    data = read_yaml(seed_dir / "demo_accounts.yaml")
+    return data["password"], data["accounts"]
