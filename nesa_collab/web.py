@@ -341,8 +341,9 @@ def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Respon
             return response
         actor = auth_services.load_actor(db, person)
         wreq = WebRequest(request, db, actor, state.settings, meta, form=form, body=body)
-        if not _is_target_policy(meta.permission):
-            require(actor, meta.permission)
+        # The route's permission, asked without a target ("could this person ever do this?");
+        # handlers ask again with the object once they have loaded it.
+        require(actor, meta.permission)
         response = handler(wreq)
         if response.status_code < 400 or wreq.keep_changes:
             db.commit()
@@ -359,15 +360,6 @@ def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Respon
     for callback in wreq.after_commit:
         callback()
     return response
-
-
-def _is_target_policy(permission: str) -> bool:
-    """Policies that depend on the object are checked by the handler once it has loaded it."""
-    return permission in TARGET_POLICIES
-
-
-#: Permissions whose answer depends on the thing acted upon; their handlers call ``require``.
-TARGET_POLICIES = {"norms.edit", "membership.leave"}
 
 
 def _refuse_csrf(request: Request, meta: EndpointMeta) -> Response:

@@ -1,0 +1,140 @@
+"""Test fixtures: a fresh migrated database per test (a copy of one migrated template), the app,
+clients signed in as any person, a factory that builds the network through the services, and a
+statement counter."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import event
+from starlette.testclient import TestClient
+
+from nesa_collab import clock
+from nesa_collab.app import create_app
+from nesa_collab.db import Database
+from nesa_collab.migrate import upgrade
+from nesa_collab.settings import Settings
+
+from .factories import Factory
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> str:
+    """One database migrated with Alembic; each test gets a copy (fast, and tests the migrations)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def settings(tmp_path, template_db) -> Settings:
+    path = tmp_path / "test.db"
+    shutil.copy(template_db, path)
+    return Settings(database_url=f"sqlite:///{path}", env="test", secret_key="test-secret-" + "x" * 32,
+                    password_time_cost=1, password_memory_cost=1024, base_url="http://testserver")
+
+
+@pytest.fixture
+def database(settings) -> Iterator[Database]:
+    db = Database(settings.database_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def app(settings, database):
+    return create_app(settings, database)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def factory(database, settings) -> Factory:
+    return Factory(database, settings, PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _release_clock():
+    yield
+    clock.freeze(None)
+
+
+def csrf_of(client: TestClient) -> str:
+    """The CSRF token of this client's session (read from a page that carries it)."""
+    for path in ("/profile", "/sign-in"):
+        r = client.get(path, follow_redirects=False)
+        m = re.search(r'name="csrf_token" value="([^"]+)"', r.text)
+        if m:
+            return m.group(1)
+    raise AssertionError("no CSRF token found")
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> TestClient:
+    token = csrf_of(client)
+    r = client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return client
+
+
+def post_form(client: TestClient, url: str, data: dict | None = None, **kw):
+    """Post a form the way a browser does, with the session's CSRF token."""
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", csrf_of(client))
+    return client.post(url, data=payload, follow_redirects=kw.pop("follow_redirects", False), **kw)
+
+
+@pytest.fixture
+def as_(app):
+    """``as_(person)``: a client signed in as ``person`` (None: anonymous)."""
+    clients: list[TestClient] = []
+
+    def make(person=None) -> TestClient:
+        c = TestClient(app)
+        clients.append(c)
+        if person is not None:
+            sign_in(c, person.email)
+        return c
+
+    yield make
+    for c in clients:
+        c.close()
+
+
+@dataclass
+class QueryCounter:
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(database):
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+
+        def on_execute(conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")):
+                counter.statements.append(statement)
+
+        event.listen(database.engine, "before_cursor_execute", on_execute)
+        try:
+            yield counter
+        finally:
+            event.remove(database.engine, "before_cursor_execute", on_execute)
+
+    return counting

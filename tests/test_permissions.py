@@ -1,0 +1,162 @@
+"""The permission matrix: every route × every role (and anonymous), generated from the app's route
+table, checked against what DOMAIN.md says each role may do. A new route with a permission this
+table does not know fails here, so no route escapes it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from base64 import b64encode
+from datetime import date
+
+import itsdangerous
+import pytest
+from starlette.routing import Mount, Route
+from starlette.testclient import TestClient
+
+from nesa_collab.app import all_routes, create_app
+from nesa_collab.auth.models import AuthSession, Role
+from nesa_collab.auth.services import _digest, create_token
+from nesa_collab.clock import now_utc
+from nesa_collab.db import Database
+from nesa_collab.settings import Settings
+
+from .factories import Factory
+
+PERSONAS = ["anonymous", "member", "coordinator", "pdac", "center_staff", "executive_director", "dpl"]
+EDUCATORS = {"member", "coordinator", "pdac"}
+SIGNED_IN = set(PERSONAS) - {"anonymous"}
+
+#: DOMAIN.md's "who uses it", as permissions: who may use a route guarded by each one.
+EXPECTED: dict[str, set[str]] = {
+    "public": set(PERSONAS),
+    "signed_in": SIGNED_IN,
+    "school.view": SIGNED_IN,
+    "school.manage": {"dpl"},
+    "person.view": {"dpl", "executive_director", "center_staff"},
+    "person.manage": {"dpl"},
+    "collaborative.manage": {"dpl"},
+    "interest.view": SIGNED_IN,
+    "interest.register": EDUCATORS,
+    "interest.convert": {"dpl"},
+    "membership.join": EDUCATORS,
+    "membership.leave": SIGNED_IN,  # one's own membership (checked against the membership itself)
+    "norms.edit": {"dpl"},
+    "audit.view": {"dpl"},
+}
+
+
+def walk(routes, prefix=""):
+    for route in routes:
+        if isinstance(route, Mount):
+            if route.name == "static":
+                continue
+            yield from walk(route.routes, prefix + route.path)
+        elif isinstance(route, Route):
+            for method in sorted(route.methods - {"HEAD"}):
+                yield prefix + route.path, method, route
+
+
+ROUTES = list(walk(all_routes()))
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, template_db):
+    """A small network on disk, with one signed-in session per persona."""
+    path = tmp_path_factory.mktemp("world") / "world.db"
+    shutil.copy(template_db, path)
+    settings = Settings(database_url=f"sqlite:///{path}", env="test", secret_key="matrix-" + "k" * 40,
+                        password_time_cost=1, password_memory_cost=1024)
+    database = Database(settings.database_url)
+    f = Factory(database, settings, "matrix-password")
+    school = f.school("AES New Delhi")
+    collab = f.collaborative("Literacy")
+    people = {
+        "member": f.educator(school),
+        "coordinator": f.educator(school, Role.MEMBER, Role.SCHOOL_COORDINATOR),
+        "pdac": f.educator(school, Role.MEMBER, Role.PDAC),
+        "center_staff": f.person(Role.CENTER_STAFF),
+        "executive_director": f.person(Role.EXECUTIVE_DIRECTOR),
+        "dpl": f.dpl(),
+    }
+    for name in ("member", "coordinator", "pdac"):
+        f.member(people[name], collab, date(2025, 9, 1))
+    from nesa_collab.network import services as network
+
+    with database.transaction() as db:
+        interest = network.register_interest(db, _actor(db, people["member"]), name="Outdoor", kind="discipline",
+                                             description="Trips")
+        token, _ = create_token(db, None, db.merge(people["member"]), "t")
+        db.flush()
+        ids = {"interest_id": interest.id, "token_id": token.id}
+        sessions = {}
+        for name, person in people.items():
+            key = f"key-{name}"
+            db.add(AuthSession(key_hash=_digest(key), person_id=person.id, expires_at=now_utc().replace(year=2100)))
+            sessions[name] = {"sid": key, "csrf": f"csrf-{name}"}
+    database.dispose()
+    params = {"slug": collab.slug, "school": school.slug, "person_id": people["member"].id,
+              "action": "retire", **ids}
+    return {"path": path, "settings": settings, "params": params, "sessions": sessions}
+
+
+def _actor(db, person):
+    from nesa_collab.auth.services import load_actor
+
+    return load_actor(db, db.merge(person))
+
+
+def _cookie(secret: str, session: dict) -> str:
+    signer = itsdangerous.TimestampSigner(secret)
+    return signer.sign(b64encode(json.dumps(session).encode())).decode()
+
+
+def _url(path: str, params: dict) -> str:
+    import re
+
+    def repl(m):
+        name = m.group(1).split(":")[0]
+        assert name in params, f"the matrix does not know the path parameter {name!r}: add it to world()"
+        return str(params[name])
+
+    return re.sub(r"{([^}]+)}", repl, path)
+
+
+def test_every_route_declares_a_permission_the_matrix_knows():
+    for path, method, route in ROUTES:
+        meta = getattr(route.endpoint, "meta", None)
+        assert meta is not None, f"{method} {path} is not declared with @page or @api"
+        assert meta.permission in EXPECTED, f"{method} {path}: add {meta.permission!r} to EXPECTED"
+
+
+@pytest.mark.parametrize(("path", "method", "route"), ROUTES, ids=[f"{m} {p}" for p, m, _ in ROUTES])
+def test_permission_matrix(path, method, route, world, tmp_path):
+    meta = route.endpoint.meta
+    for persona in PERSONAS:
+        db_path = tmp_path / f"{persona}.db"
+        shutil.copy(world["path"], db_path)
+        settings = world["settings"].with_(database_url=f"sqlite:///{db_path}")
+        app = create_app(settings)
+        client = TestClient(app)
+        # Anonymous visitors have a session too (holding only a CSRF token), as browsers do.
+        session = world["sessions"].get(persona, {"csrf": "csrf-anonymous"})
+        client.cookies.set("nesa_session", _cookie(settings.secret_key, session))
+        headers = {"X-CSRF-Token": session["csrf"]}
+        data = {"csrf_token": session["csrf"]}
+        url = _url(path, world["params"])
+        if meta.api and method != "GET":
+            r = client.request(method, url, json={}, headers=headers, follow_redirects=False)
+        elif method == "GET":
+            r = client.get(url, headers=headers, follow_redirects=False)
+        else:
+            r = client.request(method, url, data=data, headers=headers, follow_redirects=False)
+        app.state.database.dispose()
+        refused = r.status_code in (401, 403) or (
+            r.status_code == 303 and r.headers["location"].startswith("/sign-in"))
+        allowed = persona in EXPECTED[meta.permission]
+        assert r.status_code < 500, f"{method} {path} as {persona}: {r.status_code}"
+        assert refused != allowed, (
+            f"{method} {path} ({meta.permission}) as {persona}: expected "
+            f"{'allowed' if allowed else 'refused'}, got {r.status_code}")
+        if refused and persona == "anonymous":
+            assert r.status_code == (401 if meta.api else 303)
