@@ -4,3 +4,5 @@ from .audit.models import AuditEntry  # noqa: F401
 from .auth.models import ApiToken, AuthSession, Person, PersonRole, SignInAttempt  # noqa: F401
 from .network.models import (Collaborative, Interest, InterestSupporter, Membership,  # noqa: F401
                              NormsRevision, School)
+from .cores.models import Appointment, Candidacy, Consultation  # noqa: F401
+from .notifications.models import OutboxMessage  # noqa: F401

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def _dir(package: str, checkout_name: str) -> Path:
-    checkout = PACKAGE_DIR.parent / checkout_name
-    if checkout.is_dir():
+def _dir(name: str) -> Path:
+    """``name`` at the top of a checkout, or inside the installed package (pyproject maps it there)."""
+    checkout = PACKAGE_DIR.parent / name
+    if (PACKAGE_DIR.parent / "pyproject.toml").is_file() and checkout.is_dir():
         return checkout
-    return Path(str(files(package)))
+    return PACKAGE_DIR / name
 
 
-TEMPLATES_DIR = _dir("nesa_collab.templates", "templates")
-SEED_DIR = _dir("nesa_collab.seed_data", "seed_data")
+TEMPLATES_DIR = _dir("templates")
+SEED_DIR = _dir("seed_data")
 STATIC_DIR = PACKAGE_DIR / "static"
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"

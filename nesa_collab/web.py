@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from .auth import services as auth_services
 from .auth.permissions import Actor, can, require
+from .clock import today
 from .errors import DomainError, FieldError, NotFound, PermissionDenied, SignInRequired
 from .settings import Settings
 
@@ -339,7 +340,7 @@ def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Respon
             response = _refuse_csrf(request, meta)
             db.rollback()
             return response
-        actor = auth_services.load_actor(db, person)
+        actor = auth_services.load_actor(db, person, today(state.settings.tz))
         wreq = WebRequest(request, db, actor, state.settings, meta, form=form, body=body)
         # The route's permission, asked without a target ("could this person ever do this?");
         # handlers ask again with the object once they have loaded it.

@@ -70,13 +70,14 @@ def test_readme_demo_and_test_commands_work_in_fresh_environments(tmp_path):
             pytest.fail("the demo did not start")
         directory = httpx.get(f"{base}/collaboratives").text
         assert "Literacy Collaborative" in directory
-        with httpx.Client(base_url=base) as c:
+        with httpx.Client(base_url=base, follow_redirects=True) as c:
             token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/sign-in").text).group(1)
             r = c.post("/sign-in", data={"email": "maya.haddad@nesa-demo.org", "password": "demo-password",
                                          "csrf_token": token})
             assert r.status_code == 200 and "Maya Haddad" in r.text
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
         out = proc.communicate(timeout=30)[0]
     assert "demo-password" in out and "maya.haddad@nesa-demo.org" in out
     assert (demo_dir / "nesa-demo.db").exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
@@ -275,20 +275,18 @@ def tokens_of(db: Session, person: Person) -> list[ApiToken]:
 
 # --- the actor --------------------------------------------------------------------------------
 
-#: Functions (db, person) -> set of collaborative ids whose Core the person serves on today.
-#: The cores package registers its query here, so auth does not import it.
-core_lookups: list = []
+def load_actor(db: Session, person: Person | None, today: date | None = None) -> Actor | None:
+    """Everything permission checks need about ``person``, in a constant number of queries.
 
-
-def load_actor(db: Session, person: Person | None) -> Actor | None:
-    """Everything permission checks need about ``person``, in a constant number of queries."""
+    "Core member" is derived here from the appointments current ``today`` (C1), so a person whose
+    term has ended loses what Core members may do.
+    """
     if person is None:
         return None
+    from ..cores.services import core_collaboratives_of
     from ..network.models import Membership
 
     member_of = frozenset(db.scalars(select(Membership.collaborative_id).where(
         Membership.person_id == person.id, Membership.left_on.is_(None))))
-    core_of: frozenset[int] = frozenset()
-    for lookup in core_lookups:
-        core_of |= frozenset(lookup(db, person))
+    core_of = frozenset(core_collaboratives_of(db, person.id, today or now_utc().date()))
     return Actor(person=person, roles=person.roles, core_of=core_of, member_of=member_of)

@@ -1,0 +1,1 @@
+"""Cores: appointments, terms, consultations, open seats and candidates (C1–C10)."""

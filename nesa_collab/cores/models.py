@@ -1,0 +1,160 @@
+"""Core appointments (terms), the consultations behind them, and candidacies for open seats."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import now_utc
+from ..db import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from ..auth.models import Person
+    from ..network.models import Collaborative
+
+MAX_CORE = 8
+MIN_CORE = 5
+
+
+class EndReason(StrEnum):
+    RESIGNATION = "resignation"
+    MOVED_SCHOOL = "moved_school"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"resignation": "Resignation", "moved_school": "Moved school", "other": "Other"}[self.value]
+
+
+class Appointment(Base):
+    """C1: a person's term on a collaborative's Core, from ``starts_on`` to ``ends_on`` (inclusive).
+
+    C5: a term ended early keeps its record, with ``ended_on`` (its actual last day) and a reason.
+    C7: a reappointment points at the term it continues (``previous_id``).
+    C8: terms of one person on one Core never overlap (service check, and a database trigger or
+    exclusion constraint added by the migration).
+    """
+
+    __tablename__ = "core_appointments"
+    __table_args__ = (
+        CheckConstraint("ends_on > starts_on", name="ends_after_start"),
+        CheckConstraint("ended_on IS NULL OR (ended_on >= starts_on AND ended_on < ends_on)",
+                        name="ended_early_within_term"),
+        CheckConstraint("(ended_on IS NULL) = (end_reason IS NULL)", name="ended_early_has_reason"),
+        CheckConstraint("end_reason IS NULL OR end_reason IN ('resignation', 'moved_school', 'other')",
+                        name="end_reason_known"),
+        Index("ix_core_appointments_collab_dates", "collaborative_id", "starts_on", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    starts_on: Mapped[date]
+    #: The planned last day of the term (inclusive).
+    ends_on: Mapped[date]
+    #: The actual last day when the term ended early (C5).
+    ended_on: Mapped[date | None]
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+    end_note: Mapped[str | None] = mapped_column(Text)
+    appointed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    appointed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    note: Mapped[str] = mapped_column(Text, default="")
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("core_appointments.id"))
+    #: The school the member belonged to when appointed (C10 compares it with today's).
+    school_id_at_appointment: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
+
+    person: Mapped["Person"] = relationship(foreign_keys=[person_id], lazy="joined")
+    collaborative: Mapped["Collaborative"] = relationship(lazy="joined")
+    appointed_by: Mapped["Person | None"] = relationship(foreign_keys=[appointed_by_id])
+    consultations: Mapped[list["Consultation"]] = relationship(
+        back_populates="appointment", cascade="all, delete-orphan", lazy="selectin",
+        order_by="Consultation.consulted_on")
+
+    @property
+    def last_day(self) -> date:
+        """The term's actual last day: the early end if there was one, else the planned end."""
+        return self.ended_on or self.ends_on
+
+    @property
+    def ended_early(self) -> bool:
+        return self.ended_on is not None
+
+    def is_current(self, on: date) -> bool:
+        return self.starts_on <= on <= self.last_day
+
+    def status(self, on: date) -> str:
+        if on < self.starts_on:
+            return "future"
+        if on > self.last_day:
+            return "ended early" if self.ended_early else "ended"
+        return "current"
+
+
+class ConsultedBody(StrEnum):
+    EXECUTIVE_DIRECTOR = "executive_director"
+    PDAC = "pdac"
+
+    @property
+    def label(self) -> str:
+        return "Executive Director" if self is ConsultedBody.EXECUTIVE_DIRECTOR else "PDAC"
+
+
+class Consultation(Base):
+    """C1: the DPL consulted the Executive Director or the PDAC about an appointment: when, how, note."""
+
+    __tablename__ = "core_consultations"
+    __table_args__ = (
+        CheckConstraint("body IN ('executive_director', 'pdac')", name="body_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("core_appointments.id", ondelete="CASCADE"),
+                                                index=True)
+    body: Mapped[str] = mapped_column(String(30))
+    consulted_on: Mapped[date]
+    #: How: email, meeting, call.
+    method: Mapped[str] = mapped_column(String(40), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    appointment: Mapped[Appointment] = relationship(back_populates="consultations")
+
+    @property
+    def body_label(self) -> str:
+        return ConsultedBody(self.body).label
+
+
+class CandidacyStatus(StrEnum):
+    OPEN = "open"
+    WITHDRAWN = "withdrawn"
+    APPOINTED = "appointed"
+
+
+class Candidacy(Base):
+    """C9: an educator applies, or is nominated, for a seat on a Core, with a short statement."""
+
+    __tablename__ = "core_candidacies"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'withdrawn', 'appointed')", name="status_known"),
+        Index("uq_core_candidacies_open", "collaborative_id", "person_id", unique=True,
+              sqlite_where=text("status = 'open'"),
+              postgresql_where=text("status = 'open'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    #: Who nominated them; None when they applied themselves.
+    nominated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    statement: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=CandidacyStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("core_appointments.id"))
+
+    person: Mapped["Person"] = relationship(foreign_keys=[person_id], lazy="joined")
+    nominated_by: Mapped["Person | None"] = relationship(foreign_keys=[nominated_by_id], lazy="joined")
+    collaborative: Mapped["Collaborative"] = relationship(lazy="joined")

@@ -1,0 +1,501 @@
+"""The Core rules C1–C10: appointing, terms, reappointment, early ends, open seats and candidates."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from ..audit.services import record, snapshot
+from ..auth.models import Person, PersonRole, Role
+from ..auth.permissions import Actor, require
+from ..clock import now_utc
+from ..dates import earliest_two_year_end, lasts_two_years
+from ..db import lock_row
+from ..errors import DomainError, FieldError, NotFound
+from ..network import services as network
+from ..network.models import Collaborative, CollaborativeStatus, School
+from ..notifications.services import tell
+from .models import (MAX_CORE, MIN_CORE, Appointment, Candidacy, CandidacyStatus, Consultation, ConsultedBody,
+                     EndReason)
+
+TERM_FIELDS = ["collaborative_id", "person_id", "starts_on", "ends_on", "ended_on", "end_reason", "end_note",
+               "previous_id", "note"]
+#: How far ahead a term's end counts as "ending soon" (F1) and how far the look-ahead reaches.
+ENDING_SOON_DAYS = 90
+LOOK_AHEAD_DAYS = 365
+
+
+def fmt(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+# --- reading terms ---------------------------------------------------------------------------------
+
+def _overlapping(start: date, end: date):
+    """Terms whose actual span [starts_on, last day] meets [start, end]."""
+    last_day = Appointment.ended_on.is_(None)
+    return and_(Appointment.starts_on <= end,
+                or_(and_(last_day, Appointment.ends_on >= start),
+                    and_(~last_day, Appointment.ended_on >= start)))
+
+
+def terms_overlapping(db: Session, collab_ids, start: date, end: date) -> list[Appointment]:
+    ids = [collab_ids] if isinstance(collab_ids, int) else list(collab_ids)
+    if not ids:
+        return []
+    return list(db.scalars(select(Appointment).where(Appointment.collaborative_id.in_(ids),
+                                                     _overlapping(start, end))
+                           .order_by(Appointment.starts_on, Appointment.id)))
+
+
+def current_core(db: Session, collab_id: int, on: date) -> list[Appointment]:
+    """The Core of a collaborative on ``on``."""
+    return terms_overlapping(db, collab_id, on, on)
+
+
+def core_collaboratives_of(db: Session, person_id: int, on: date) -> set[int]:
+    """The collaboratives whose Core ``person_id`` serves on, on ``on`` (the derived role)."""
+    return set(db.scalars(select(Appointment.collaborative_id).where(
+        Appointment.person_id == person_id, _overlapping(on, on))))
+
+
+def terms_of_collaborative(db: Session, collab_id: int) -> list[Appointment]:
+    return list(db.scalars(select(Appointment).where(Appointment.collaborative_id == collab_id)
+                           .order_by(Appointment.starts_on, Appointment.id)))
+
+
+def max_concurrent(terms: list[Appointment], start: date, end: date) -> tuple[int, date | None]:
+    """The largest number of ``terms`` current on one day in [start, end], and the first such day."""
+    events: list[tuple[date, int]] = []
+    for t in terms:
+        s, e = max(t.starts_on, start), min(t.last_day, end)
+        if s <= e:
+            events += [(s, 1), (e + timedelta(days=1), -1)]
+    events.sort(key=lambda ev: (ev[0], ev[1]))  # an end (-1) before a start (+1) on the same day
+    best, best_day, running = 0, None, 0
+    for day, delta in events:
+        running += delta
+        if running > best:
+            best, best_day = running, day
+    return best, best_day
+
+
+def strength_on(terms: list[Appointment], day: date) -> int:
+    return sum(1 for t in terms if t.is_current(day))
+
+
+# --- appointing (C1–C4, C7, C8, C9) -----------------------------------------------------------------
+
+@dataclass
+class ConsultationInput:
+    body: str
+    consulted_on: date | None
+    method: str = ""
+    note: str = ""
+
+
+def _check_consultations(consultations: list[ConsultationInput], today: date) -> list[ConsultationInput]:
+    """C1: the Executive Director and the PDAC were both consulted, on a date already past."""
+    errors = []
+    by_body = {c.body: c for c in consultations if c.consulted_on}
+    for body in ConsultedBody:
+        c = by_body.get(body.value)
+        field = f"{'ed' if body is ConsultedBody.EXECUTIVE_DIRECTOR else 'pdac'}_consulted_on"
+        if c is None:
+            errors.append(FieldError(field, f"record when the {body.label} was consulted before appointing", "C1"))
+        elif c.consulted_on > today:
+            errors.append(FieldError(field, f"the {body.label} consultation cannot be in the future", "C1"))
+    if errors:
+        raise DomainError("C1", errors[0].message, field=errors[0].field, errors=errors)
+    return [by_body[b.value] for b in ConsultedBody]
+
+
+def _check_school(person: Person) -> None:
+    """C4/N2: a Core member belongs to an active member school."""
+    if person.school is None:
+        raise DomainError("C4", f"{person.name} has no member school; Core members come from member schools",
+                          field="person_id")
+    if not person.school.is_active:
+        raise DomainError("C4", f"{person.name}'s school, {person.school.name}, is not an active member "
+                          f"(its membership lapsed on {fmt(person.school.lapsed_on)}; N2)", field="person_id")
+
+
+def _check_dates(starts_on: date | None, ends_on: date | None) -> None:
+    """C3: a term lasts at least two years (inclusive dates; the 29 February rule)."""
+    if starts_on is None:
+        raise DomainError("C3", "give the first day of the term", field="starts_on")
+    if ends_on is None:
+        raise DomainError("C3", "give the last day of the term", field="ends_on")
+    if not lasts_two_years(starts_on, ends_on):
+        raise DomainError("C3", f"a term lasts at least two years: starting {fmt(starts_on)}, it ends no "
+                          f"earlier than {fmt(earliest_two_year_end(starts_on))}", field="ends_on")
+
+
+def _check_no_overlap(db: Session, collab: Collaborative, person: Person, starts_on: date, ends_on: date,
+                      ignore_id: int | None = None) -> None:
+    """C8: a person cannot hold two overlapping terms on the same Core."""
+    for t in terms_overlapping(db, collab.id, starts_on, ends_on):
+        if t.person_id == person.id and t.id != ignore_id:
+            raise DomainError("C8", f"{person.name} already has a term on {collab.name}'s Core from "
+                              f"{fmt(t.starts_on)} to {fmt(t.last_day)}, which overlaps", field="starts_on")
+
+
+def _check_room(db: Session, collab: Collaborative, starts_on: date, ends_on: date) -> None:
+    """C2: a Core has at most 8 members on any day. Call with the collaborative's row locked."""
+    terms = terms_overlapping(db, collab.id, starts_on, ends_on)
+    most, day = max_concurrent(terms, starts_on, ends_on)
+    if most >= MAX_CORE:
+        raise DomainError("C2", f"an active Core has at most {MAX_CORE} members; {collab.name} has {most} on "
+                          f"{fmt(day)}", field="starts_on")
+
+
+def appoint(db: Session, actor: Actor | None, collab: Collaborative, person: Person, *, starts_on: date | None,
+            ends_on: date | None, consultations: list[ConsultationInput], note: str = "",
+            candidacy: Candidacy | None = None, previous: Appointment | None = None,
+            today: date | None = None) -> Appointment:
+    """C1–C4, C8, C9: appoint ``person`` to ``collab``'s Core for a term.
+
+    Refusals raise a DomainError naming the rule before anything is written. The collaborative's row
+    is locked so that two concurrent appointments cannot both take the last seat (C2).
+    """
+    if actor is not None:
+        require(actor, "core.manage")
+    today = today or now_utc().date()
+    if collab.status == CollaborativeStatus.RETIRED:
+        raise DomainError("K1", f"{collab.name} is retired; its Core takes no appointments", field="collaborative")
+    _check_school(person)
+    _check_dates(starts_on, ends_on)
+    consulted = _check_consultations(consultations, today)
+    _check_no_overlap(db, collab, person, starts_on, ends_on)
+    lock_row(db, Collaborative, collab.id)
+    _check_room(db, collab, starts_on, ends_on)
+
+    appt = Appointment(collaborative_id=collab.id, person_id=person.id, starts_on=starts_on, ends_on=ends_on,
+                       appointed_by_id=actor.id if actor else None, note=(note or "").strip(),
+                       previous_id=previous.id if previous else None, school_id_at_appointment=person.school_id,
+                       appointed_at=now_utc())
+    appt.consultations = [Consultation(body=c.body, consulted_on=c.consulted_on, method=(c.method or "").strip(),
+                                       note=(c.note or "").strip()) for c in consulted]
+    db.add(appt)
+    if network.current_membership(db, person.id, collab.id) is None:
+        network.join(db, actor, person, collab, min(today, starts_on), via="core")  # C4
+    if candidacy is not None:
+        if candidacy.status != CandidacyStatus.OPEN or candidacy.collaborative_id != collab.id:
+            raise DomainError("C9", "this candidacy is no longer open", field="candidacy_id")
+        if candidacy.person_id != person.id:
+            raise DomainError("C9", "the candidacy is for someone else", field="candidacy_id")
+    db.flush()
+    if candidacy is not None:
+        candidacy.status, candidacy.appointment_id, candidacy.decided_at = (
+            CandidacyStatus.APPOINTED, appt.id, now_utc())
+    after = snapshot(appt, TERM_FIELDS)
+    after["consultations"] = [snapshot(c, ["body", "consulted_on", "method", "note"]) for c in appt.consultations]
+    verb = "Reappointed" if previous else "Appointed"
+    record(db, actor, "core.reappoint" if previous else "core.appoint", appt,
+           f"{verb} {person.name} to the {collab.name} Core, {fmt(starts_on)} – {fmt(ends_on)}",
+           after=after, collaborative_id=collab.id)
+    _tell_appointed(db, appt, person, collab, bool(previous))
+    return appt
+
+
+def _tell_appointed(db: Session, appt: Appointment, person: Person, collab: Collaborative, again: bool) -> None:
+    """C9: the appointee and their school's coordinator are told; the school's support starts (O1)."""
+    term = f"{fmt(appt.starts_on)} – {fmt(appt.ends_on)}"
+    tell(db, person, "core.appointed", f"You are {'re' if again else ''}appointed to the {collab.name} Core",
+         f"Dear {person.name},\n\nYou are {'re' if again else ''}appointed to the Core of the {collab.name} "
+         f"for the term {term}.\nCore members keep the collaborative's multi-year plan, organise its meetings "
+         f"and serve at least two years.\n")
+    coordinators = db.scalars(
+        select(Person).join(PersonRole, PersonRole.person_id == Person.id)
+        .where(Person.school_id == person.school_id, PersonRole.role == Role.SCHOOL_COORDINATOR,
+               Person.id != person.id, Person.is_active.is_(True))).all()
+    for coordinator in coordinators:
+        tell(db, coordinator, "core.appointed.school",
+             f"{person.name} is appointed to the {collab.name} Core",
+             f"Dear {coordinator.name},\n\n{person.name} of {person.school.name} is appointed to the Core of the "
+             f"{collab.name} for the term {term}.\nFrom {fmt(appt.starts_on)} the school supports them as a Core "
+             f"member, including release for the one-day planning meeting beside the conference (O1).\n")
+
+
+def reappoint(db: Session, actor: Actor | None, previous: Appointment, *, ends_on: date | None,
+              consultations: list[ConsultationInput], note: str = "", today: date | None = None) -> Appointment:
+    """C7: a new term that starts the day after the previous one ends; shown as one continuous service."""
+    if previous.ended_early:
+        raise DomainError("C7", "a term that ended early cannot be continued; appoint anew instead", field="term")
+    if db.scalar(select(Appointment.id).where(Appointment.previous_id == previous.id)) is not None:
+        raise DomainError("C7", "this term has already been continued", field="term")
+    return appoint(db, actor, previous.collaborative, previous.person,
+                   starts_on=previous.ends_on + timedelta(days=1), ends_on=ends_on,
+                   consultations=consultations, note=note, previous=previous, today=today)
+
+
+def end_early(db: Session, actor: Actor | None, appt: Appointment, *, ended_on: date | None, reason: str,
+              note: str = "") -> Appointment:
+    """C5: end a term early with a date and a reason; the record stays, marked as ended early."""
+    if actor is not None:
+        require(actor, "core.manage")
+    if appt.ended_early:
+        raise DomainError("C5", f"this term already ended early on {fmt(appt.ended_on)}", field="ended_on")
+    if ended_on is None:
+        raise DomainError("C5", "give the last day of the term", field="ended_on")
+    if reason not in set(EndReason):
+        raise DomainError("C5", "choose why the term ends early (resignation, moved school, other)", field="reason")
+    if ended_on < appt.starts_on:
+        raise DomainError("C5", f"the term starts on {fmt(appt.starts_on)}; it cannot end before that",
+                          field="ended_on")
+    if ended_on >= appt.ends_on:
+        raise DomainError("C5", f"the term ends on {fmt(appt.ends_on)} anyway; an early end comes before that",
+                          field="ended_on")
+    if reason == EndReason.OTHER and not (note or "").strip():
+        raise DomainError("C5", "say what the other reason is", field="note")
+    follow_on = db.scalar(select(Appointment).where(Appointment.previous_id == appt.id))
+    if follow_on is not None:
+        raise DomainError("C5", f"this term is continued from {fmt(follow_on.starts_on)}; end that term instead",
+                          field="ended_on")
+    before = snapshot(appt, TERM_FIELDS)
+    appt.ended_on, appt.end_reason, appt.end_note = ended_on, reason, (note or "").strip() or None
+    record(db, actor, "core.end_early", appt,
+           f"Ended {appt.person.name}'s term on the {appt.collaborative.name} Core early, on {fmt(ended_on)} "
+           f"({EndReason(reason).label.lower()})", before=before, after=snapshot(appt, TERM_FIELDS),
+           collaborative_id=appt.collaborative_id)
+    return appt
+
+
+# --- open seats and candidates (C9) -------------------------------------------------------------------
+
+@dataclass
+class Seats:
+    """C9: how many seats of a Core can be filled openly now."""
+
+    committed: int  # terms that run beyond the coming year
+    ending_within_year: list[Appointment]
+    open: int
+
+
+def seats(db: Session, collab: Collaborative, today: date, terms: list[Appointment] | None = None) -> Seats:
+    """C9: a seat is open for a vacancy or a term ending within the next year."""
+    horizon = today + timedelta(days=LOOK_AHEAD_DAYS)
+    terms = terms if terms is not None else terms_overlapping(db, collab.id, today, date.max)
+    committed = [t for t in terms if t.last_day > horizon and t.starts_on <= horizon]
+    ending = [t for t in terms if t.is_current(today) and t.last_day <= horizon and not _continued(t, terms)]
+    return Seats(len(committed), ending, max(0, MAX_CORE - len(committed)))
+
+
+def _continued(term: Appointment, terms: list[Appointment]) -> bool:
+    return any(t.previous_id == term.id for t in terms)
+
+
+def _check_candidate(db: Session, collab: Collaborative, person: Person, today: date) -> None:
+    if collab.status == CollaborativeStatus.RETIRED:
+        raise DomainError("K1", f"{collab.name} is retired", field="collaborative")
+    _check_school(person)
+    if seats(db, collab, today).open == 0:
+        raise DomainError("C9", f"{collab.name}'s Core has no open seat: every seat is filled for the coming "
+                          "year", field="collaborative")
+    if any(t.person_id == person.id and t.last_day > today + timedelta(days=LOOK_AHEAD_DAYS)
+           for t in terms_overlapping(db, collab.id, today, date.max)):
+        raise DomainError("C9", f"{person.name} already serves on this Core beyond the coming year",
+                          field="person_id")
+    if db.scalar(select(Candidacy.id).where(Candidacy.collaborative_id == collab.id,
+                                            Candidacy.person_id == person.id,
+                                            Candidacy.status == CandidacyStatus.OPEN)) is not None:
+        raise DomainError("C9", f"{person.name} is already a candidate for this Core", field="person_id")
+
+
+def _statement(statement: str) -> str:
+    statement = (statement or "").strip()
+    if not statement:
+        raise DomainError("C9", "a short statement is needed (why, and what they would bring)", field="statement")
+    if len(statement) > 2000:
+        raise DomainError("C9", "keep the statement under 2,000 characters", field="statement")
+    return statement
+
+
+def apply_for_seat(db: Session, actor: Actor, collab: Collaborative, statement: str,
+                   today: date | None = None) -> Candidacy:
+    """C9: an educator of a member school applies for an open seat, with a short statement."""
+    require(actor, "core.apply")
+    today = today or now_utc().date()
+    statement = _statement(statement)
+    _check_candidate(db, collab, actor.person, today)
+    c = Candidacy(collaborative_id=collab.id, person_id=actor.id, statement=statement)
+    db.add(c)
+    record(db, actor, "core.apply", c, f"{actor.person.name} applied for a seat on the {collab.name} Core",
+           after={"statement": statement}, collaborative_id=collab.id)
+    return c
+
+
+def nominate(db: Session, actor: Actor, collab: Collaborative, person: Person, statement: str,
+             today: date | None = None) -> Candidacy:
+    """C9: nominate an educator for an open seat."""
+    require(actor, "core.nominate")
+    today = today or now_utc().date()
+    statement = _statement(statement)
+    if person.id == actor.id:
+        raise DomainError("C9", "to put yourself forward, apply instead", field="person_id")
+    _check_candidate(db, collab, person, today)
+    c = Candidacy(collaborative_id=collab.id, person_id=person.id, nominated_by_id=actor.id, statement=statement)
+    db.add(c)
+    record(db, actor, "core.nominate", c, f"{actor.person.name} nominated {person.name} for the {collab.name} Core",
+           after={"statement": statement}, collaborative_id=collab.id)
+    return c
+
+
+def withdraw(db: Session, actor: Actor, candidacy: Candidacy) -> Candidacy:
+    """C9: the candidate, their nominator or the DPL withdraws a candidacy."""
+    if not (actor.is_dpl or actor.id in (candidacy.person_id, candidacy.nominated_by_id)):
+        raise NotFound()
+    if candidacy.status != CandidacyStatus.OPEN:
+        raise DomainError("C9", f"this candidacy is {candidacy.status}", field="candidacy_id")
+    candidacy.status, candidacy.decided_at = CandidacyStatus.WITHDRAWN, now_utc()
+    record(db, actor, "core.withdraw", candidacy,
+           f"Withdrew {candidacy.person.name}'s candidacy for the {candidacy.collaborative.name} Core",
+           collaborative_id=candidacy.collaborative_id)
+    return candidacy
+
+
+def open_candidacies(db: Session, collab_ids) -> dict[int, list[Candidacy]]:
+    ids = list(collab_ids)
+    out: dict[int, list[Candidacy]] = defaultdict(list)
+    if ids:
+        for c in db.scalars(select(Candidacy).where(Candidacy.collaborative_id.in_(ids),
+                                                    Candidacy.status == CandidacyStatus.OPEN)
+                            .order_by(Candidacy.created_at)):
+            out[c.collaborative_id].append(c)
+    return out
+
+
+# --- the DPL's dashboard (C6, C10, F1–F3 and F8 as they will be flagged) ---------------------------------
+
+@dataclass
+class CoreSummary:
+    collaborative: Collaborative
+    strength: int
+    #: (first day of each coming month, strength that day) for the next 12 months.
+    outlook: list[tuple[date, int]]
+    ending_soon: list[Appointment]
+    ending_within_year: list[Appointment]
+    vacancies: int
+    open_seats: int
+    candidates: list[Candidacy]
+    school_changes: list[tuple[Appointment, str]]
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def lowest(self) -> int:
+        return min([self.strength] + [n for _, n in self.outlook])
+
+    @property
+    def under_strength(self) -> bool:
+        return self.strength < MIN_CORE
+
+
+def month_starts(today: date, months: int = 12) -> list[date]:
+    out, y, m = [], today.year, today.month
+    for _ in range(months):
+        m += 1
+        if m > 12:
+            y, m = y + 1, 1
+        out.append(date(y, m, 1))
+    return out
+
+
+def school_change(appt: Appointment, today: date) -> str | None:
+    """C10: the member's school changed or lapsed during the term (flagged, never ended automatically)."""
+    person = appt.person
+    if appt.school_id_at_appointment is not None and person.school_id != appt.school_id_at_appointment:
+        return f"{person.name} moved to {person.school.name if person.school else 'no member school'}"
+    school = person.school
+    if school is not None and not school.is_active and school.lapsed_on is not None and school.lapsed_on >= appt.starts_on:
+        return f"{school.name}'s membership lapsed on {fmt(school.lapsed_on)}"
+    return None
+
+
+def summarize(db: Session, collabs: list[Collaborative], today: date) -> list[CoreSummary]:
+    """Every collaborative's Core now and over the next 12 months, in a fixed number of queries."""
+    horizon = today + timedelta(days=LOOK_AHEAD_DAYS)
+    ids = [c.id for c in collabs]
+    by_collab: dict[int, list[Appointment]] = defaultdict(list)
+    for t in terms_overlapping(db, ids, today - timedelta(days=LOOK_AHEAD_DAYS), date.max):
+        by_collab[t.collaborative_id].append(t)
+    # The people's schools, for C10, in one query.
+    person_ids = {t.person_id for ts in by_collab.values() for t in ts}
+    if person_ids:
+        db.execute(select(Person, School).outerjoin(School, School.id == Person.school_id)
+                   .where(Person.id.in_(person_ids))).all()
+    candidates = open_candidacies(db, ids)
+    months = month_starts(today)
+    out = []
+    for c in collabs:
+        terms = by_collab[c.id]
+        live = [t for t in terms if t.last_day >= today]
+        current = [t for t in live if t.is_current(today)]
+        future_starts = sorted((t for t in live if t.starts_on > today and t.previous_id is None),
+                               key=lambda t: t.starts_on)
+        unmatched = list(future_starts)
+
+        def has_successor(term: Appointment) -> bool:
+            if _continued(term, terms):
+                return True
+            for s in unmatched:
+                if s.starts_on > term.starts_on:
+                    unmatched.remove(s)
+                    return True
+            return False
+
+        ending_year = sorted((t for t in current if t.last_day <= horizon), key=lambda t: t.last_day)
+        without_successor = [t for t in ending_year if not has_successor(t)]
+        ended = [t for t in terms if today - timedelta(days=LOOK_AHEAD_DAYS) <= t.last_day < today
+                 and not _continued(t, terms)]
+        vacancies = max(0, min(len(ended), MAX_CORE - len(current)))
+        seat_info = seats(db, c, today, live)
+        changes = [(t, reason) for t in current if (reason := school_change(t, today))]
+        summary = CoreSummary(
+            collaborative=c, strength=len(current), outlook=[(d, strength_on(live, d)) for d in months],
+            ending_soon=[t for t in without_successor if t.last_day <= today + timedelta(days=ENDING_SOON_DAYS)],
+            ending_within_year=without_successor, vacancies=vacancies, open_seats=seat_info.open,
+            candidates=candidates.get(c.id, []), school_changes=changes)
+        summary.flags = core_flags(summary, today)
+        out.append(summary)
+    return out
+
+
+def core_flags(s: CoreSummary, today: date) -> list[str]:
+    """What the DPL must act on, named by rule (the scheduler's F-flags use the same facts)."""
+    c = s.collaborative
+    flags = []
+    if c.status == CollaborativeStatus.ACTIVE:
+        if s.strength < MIN_CORE:
+            flags.append(f"F3/C6: under strength — {s.strength} of at least {MIN_CORE}")
+        elif s.strength > MAX_CORE:
+            flags.append(f"F3/C2: over strength — {s.strength} members")
+        elif s.lowest < MIN_CORE:
+            day = next(d for d, n in s.outlook if n < MIN_CORE)
+            flags.append(f"F1: will fall to {s.lowest} by {fmt(day)} as terms end without successors")
+    elif c.status == CollaborativeStatus.FORMING and c.forming_since and \
+            (today - c.forming_since).days > 182 and s.strength < MIN_CORE:
+        flags.append(f"F3/C6: forming since {fmt(c.forming_since)} with {s.strength} Core members")
+    for t in s.ending_soon:
+        flags.append(f"F1: {t.person.name}'s term ends on {fmt(t.last_day)} with no successor")
+    if s.vacancies:
+        flags.append(f"F2: {s.vacancies} seat{'s' if s.vacancies > 1 else ''} left vacant by ended terms")
+    for t, reason in s.school_changes:
+        flags.append(f"F8/C10: {reason} during their term")
+    return flags
+
+
+def person_choices(db: Session, collab: Collaborative) -> dict[str, list[Person]]:
+    """People the appointment form offers: candidates, members, then other educators of active schools."""
+    candidates = [c.person for c in open_candidacies(db, [collab.id]).get(collab.id, [])]
+    members = [m.person for m in db.scalars(network.members_query(collab))]
+    seen = {p.id for p in candidates + members}
+    others = [p for p in db.scalars(select(Person).join(School, School.id == Person.school_id)
+                                    .where(School.status == "active", Person.is_active.is_(True))
+                                    .order_by(Person.name)) if p.id not in seen]
+    return {"Candidates": candidates, f"Members of {collab.name}": [p for p in members if p.id not in
+                                                                    {c.id for c in candidates}],
+            "Other educators": others}
