@@ -28,6 +28,8 @@ def all_routes() -> list:
     from .audit import views as audit_views
     from .auth import api as auth_api
     from .auth import views as auth_views
+    from .cores import api as cores_api
+    from .cores import views as cores_views
     from .network import api as network_api
     from .network import views as network_views
 
@@ -36,8 +38,10 @@ def all_routes() -> list:
         *home.routes,
         *auth_views.routes,
         *network_views.routes,
+        *cores_views.routes,
         *audit_views.routes,
-        Mount("/api/v1", routes=[*openapi.routes, *auth_api.routes, *network_api.routes, *audit_api.routes]),
+        Mount("/api/v1", routes=[*openapi.routes, *auth_api.routes, *network_api.routes, *cores_api.routes,
+                                   *audit_api.routes]),
     ]
 
 

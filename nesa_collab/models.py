@@ -6,3 +6,5 @@ from .network.models import (Collaborative, Interest, InterestSupporter, Members
                              NormsRevision, School)
 from .cores.models import Appointment, Candidacy, Consultation  # noqa: F401
 from .notifications.models import OutboxMessage  # noqa: F401
+from .cores.models import Appointment, Candidacy, Consultation  # noqa: F401
+from .notifications.models import OutboxMessage  # noqa: F401

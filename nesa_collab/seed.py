@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from .db import Database
-from .network.seed import load_network, read_yaml
+from .cores.seed import load_cores
+from .network.seed import lapse_schools, load_network, read_yaml
 from .paths import SEED_DIR
 from .settings import Settings
 
 #: Later domains (cores, plans, meetings) append loaders: (db, seed_dir, settings) -> counts.
-LOADERS = [load_network]
+LOADERS = [load_network, load_cores, lapse_schools]
 
 
 def load(database: Database, settings: Settings, seed_dir: Path = SEED_DIR) -> dict[str, int]:

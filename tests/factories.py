@@ -66,6 +66,19 @@ class Factory:
         with self.database.transaction() as db:
             return create_token(db, None, db.get(Person, person.id), "test")[1]
 
+    def core_member(self, person: Person, collab: Collaborative, starts_on: date = date(2025, 8, 1),
+                    ends_on: date | None = None, today: date | None = None):
+        """Appoint ``person`` to ``collab``'s Core (with the C1 consultations recorded); returns the term."""
+        from nesa_collab.cores.services import ConsultationInput, appoint
+        from nesa_collab.dates import earliest_two_year_end
+
+        with self.database.transaction() as db:
+            return appoint(db, None, db.get(Collaborative, collab.id), db.get(Person, person.id),
+                           starts_on=starts_on, ends_on=ends_on or earliest_two_year_end(starts_on),
+                           consultations=[ConsultationInput("executive_director", date(2025, 3, 3), "email"),
+                                          ConsultationInput("pdac", date(2025, 3, 10), "meeting")],
+                           today=today or max(starts_on, date(2025, 3, 10)))
+
     def member(self, person: Person, collab: Collaborative, joined_on: date = date(2024, 9, 1)):
         with self.database.transaction() as db:
             p = db.get(Person, person.id)

@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import shutil
 from base64 import b64encode
-from datetime import date
+from datetime import date, datetime, timezone
 
 import itsdangerous
 import pytest
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
+from nesa_collab import clock
 from nesa_collab.app import all_routes, create_app
 from nesa_collab.auth.models import AuthSession, Role
 from nesa_collab.auth.services import _digest, create_token
@@ -23,8 +24,11 @@ from nesa_collab.settings import Settings
 
 from .factories import Factory
 
-PERSONAS = ["anonymous", "member", "coordinator", "pdac", "center_staff", "executive_director", "dpl"]
-EDUCATORS = {"member", "coordinator", "pdac"}
+PERSONAS = ["anonymous", "member", "coordinator", "pdac", "core", "center_staff", "executive_director", "dpl"]
+#: Educators of an active member school; "core" also serves on the world's collaborative's Core.
+EDUCATORS = {"member", "coordinator", "pdac", "core"}
+#: The matrix runs on a fixed day, so terms in the world stay current whenever the tests run.
+TODAY = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
 SIGNED_IN = set(PERSONAS) - {"anonymous"}
 
 #: DOMAIN.md's "who uses it", as permissions: who may use a route guarded by each one.
@@ -41,8 +45,13 @@ EXPECTED: dict[str, set[str]] = {
     "interest.convert": {"dpl"},
     "membership.join": EDUCATORS,
     "membership.leave": SIGNED_IN,  # one's own membership (checked against the membership itself)
-    "norms.edit": {"dpl"},
+    "norms.edit": {"dpl", "core"},
     "audit.view": {"dpl"},
+    "core.view": SIGNED_IN,
+    "core.oversee": {"dpl", "executive_director", "pdac"},
+    "core.manage": {"dpl"},
+    "core.apply": EDUCATORS,
+    "core.nominate": EDUCATORS | {"dpl"},
 }
 
 
@@ -77,18 +86,24 @@ def world(tmp_path_factory, template_db):
         "pdac": f.educator(school, Role.MEMBER, Role.PDAC),
         "center_staff": f.person(Role.CENTER_STAFF),
         "executive_director": f.person(Role.EXECUTIVE_DIRECTOR),
+        "core": f.educator(school),
         "dpl": f.dpl(),
     }
     for name in ("member", "coordinator", "pdac"):
         f.member(people[name], collab, date(2025, 9, 1))
+    term = f.core_member(people["core"], collab, date(2025, 8, 1), date(2027, 7, 31), today=date(2025, 7, 1))
     from nesa_collab.network import services as network
 
     with database.transaction() as db:
         interest = network.register_interest(db, _actor(db, people["member"]), name="Outdoor", kind="discipline",
                                              description="Trips")
         token, _ = create_token(db, None, db.merge(people["member"]), "t")
+        from nesa_collab.cores.services import apply_for_seat
+
+        candidacy = apply_for_seat(db, _actor(db, people["member"]), db.merge(collab), "I would serve.",
+                                   today=TODAY.date())
         db.flush()
-        ids = {"interest_id": interest.id, "token_id": token.id}
+        ids = {"interest_id": interest.id, "token_id": token.id, "term_id": term.id, "candidacy_id": candidacy.id}
         sessions = {}
         for name, person in people.items():
             key = f"key-{name}"
@@ -96,14 +111,14 @@ def world(tmp_path_factory, template_db):
             sessions[name] = {"sid": key, "csrf": f"csrf-{name}"}
     database.dispose()
     params = {"slug": collab.slug, "school": school.slug, "person_id": people["member"].id,
-              "action": "retire", **ids}
+              **ids}
     return {"path": path, "settings": settings, "params": params, "sessions": sessions}
 
 
 def _actor(db, person):
     from nesa_collab.auth.services import load_actor
 
-    return load_actor(db, db.merge(person))
+    return load_actor(db, db.merge(person), TODAY.date())
 
 
 def _cookie(secret: str, session: dict) -> str:
@@ -131,6 +146,7 @@ def test_every_route_declares_a_permission_the_matrix_knows():
 
 @pytest.mark.parametrize(("path", "method", "route"), ROUTES, ids=[f"{m} {p}" for p, m, _ in ROUTES])
 def test_permission_matrix(path, method, route, world, tmp_path):
+    clock.freeze(TODAY)
     meta = route.endpoint.meta
     for persona in PERSONAS:
         db_path = tmp_path / f"{persona}.db"

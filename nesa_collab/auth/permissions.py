@@ -106,6 +106,12 @@ POLICIES: dict[str, Policy] = {
     "core.manage": _roles(Role.DPL),
     "core.apply": _educator,
     "core.nominate": lambda a, t: _educator(a, t) or (a is not None and a.is_dpl),
+    # Cores (C1–C10)
+    "core.view": _signed_in,
+    "core.oversee": _roles(Role.DPL, Role.EXECUTIVE_DIRECTOR, Role.PDAC),
+    "core.manage": _roles(Role.DPL),
+    "core.apply": _educator,
+    "core.nominate": lambda a, t: _educator(a, t) or (a is not None and a.is_dpl),
     # Audit (A1)
     "audit.view": _roles(Role.DPL),
 }

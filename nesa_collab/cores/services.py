@@ -434,23 +434,11 @@ def summarize(db: Session, collabs: list[Collaborative], today: date) -> list[Co
         terms = by_collab[c.id]
         live = [t for t in terms if t.last_day >= today]
         current = [t for t in live if t.is_current(today)]
-        future_starts = sorted((t for t in live if t.starts_on > today and t.previous_id is None),
-                               key=lambda t: t.starts_on)
-        unmatched = list(future_starts)
-
-        def has_successor(term: Appointment) -> bool:
-            if _continued(term, terms):
-                return True
-            for s in unmatched:
-                if s.starts_on > term.starts_on:
-                    unmatched.remove(s)
-                    return True
-            return False
-
-        ending_year = sorted((t for t in current if t.last_day <= horizon), key=lambda t: t.last_day)
-        without_successor = [t for t in ending_year if not has_successor(t)]
+        successors = match_successors(terms)
+        without_successor = sorted((t for t in current if t.last_day <= horizon and t.id not in successors),
+                                   key=lambda t: t.last_day)
         ended = [t for t in terms if today - timedelta(days=LOOK_AHEAD_DAYS) <= t.last_day < today
-                 and not _continued(t, terms)]
+                 and t.id not in successors]
         vacancies = max(0, min(len(ended), MAX_CORE - len(current)))
         seat_info = seats(db, c, today, live)
         changes = [(t, reason) for t in current if (reason := school_change(t, today))]
@@ -461,6 +449,28 @@ def summarize(db: Session, collabs: list[Collaborative], today: date) -> list[Co
             candidates=candidates.get(c.id, []), school_changes=changes)
         summary.flags = core_flags(summary, today)
         out.append(summary)
+    return out
+
+
+#: A successor starts between a month before and six months after the term it follows ends.
+SUCCESSOR_WINDOW = (timedelta(days=30), timedelta(days=183))
+
+
+def match_successors(terms: list[Appointment]) -> dict[int, Appointment]:
+    """Which term fills the seat each term leaves (F1, F2): its continuation (C7), else a new
+    appointment starting around the time it ends, each new appointment filling one seat."""
+    out = {t.previous_id: t for t in terms if t.previous_id is not None}
+    fresh = sorted((t for t in terms if t.previous_id is None), key=lambda t: (t.starts_on, t.id))
+    used: set[int] = set()
+    before, after = SUCCESSOR_WINDOW
+    for term in sorted((t for t in terms if t.id not in out), key=lambda t: (t.last_day, t.id)):
+        for s in fresh:
+            if s.id in used or s.id == term.id or s.starts_on <= term.starts_on:
+                continue
+            if term.last_day - before <= s.starts_on <= term.last_day + after:
+                used.add(s.id)
+                out[term.id] = s
+                break
     return out
 
 

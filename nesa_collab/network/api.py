@@ -74,15 +74,22 @@ def update_collaborative(req: WebRequest):
     return req.json(CollaborativeOut.model_validate(collab))
 
 
-@api("collaborative.manage", summary="Activate a forming collaborative, or retire one (K1, K2)",
-     response=CollaborativeOut, tag="collaboratives")
-def change_status(req: WebRequest):
+def _change_status(req: WebRequest, action: str):
     collab = _collab(req)
-    action = req.path_params["action"]
-    if action not in ("activate", "retire"):
-        raise NotFound()
     services.set_collaborative_status(req.db, req.actor, collab, action, today(req.settings.tz))
     return req.json(CollaborativeOut.model_validate(collab))
+
+
+@api("collaborative.manage", summary="Activate a forming collaborative (K2: DPL only)", response=CollaborativeOut,
+     tag="collaboratives")
+def activate(req: WebRequest):
+    return _change_status(req, "activate")
+
+
+@api("collaborative.manage", summary="Retire a collaborative (K1, K2: DPL only)", response=CollaborativeOut,
+     tag="collaboratives")
+def retire(req: WebRequest):
+    return _change_status(req, "retire")
 
 
 @api("signed_in", summary="Current members of a collaborative", response=MembershipOut, many=True,
@@ -249,7 +256,8 @@ routes = [
     Route("/collaboratives/{slug}/norms", get_norms, name="api_norms"),
     Route("/collaboratives/{slug}/norms", update_norms, methods=["PUT"], name="api_update_norms"),
     Route("/collaboratives/{slug}/norms/history", norms_history, name="api_norms_history"),
-    Route("/collaboratives/{slug}/{action:str}", change_status, methods=["POST"], name="api_collaborative_status"),
+    Route("/collaboratives/{slug}/activate", activate, methods=["POST"], name="api_activate"),
+    Route("/collaboratives/{slug}/retire", retire, methods=["POST"], name="api_retire"),
     Route("/interests", list_interests, name="api_interests"),
     Route("/interests", register_interest, methods=["POST"], name="api_register_interest"),
     Route("/interests/{interest_id:int}/support", support_interest, methods=["POST"], name="api_support_interest"),

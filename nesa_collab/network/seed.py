@@ -38,7 +38,6 @@ def _as_date(value) -> date | None:
 def load_network(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int]:
     counts = dict.fromkeys(["schools", "people", "collaboratives", "memberships", "interests"], 0)
     schools = {s.slug: s for s in db.scalars(select(School))}
-    lapses: list[tuple[School, date]] = []
     for row in read_yaml(seed_dir / "schools.yaml"):
         school = schools.get(row["slug"])
         if school is None:
@@ -47,8 +46,6 @@ def load_network(db: Session, seed_dir: Path, settings: Settings) -> dict[str, i
                                             weekend=row.get("weekend", ["sat", "sun"]))
             schools[school.slug] = school
             counts["schools"] += 1
-        if row.get("status") == "lapsed" and school.is_active:
-            lapses.append((school, _as_date(row["lapsed_on"])))
     db.flush()
 
     people = {p.email.lower(): p for p in db.scalars(select(Person))}
@@ -115,7 +112,18 @@ def load_network(db: Session, seed_dir: Path, settings: Settings) -> dict[str, i
 
     for collab, on in retirements:
         services.set_collaborative_status(db, None, collab, "retire", on)
-    for school, on in lapses:
-        services.lapse_school(db, None, school, on)
     db.flush()
     return counts
+
+
+def lapse_schools(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int]:
+    """Lapse the schools the seed marks lapsed, after Cores are loaded (people of a lapsed school
+    cannot be appointed, N2, so their terms must exist first)."""
+    lapsed = 0
+    schools = {s.slug: s for s in db.scalars(select(School))}
+    for row in read_yaml(seed_dir / "schools.yaml"):
+        school = schools[row["slug"]]
+        if row.get("status") == "lapsed" and school.is_active:
+            services.lapse_school(db, None, school, _as_date(row["lapsed_on"]))
+            lapsed += 1
+    return {"lapsed schools": lapsed}

@@ -172,13 +172,9 @@ def edit_collaborative(req: WebRequest):
     return _collab_form(req, "network/collaborative_form.html", {"form": form, "collab": collab})
 
 
-@page("collaborative.manage")
-def change_status(req: WebRequest):
-    """K2: activate or retire (retiring asks for confirmation first)."""
+def _change_status(req: WebRequest, action: str):
+    """K2: activate or retire (after a confirmation page)."""
     collab = _collab(req)
-    action = req.path_params["action"]
-    if action not in ("activate", "retire"):
-        raise NotFound()
     if req.method == "GET":
         return req.render("network/confirm_status.html", {"collab": collab, "action": action})
     try:
@@ -188,6 +184,16 @@ def change_status(req: WebRequest):
                           {"collab": collab, "action": action, "error": str(exc)}, 422)
     verb = "is active" if action == "activate" else "is retired"
     return req.redirect(req.url_for("collaborative", slug=collab.slug), flash=f"{collab.name} {verb}.")
+
+
+@page("collaborative.manage")
+def activate_collaborative(req: WebRequest):
+    return _change_status(req, "activate")
+
+
+@page("collaborative.manage")
+def retire_collaborative(req: WebRequest):
+    return _change_status(req, "retire")
 
 
 # --- interests (K2) ----------------------------------------------------------------------------
@@ -435,7 +441,8 @@ routes = [
     Route("/collaboratives/{slug}/norms", norms_history, name="norms_history"),
     Route("/collaboratives/{slug}/norms/edit", edit_norms, methods=["GET", "POST"], name="edit_norms"),
     Route("/collaboratives/{slug}/edit", edit_collaborative, methods=["GET", "POST"], name="edit_collaborative"),
-    Route("/collaboratives/{slug}/{action:str}", change_status, methods=["GET", "POST"], name="collaborative_status"),
+    Route("/collaboratives/{slug}/activate", activate_collaborative, methods=["GET", "POST"], name="activate"),
+    Route("/collaboratives/{slug}/retire", retire_collaborative, methods=["GET", "POST"], name="retire"),
     Route("/interests", interests, name="interests"),
     Route("/interests/new", new_interest, methods=["GET", "POST"], name="new_interest"),
     Route("/interests/{interest_id:int}/support", support_interest, methods=["POST"], name="support_interest"),

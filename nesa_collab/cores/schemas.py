@@ -1,0 +1,125 @@
+"""Input and output shapes for Core terms, consultations and candidacies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..network.schemas import PersonBrief
+
+
+class ConsultationIn(BaseModel):
+    body: str = Field(description="executive_director or pdac")
+    consulted_on: date
+    method: str = Field(default="", max_length=40, description="email, meeting, call")
+    note: str = Field(default="", max_length=2000)
+
+
+class AppointForm(BaseModel):
+    """The appointment form (flat fields: one consultation each for the ED and the PDAC)."""
+
+    person_id: int | None = None
+    candidacy_id: int | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    ed_consulted_on: date | None = None
+    ed_method: str = Field(default="", max_length=40)
+    ed_note: str = Field(default="", max_length=2000)
+    pdac_consulted_on: date | None = None
+    pdac_method: str = Field(default="", max_length=40)
+    pdac_note: str = Field(default="", max_length=2000)
+    note: str = Field(default="", max_length=2000)
+
+
+class AppointIn(BaseModel):
+    person_id: int
+    starts_on: date
+    ends_on: date
+    consultations: list[ConsultationIn] = Field(description="C1: the Executive Director's and the PDAC's")
+    note: str = Field(default="", max_length=2000)
+    candidacy_id: int | None = None
+
+
+class ReappointIn(BaseModel):
+    ends_on: date
+    consultations: list[ConsultationIn]
+    note: str = Field(default="", max_length=2000)
+
+
+class ReappointForm(BaseModel):
+    ends_on: date | None = None
+    ed_consulted_on: date | None = None
+    ed_method: str = Field(default="", max_length=40)
+    ed_note: str = Field(default="", max_length=2000)
+    pdac_consulted_on: date | None = None
+    pdac_method: str = Field(default="", max_length=40)
+    pdac_note: str = Field(default="", max_length=2000)
+    note: str = Field(default="", max_length=2000)
+
+
+class EndEarlyIn(BaseModel):
+    ended_on: date | None = None
+    reason: str = Field(default="", description="resignation, moved_school or other")
+    note: str = Field(default="", max_length=2000)
+
+
+class CandidacyIn(BaseModel):
+    statement: str = Field(default="", max_length=2000)
+    person_id: int | None = Field(default=None, description="to nominate someone else")
+
+
+class ConsultationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    body: str
+    consulted_on: date
+    method: str
+    note: str
+
+
+class TermOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    collaborative_id: int
+    person: PersonBrief
+    starts_on: date
+    ends_on: date
+    ended_on: date | None
+    end_reason: str | None
+    end_note: str | None
+    last_day: date
+    previous_id: int | None
+    appointed_by_id: int | None
+    appointed_at: datetime
+    note: str
+    consultations: list[ConsultationOut]
+
+
+class CandidacyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    collaborative_id: int
+    person: PersonBrief
+    nominated_by: PersonBrief | None
+    statement: str
+    status: str
+    created_at: datetime
+
+
+class OutlookPoint(BaseModel):
+    on: date
+    strength: int
+
+
+class CoreSummaryOut(BaseModel):
+    collaborative_slug: str
+    collaborative_name: str
+    status: str
+    strength: int
+    outlook: list[OutlookPoint]
+    ending_soon: list[TermOut]
+    ending_within_year: list[TermOut]
+    vacancies: int
+    open_seats: int
+    candidates: list[CandidacyOut]
+    flags: list[str]

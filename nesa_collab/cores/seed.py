@@ -1,0 +1,71 @@
+"""Load Core appointments and candidacies from ``seed_data/cores.yaml`` (idempotent)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..auth.models import Person
+from ..auth.services import find_by_email, load_actor, update_person
+from ..network.models import Collaborative, School
+from ..network.seed import read_yaml
+from ..settings import Settings
+from . import services
+from .models import Appointment, Candidacy
+
+
+def load_cores(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int]:
+    path = seed_dir / "cores.yaml"
+    if not path.exists():
+        return {}
+    data = read_yaml(path)
+    dpl_person = find_by_email(db, data["appointed_by"])
+    counts = {"core terms": 0, "candidacies": 0}
+    tz = ZoneInfo(settings.network_time_zone)
+    for block in data["cores"]:
+        collab = db.scalar(select(Collaborative).where(Collaborative.slug == block["collaborative"]))
+        for row in block["terms"]:
+            person = find_by_email(db, row["person"])
+            starts_on = row["starts_on"]
+            if db.scalar(select(Appointment.id).where(Appointment.person_id == person.id,
+                                                      Appointment.collaborative_id == collab.id,
+                                                      Appointment.starts_on == starts_on)):
+                continue
+            consulted = row["consulted"]
+            recorded_on = max(consulted.values())
+            actor = load_actor(db, dpl_person, recorded_on)
+            consultations = [services.ConsultationInput(body, on, "meeting" if body == "pdac" else "email")
+                             for body, on in consulted.items()]
+            term = services.appoint(db, actor, collab, person, starts_on=starts_on, ends_on=row["ends_on"],
+                                    consultations=consultations, today=recorded_on)
+            term.appointed_at = datetime.combine(recorded_on, time(10), tz)
+            counts["core terms"] += 1
+            if row.get("reappointed_until"):
+                services.reappoint(db, actor, term, ends_on=row["reappointed_until"], consultations=consultations,
+                                   note="Reappointed for a second term", today=recorded_on)
+                counts["core terms"] += 1
+            if row.get("ended_on"):
+                services.end_early(db, load_actor(db, dpl_person, row["ended_on"]), term, ended_on=row["ended_on"],
+                                   reason=row["end_reason"], note=row.get("end_note", ""))
+            if row.get("moved_to"):
+                school = db.scalar(select(School).where(School.slug == row["moved_to"]))
+                update_person(db, None, person, school_id=school.id)
+        for row in block.get("candidates", []):
+            person = find_by_email(db, row["person"])
+            if db.scalar(select(Candidacy.id).where(Candidacy.person_id == person.id,
+                                                    Candidacy.collaborative_id == collab.id)):
+                continue
+            on: date = row["applied_on"]
+            if row.get("nominated_by"):
+                nominator = load_actor(db, find_by_email(db, row["nominated_by"]), on)
+                c = services.nominate(db, nominator, collab, person, row["statement"], today=on)
+            else:
+                c = services.apply_for_seat(db, load_actor(db, person, on), collab, row["statement"], today=on)
+            c.created_at = datetime.combine(on, time(9), tz)
+            counts["candidacies"] += 1
+    db.flush()
+    return counts
