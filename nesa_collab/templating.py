@@ -12,7 +12,7 @@ from .paths import TEMPLATES_DIR
 from .web import page_url
 
 
-def local_dt(value: datetime | None, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+def local_dt(value: datetime | None, zone: str, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
     """M6: an instant shown in ``zone`` (the viewer's), e.g. "Tue 25 Mar 2027, 09:00"."""
     if value is None:
         return ""

@@ -72,12 +72,15 @@ class Factory:
         from nesa_collab.cores.services import ConsultationInput, appoint
         from nesa_collab.dates import earliest_two_year_end
 
+        from datetime import timedelta
+
+        today = today or starts_on
         with self.database.transaction() as db:
             return appoint(db, None, db.get(Collaborative, collab.id), db.get(Person, person.id),
                            starts_on=starts_on, ends_on=ends_on or earliest_two_year_end(starts_on),
-                           consultations=[ConsultationInput("executive_director", date(2025, 3, 3), "email"),
-                                          ConsultationInput("pdac", date(2025, 3, 10), "meeting")],
-                           today=today or max(starts_on, date(2025, 3, 10)))
+                           consultations=[ConsultationInput("executive_director", today - timedelta(days=20), "email"),
+                                          ConsultationInput("pdac", today - timedelta(days=10), "meeting")],
+                           today=today)
 
     def member(self, person: Person, collab: Collaborative, joined_on: date = date(2024, 9, 1)):
         with self.database.transaction() as db:

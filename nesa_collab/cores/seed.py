@@ -45,8 +45,10 @@ def load_cores(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int
             term.appointed_at = datetime.combine(recorded_on, time(10), tz)
             counts["core terms"] += 1
             if row.get("reappointed_until"):
-                services.reappoint(db, actor, term, ends_on=row["reappointed_until"], consultations=consultations,
-                                   note="Reappointed for a second term", today=recorded_on)
+                again = services.reappoint(db, actor, term, ends_on=row["reappointed_until"],
+                                           consultations=consultations, note="Reappointed for a second term",
+                                           today=recorded_on)
+                again.appointed_at = term.appointed_at
                 counts["core terms"] += 1
             if row.get("ended_on"):
                 services.end_early(db, load_actor(db, dpl_person, row["ended_on"]), term, ended_on=row["ended_on"],
