@@ -37,7 +37,7 @@ def cmd_db(args) -> None:
 
     settings = _settings()
     if args.action == "upgrade":
-        upgrade(settings.database_url, args.revision or "head")
+        upgrade(settings.database_url, args.revision or "heads")
         print(f"Database at {settings.database_url} is up to date.")
     else:
         downgrade(settings.database_url, args.revision or "-1")

@@ -1,0 +1,49 @@
+"""The nesa-collab command: migrate, seed, add a person, create a token that the API accepts."""
+
+from __future__ import annotations
+
+import pytest
+
+from nesa_collab.cli import main
+
+
+@pytest.fixture
+def cli_env(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path}/cli.db"
+    monkeypatch.setenv("NESA_DATABASE_URL", url)
+    monkeypatch.setenv("NESA_ENV", "development")
+    return url
+
+
+def test_db_upgrade_users_and_tokens(cli_env, capsys, monkeypatch):
+    main(["db", "upgrade"])
+    main(["users", "create", "--name", "Maya Haddad", "--email", "Maya@Example.org", "--role", "dpl",
+          "--password", "a-long-password"])
+    out = capsys.readouterr().out
+    assert "Created person 1: Maya Haddad <Maya@example.org> (dpl)" in out
+    with pytest.raises(SystemExit, match="already used"):
+        main(["users", "create", "--name", "Other", "--email", "maya@example.org"])
+    main(["tokens", "create", "--email", "maya@example.org", "--name", "ci"])
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert token.startswith("nesa_")
+
+    from starlette.testclient import TestClient
+
+    from nesa_collab.app import create_app
+
+    with TestClient(create_app()) as client:
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200 and me.json()["person"]["roles"] == ["dpl"]
+        assert client.get("/api/v1/audit", headers={"Authorization": f"Bearer {token}"}).json()["total"] >= 2
+
+
+def test_users_create_refuses_an_unknown_school(cli_env):
+    main(["db", "upgrade"])
+    with pytest.raises(SystemExit, match="no school"):
+        main(["users", "create", "--name", "X", "--email", "x@example.org", "--school", "atlantis"])
+
+
+def test_production_without_a_secret_key_is_refused(cli_env, monkeypatch):
+    monkeypatch.setenv("NESA_ENV", "production")
+    with pytest.raises(SystemExit, match="NESA_SECRET_KEY"):
+        main(["db", "upgrade"])
