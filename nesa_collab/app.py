@@ -30,18 +30,25 @@ def all_routes() -> list:
     from .auth import views as auth_views
     from .cores import api as cores_api
     from .cores import views as cores_views
+    from .meetings import api as meetings_api
+    from .meetings import views as meetings_views
     from .network import api as network_api
     from .network import views as network_views
+    from .plans import api as plans_api
+    from .plans import views as plans_views
 
+    # Plans come before the network's routes: "/collaboratives/{slug}/{action}" would take their paths.
     return [
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
         *home.routes,
         *auth_views.routes,
+        *plans_views.routes,
         *network_views.routes,
         *cores_views.routes,
+        *meetings_views.routes,
         *audit_views.routes,
-        Mount("/api/v1", routes=[*openapi.routes, *auth_api.routes, *network_api.routes, *cores_api.routes,
-                                   *audit_api.routes]),
+        Mount("/api/v1", routes=[*openapi.routes, *auth_api.routes, *plans_api.routes, *network_api.routes,
+                                   *cores_api.routes, *meetings_api.routes, *audit_api.routes]),
     ]
 
 

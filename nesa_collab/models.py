@@ -6,5 +6,7 @@ from .network.models import (Collaborative, Interest, InterestSupporter, Members
                              NormsRevision, School)
 from .cores.models import Appointment, Candidacy, Consultation  # noqa: F401
 from .notifications.models import OutboxMessage  # noqa: F401
-from .cores.models import Appointment, Candidacy, Consultation  # noqa: F401
-from .notifications.models import OutboxMessage  # noqa: F401
+from .plans.models import (Plan, PlanEvidence, PlanGoal, PlanMilestone, PlanOffering,  # noqa: F401
+                           PlanReview, PlanRevision, PlanTemplate, Post, TemplateSection)
+from .meetings.models import (AgendaItem, Attendance, Conference, ConferenceCollaborative,  # noqa: F401
+                              FeedToken, Meeting, MeetingOccurrence)

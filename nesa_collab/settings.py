@@ -23,6 +23,7 @@ DOCUMENTED = {
     "sign_in_max_failures": ("NESA_SIGN_IN_MAX_FAILURES", "failed sign-ins before the throttle"),
     "sign_in_window_minutes": ("NESA_SIGN_IN_WINDOW_MINUTES", "window of the sign-in throttle"),
     "session_days": ("NESA_SESSION_DAYS", "days a sign-in lasts"),
+    "plan_stale_months": ("NESA_PLAN_STALE_MONTHS", "months without a revision before a plan is out of date (P5)"),
 }
 
 
@@ -42,6 +43,8 @@ class Settings:
     sign_in_max_failures: int = 5
     sign_in_window_minutes: int = 15
     session_days: int = 14
+    #: P5: a plan with no revision in this many months is out of date.
+    plan_stale_months: int = 12
     #: argon2 cost; tests lower it so that hashing many passwords stays fast.
     password_time_cost: int = 3
     password_memory_cost: int = 65536
@@ -71,6 +74,8 @@ class Settings:
             raise SettingsError(f"NESA_TIME_ZONE {self.network_time_zone!r} is not an IANA zone") from exc
         if not 1 <= self.school_year_start_month <= 12:
             raise SettingsError("NESA_SCHOOL_YEAR_START_MONTH must be 1-12")
+        if self.plan_stale_months < 1:
+            raise SettingsError("NESA_PLAN_STALE_MONTHS must be at least 1")
         return self
 
     @classmethod

@@ -5,7 +5,6 @@ statement counter."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,25 +19,27 @@ from nesa_collab.db import Database
 from nesa_collab.migrate import upgrade
 from nesa_collab.settings import Settings
 
+from . import databases
 from .factories import Factory
 
 PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> str:
+def template_db(tmp_path_factory) -> Iterator[str]:
     """One database migrated with Alembic; each test gets a copy (fast, and tests the migrations)."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    upgrade(f"sqlite:///{path}")
-    return str(path)
+    url = databases.new_database(tmp_path_factory.mktemp("template"), "template")
+    upgrade(url)
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture
-def settings(tmp_path, template_db) -> Settings:
-    path = tmp_path / "test.db"
-    shutil.copy(template_db, path)
-    return Settings(database_url=f"sqlite:///{path}", env="test", secret_key="test-secret-" + "x" * 32,
-                    password_time_cost=1, password_memory_cost=1024, base_url="http://testserver")
+def settings(tmp_path, template_db) -> Iterator[Settings]:
+    url = databases.clone(template_db, tmp_path)
+    yield Settings(database_url=url, env="test", secret_key="test-secret-" + "x" * 32,
+                   password_time_cost=1, password_memory_cost=1024, base_url="http://testserver")
+    databases.drop(url)
 
 
 @pytest.fixture

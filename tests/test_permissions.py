@@ -5,7 +5,6 @@ table does not know fails here, so no route escapes it."""
 from __future__ import annotations
 
 import json
-import shutil
 from base64 import b64encode
 from datetime import date, datetime, timezone
 
@@ -22,6 +21,7 @@ from nesa_collab.clock import now_utc
 from nesa_collab.db import Database
 from nesa_collab.settings import Settings
 
+from . import databases
 from .factories import Factory
 
 PERSONAS = ["anonymous", "member", "coordinator", "pdac", "core", "center_staff", "executive_director", "dpl"]
@@ -52,6 +52,20 @@ EXPECTED: dict[str, set[str]] = {
     "core.manage": {"dpl"},
     "core.apply": EDUCATORS,
     "core.nominate": EDUCATORS | {"dpl"},
+    # Conferences, meetings, agendas, calendars (S1, M1–M6)
+    "conference.manage": {"center_staff", "dpl"},
+    "meeting.view": set(PERSONAS),  # a published meeting of an active collaborative is public (drafts: 404)
+    "meeting.edit": {"dpl", "core"},
+    "agenda.edit": {"dpl", "core"},
+    "feed.manage": SIGNED_IN,  # one's own links (others' answer 404)
+    # Plans (P1–P5), updates and proposals (M4)
+    "plan.view": SIGNED_IN,
+    "plan.edit": {"dpl", "core"},
+    "plan.review": {"dpl"},
+    "template.manage": {"dpl"},
+    "post.view": {"dpl", "executive_director", "pdac", "center_staff", "core"},
+    "post.create": {"core"},
+    "proposal.answer": {"dpl"},
 }
 
 
@@ -72,9 +86,8 @@ ROUTES = list(walk(all_routes()))
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, template_db):
     """A small network on disk, with one signed-in session per persona."""
-    path = tmp_path_factory.mktemp("world") / "world.db"
-    shutil.copy(template_db, path)
-    settings = Settings(database_url=f"sqlite:///{path}", env="test", secret_key="matrix-" + "k" * 40,
+    path = databases.clone(template_db, tmp_path_factory.mktemp("world"), "world")
+    settings = Settings(database_url=path, env="test", secret_key="matrix-" + "k" * 40,
                         password_time_cost=1, password_memory_cost=1024)
     database = Database(settings.database_url)
     f = Factory(database, settings, "matrix-password")
@@ -104,6 +117,8 @@ def world(tmp_path_factory, template_db):
                                    today=TODAY.date())
         db.flush()
         ids = {"interest_id": interest.id, "token_id": token.id, "term_id": term.id, "candidacy_id": candidacy.id}
+        ids.update(_meetings_world(db, collab, people, settings))
+        ids.update(_plan_world(db, settings, collab))
         sessions = {}
         for name, person in people.items():
             key = f"key-{name}"
@@ -113,6 +128,37 @@ def world(tmp_path_factory, template_db):
     params = {"slug": collab.slug, "school": school.slug, "person_id": people["member"].id,
               **ids}
     return {"path": path, "settings": settings, "params": params, "sessions": sessions}
+
+
+def _meetings_world(db, collab, people, settings) -> dict:
+    """A conference, a published meeting and a secret feed link, for the meetings routes."""
+    from nesa_collab.meetings import services as meetings
+
+    conf = meetings.create_conference(db, None, name="Spring Educators Conference", starts_on=date(2027, 3, 26),
+                                      ends_on=date(2027, 3, 29), city="Bangkok", time_zone="Asia/Bangkok",
+                                      featured=[collab.slug])
+    meeting = meetings.create_meeting(db, None, db.merge(collab), title="Monthly meeting", mode="virtual",
+                                      time_zone="Africa/Cairo", starts=datetime(2026, 12, 8, 16, 0),
+                                      ends=datetime(2026, 12, 8, 17, 0), join_url="https://meet.example.org/x")
+    meetings.publish_meeting(db, None, meeting)
+    row, secret = meetings.issue_token(db, None, "person", people["member"].id, settings.secret_key)
+    db.flush()
+    return {"conference": conf.slug, "meeting_id": meeting.id, "feed_token_id": row.id, "feed_token": secret}
+
+
+def _plan_world(db, settings, collab) -> dict:
+    """A template, a plan with one revision, and an open proposal, for the plans routes."""
+    from nesa_collab.network.models import Collaborative
+    from nesa_collab.plans import services as plans
+
+    collab = db.get(Collaborative, collab.id)
+    plans.save_template(db, None, [{"key": "purpose", "title": "Purpose", "kind": "free_text"},
+                                   {"key": "milestones", "title": "Milestones", "kind": "milestones"}])
+    plan = plans.create_plan(db, None, collab, title="Literacy plan", first_year=2025, last_year=2026,
+                             settings=settings)
+    post = plans.create_post(db, None, collab, kind="proposal", title="An idea", body="Let us meet.")
+    db.flush()
+    return {"plan_id": plan.id, "number": 1, "post_id": post.id}
 
 
 def _actor(db, person):
@@ -149,9 +195,8 @@ def test_permission_matrix(path, method, route, world, tmp_path):
     clock.freeze(TODAY)
     meta = route.endpoint.meta
     for persona in PERSONAS:
-        db_path = tmp_path / f"{persona}.db"
-        shutil.copy(world["path"], db_path)
-        settings = world["settings"].with_(database_url=f"sqlite:///{db_path}")
+        db_url = databases.clone(world["path"], tmp_path, persona)
+        settings = world["settings"].with_(database_url=db_url)
         app = create_app(settings)
         client = TestClient(app)
         # Anonymous visitors have a session too (holding only a CSRF token), as browsers do.
@@ -167,6 +212,7 @@ def test_permission_matrix(path, method, route, world, tmp_path):
         else:
             r = client.request(method, url, data=data, headers=headers, follow_redirects=False)
         app.state.database.dispose()
+        databases.drop(db_url)
         refused = r.status_code in (401, 403) or (
             r.status_code == 303 and r.headers["location"].startswith("/sign-in"))
         allowed = persona in EXPECTED[meta.permission]

@@ -76,6 +76,31 @@ def _core_or_dpl(a: Actor | None, target: Any) -> bool:
     return getattr(target, "id", target) in a.core_of
 
 
+def _core_of(a: Actor | None, target: Any) -> bool:
+    """A current Core member of the target collaborative (any Core, when asked without a target)."""
+    if a is None:
+        return False
+    if target is None:
+        return a.is_core_member
+    return getattr(target, "id", target) in a.core_of
+
+
+def _oversight_or_core(a: Actor | None, target: Any) -> bool:
+    """M4: the DPL, Executive Director, PDAC and Center staff, or the target collaborative's Core."""
+    return _roles(Role.DPL, Role.EXECUTIVE_DIRECTOR, Role.PDAC, Role.CENTER_STAFF)(a, target) or _core_of(a, target)
+
+
+def _meeting_visible(a: Actor | None, target: Any) -> bool:
+    """M2: a published or cancelled meeting is as visible as its collaborative (public while active);
+    a draft only to those who may edit it. ``target`` is a meeting (or None: "meetings in general")."""
+    if target is None:
+        return True
+    collab = target.collaborative
+    if target.status == "draft":
+        return _core_or_dpl(a, collab)
+    return collab.status == "active" or a is not None
+
+
 def _self_or_dpl(a: Actor | None, target: Any) -> bool:
     """The person themselves (``target`` is a person id), or the DPL."""
     if a is None:
@@ -106,12 +131,20 @@ POLICIES: dict[str, Policy] = {
     "core.manage": _roles(Role.DPL),
     "core.apply": _educator,
     "core.nominate": lambda a, t: _educator(a, t) or (a is not None and a.is_dpl),
-    # Cores (C1–C10)
-    "core.view": _signed_in,
-    "core.oversee": _roles(Role.DPL, Role.EXECUTIVE_DIRECTOR, Role.PDAC),
-    "core.manage": _roles(Role.DPL),
-    "core.apply": _educator,
-    "core.nominate": lambda a, t: _educator(a, t) or (a is not None and a.is_dpl),
+    # Plans (P1–P5) and updates and proposals (M4)
+    "plan.view": _signed_in,
+    "plan.edit": _core_or_dpl,
+    "plan.review": _roles(Role.DPL),
+    "template.manage": _roles(Role.DPL),
+    "post.view": _oversight_or_core,
+    "post.create": _core_of,
+    "proposal.answer": _roles(Role.DPL),
+    # Conferences, meetings, agendas, calendars (S1, M1–M6)
+    "conference.manage": _roles(Role.CENTER_STAFF, Role.DPL),
+    "meeting.view": _meeting_visible,
+    "meeting.edit": _core_or_dpl,
+    "agenda.edit": _core_or_dpl,
+    "feed.manage": _signed_in,
     # Audit (A1)
     "audit.view": _roles(Role.DPL),
 }

@@ -1,0 +1,278 @@
+"""JSON API for conferences (S1), meetings (M1, M2), occurrences, agendas (M3), minutes (M4), the
+cross-zone aid and feed tokens (M5). Every change goes through the services, so it is audited (A1)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from starlette.routing import Route
+
+from ..clock import now_utc, today
+from ..errors import DomainError, NotFound
+from ..network.models import Collaborative, School
+from ..network.services import collaborative_by_slug
+from ..web import WebRequest, api, paginate
+from . import scheduling, services, times
+from .models import FeedKind, FeedToken, Meeting
+from .schemas import (AgendaIn, AgendaOut, AttendanceIn, CancelIn, ConferenceIn, ConferenceOut, ConferenceUpdate,
+                      FeedTokenIn, FeedTokenOut, MeetingIn, MeetingOut, MeetingUpdate, MinutesIn, MinutesOut,
+                      OccurrenceIn, OccurrenceOut, SchedulingOut)
+from .views import _attendees, token_links
+
+PAGE_Q = ("page", "integer", "page number (50 per page)")
+
+
+# --- conferences ----------------------------------------------------------------------------------
+
+@api("public", summary="Conferences and institutes (S1)", response=ConferenceOut, many=True, tag="conferences",
+     query=(PAGE_Q,))
+def list_conferences(req: WebRequest):
+    return req.page_json(paginate(req.db, select(services.Conference).order_by(services.Conference.starts_on),
+                                  req.query_int("page", 1), 50), ConferenceOut)
+
+
+@api("public", summary="One conference", response=ConferenceOut, tag="conferences")
+def get_conference(req: WebRequest):
+    return req.json(ConferenceOut.model_validate(services.conference_by_slug(req.db, req.path_params["conference"])))
+
+
+@api("conference.manage", summary="Add a conference or institute (S1: Center staff, DPL)", body=ConferenceIn,
+     response=ConferenceOut, status=201, tag="conferences")
+def create_conference(req: WebRequest):
+    data = req.parse(ConferenceIn)
+    conf = services.create_conference(req.db, req.actor, **data.model_dump())
+    return req.json(ConferenceOut.model_validate(conf))
+
+
+@api("conference.manage", summary="Change a conference (its calendar SEQUENCE goes up)", body=ConferenceUpdate,
+     response=ConferenceOut, tag="conferences")
+def update_conference(req: WebRequest):
+    conf = services.conference_by_slug(req.db, req.path_params["conference"])
+    data = req.parse(ConferenceUpdate)
+    services.update_conference(req.db, req.actor, conf, **data.model_dump(exclude_none=True))
+    return req.json(ConferenceOut.model_validate(conf))
+
+
+# --- meetings -------------------------------------------------------------------------------------
+
+def _meeting(req: WebRequest) -> Meeting:
+    meeting = services.meeting_or_404(req.db, req.path_params["meeting_id"])
+    if not services.can_see(req.actor, meeting):
+        raise NotFound()
+    return meeting
+
+
+@api("public", summary="Meetings in calendars (and drafts one may edit), by start (M1, M2)", response=MeetingOut,
+     many=True, tag="meetings",
+     query=(("collaborative", "string", "collaborative slug"),
+            ("from", "string", "ISO instant: meetings ending after it (default: now)"), PAGE_Q))
+def list_meetings(req: WebRequest):
+    ids = None
+    if req.query("collaborative"):
+        ids = [collaborative_by_slug(req.db, req.query("collaborative")).id]
+    try:
+        since = datetime.fromisoformat(req.query("from")) if req.query("from") else now_utc()
+        if since.tzinfo is None:
+            raise ValueError
+    except ValueError:
+        raise DomainError(None, "from: give an ISO instant with its offset, e.g. 2027-03-01T00:00:00Z",
+                          field="from") from None
+    stmt = services.meetings_query(collab_ids=ids, since=since, editable=services.editable_collabs(req.actor),
+                                   public_only=req.actor is None)
+    return req.page_json(paginate(req.db, stmt, req.query_int("page", 1), 50), MeetingOut)
+
+
+@api("meeting.view", summary="One meeting", response=MeetingOut, tag="meetings")
+def get_meeting(req: WebRequest):
+    return req.json(MeetingOut.model_validate(_meeting(req)))
+
+
+@api("meeting.view", summary="A meeting's occurrences (a recurring series expanded, exceptions applied)",
+     response=OccurrenceOut, many=True, tag="meetings")
+def meeting_occurrences(req: WebRequest):
+    return req.json([OccurrenceOut.model_validate(o.__dict__) for o in times.expand(_meeting(req))])
+
+
+@api("meeting.edit", summary="Schedule a meeting; it starts as a draft (M1: the Core or the DPL)", body=MeetingIn,
+     response=MeetingOut, status=201, tag="meetings")
+def create_meeting(req: WebRequest):
+    data = req.parse(MeetingIn)
+    collab = req.db.scalar(select(Collaborative).where(Collaborative.slug == data.collaborative))
+    if collab is None:
+        raise DomainError("M1", f"there is no collaborative {data.collaborative!r}", field="collaborative")
+    values = data.model_dump(exclude={"collaborative", "repeat"})
+    if not values.get("rrule") and data.repeat:
+        values["rrule"] = services.rule_from_choice(data.repeat, data.starts.date())
+    meeting = services.create_meeting(req.db, req.actor, collab, **values)
+    return req.json(MeetingOut.model_validate(meeting))
+
+
+@api("meeting.edit", summary="Change a meeting (M5: attendee-relevant changes bump SEQUENCE)", body=MeetingUpdate,
+     response=MeetingOut, tag="meetings")
+def update_meeting(req: WebRequest):
+    meeting = _meeting(req)
+    data = req.parse(MeetingUpdate)
+    services.update_meeting(req.db, req.actor, meeting, **data.model_dump(exclude_unset=True))
+    return req.json(MeetingOut.model_validate(meeting))
+
+
+@api("meeting.edit", summary="Publish a draft (M2)", response=MeetingOut, tag="meetings")
+def publish_meeting(req: WebRequest):
+    meeting = _meeting(req)
+    services.publish_meeting(req.db, req.actor, meeting)
+    return req.json(MeetingOut.model_validate(meeting))
+
+
+@api("meeting.edit", summary="Cancel a published meeting; it stays in feeds as cancelled (M2)", body=CancelIn,
+     response=MeetingOut, tag="meetings")
+def cancel_meeting(req: WebRequest):
+    meeting = _meeting(req)
+    data = req.parse(CancelIn)
+    services.cancel_meeting(req.db, req.actor, meeting, data.reason)
+    return req.json(MeetingOut.model_validate(meeting))
+
+
+@api("meeting.edit", summary="Move or cancel one occurrence of a recurring meeting (RECURRENCE-ID / EXDATE)",
+     body=OccurrenceIn, response=OccurrenceOut, many=True, tag="meetings")
+def change_occurrence(req: WebRequest):
+    meeting = _meeting(req)
+    data = req.parse(OccurrenceIn)
+    if data.action not in ("move", "cancel"):
+        raise DomainError("M1", "action is move or cancel", field="action")
+    services.change_occurrence(req.db, req.actor, meeting, data.original_start, cancel=data.action == "cancel",
+                               starts=data.starts, ends=data.ends, note=data.note)
+    return req.json([OccurrenceOut.model_validate(o.__dict__) for o in times.expand(meeting)])
+
+
+@api("meeting.edit", summary="The cross-zone aid: a proposed time in every member's zone, and the day's best starts",
+     response=SchedulingOut, tag="meetings",
+     query=(("collaborative", "string", "collaborative slug"), ("starts", "string", "local start, e.g. 2027-01-12T16:00"),
+            ("time_zone", "string", "IANA zone of starts"), ("minutes", "integer", "length (default 60)")))
+def find_a_time(req: WebRequest):
+    collab = collaborative_by_slug(req.db, req.query("collaborative") or "")
+    req.require("meeting.edit", collab)
+    try:
+        starts = datetime.fromisoformat(req.query("starts") or "")
+    except ValueError:
+        raise DomainError("M1", "starts: give a local time such as 2027-01-12T16:00", field="starts") from None
+    zone = req.query("time_zone") or req.viewer_zone
+    minutes = req.query_int("minutes", 60, maximum=24 * 60)
+    starts_at = times.to_utc(starts.replace(tzinfo=None), zone)
+    attendees = _attendees(req, collab)
+    groups = scheduling.zone_table(attendees, starts_at, starts_at + timedelta(minutes=minutes))
+    return req.json(SchedulingOut(
+        zones=[{"zone": g.zone, "offset": g.offset, "local_start": g.local_start, "local_end": g.local_end,
+                "count": g.count, "outside": g.outside, "warning": g.warning} for g in groups],
+        people=len(attendees), outside=sum(g.outside for g in groups),
+        suggestions=[s.__dict__ for s in scheduling.suggest(attendees, starts.date(), zone, minutes)]))
+
+
+# --- agenda (M3) and minutes (M4) ------------------------------------------------------------------------
+
+def _agenda_out(meeting: Meeting) -> AgendaOut:
+    s = services.agenda_summary(meeting)
+    return AgendaOut(items=[i for i in meeting.agenda], agenda_final_by=meeting.agenda_final_by,
+                     total_minutes=s.total, meeting_minutes=s.length, warning=s.warning)
+
+
+@api("meeting.view", summary="A meeting's agenda with the running total against its length (M3)",
+     response=AgendaOut, tag="agendas")
+def get_agenda(req: WebRequest):
+    return req.json(_agenda_out(_meeting(req)))
+
+
+@api("agenda.edit", summary="Set the whole agenda in order (M3: that collaborative's Core, or the DPL)",
+     body=AgendaIn, response=AgendaOut, tag="agendas")
+def put_agenda(req: WebRequest):
+    meeting = _meeting(req)
+    data = req.parse(AgendaIn)
+    services.replace_agenda(req.db, req.actor, meeting, [i.model_dump() for i in data.items], data.agenda_final_by)
+    req.db.flush()
+    return req.json(_agenda_out(meeting))
+
+
+@api("meeting.view", summary="Minutes and attendance (M4)", response=MinutesOut, tag="agendas")
+def get_minutes(req: WebRequest):
+    meeting = _meeting(req)
+    if req.actor is None:
+        raise NotFound()
+    att = services.attendance_of(req.db, meeting)
+    return req.json(MinutesOut(minutes=meeting.minutes, minutes_at=meeting.minutes_at,
+                               attendance=[AttendanceIn(person_id=k, status=v) for k, v in att.items()]))
+
+
+@api("meeting.edit", summary="Record minutes and attendance after the meeting (M4)", body=MinutesIn,
+     response=MinutesOut, tag="agendas")
+def put_minutes(req: WebRequest):
+    meeting = _meeting(req)
+    data = req.parse(MinutesIn)
+    services.record_minutes(req.db, req.actor, meeting, data.minutes,
+                            {a.person_id: a.status for a in data.attendance})
+    return req.json(MinutesOut(minutes=meeting.minutes, minutes_at=meeting.minutes_at, attendance=data.attendance))
+
+
+# --- feed tokens (M5) ----------------------------------------------------------------------------------
+
+def _token_out(req: WebRequest, row: FeedToken) -> FeedTokenOut:
+    links = token_links(req, row) if row.is_active else {}
+    return FeedTokenOut(id=row.id, kind=row.kind, created_at=row.created_at, revoked_at=row.revoked_at,
+                        https_url=links.get("https"), webcal_url=links.get("webcal"))
+
+
+@api("feed.manage", summary="Your secret calendar links (and your school's, for coordinators)",
+     response=FeedTokenOut, many=True, tag="calendars")
+def list_feed_tokens(req: WebRequest):
+    rows = [services.active_token(req.db, FeedKind.PERSON, req.actor.id)]
+    if req.person.school_id is not None:
+        rows.append(services.active_token(req.db, FeedKind.SCHOOL, req.person.school_id))
+    rows = [r for r in rows if r is not None and services.may_manage_feed(
+        req.actor, r.kind, r.person_id if r.kind == FeedKind.PERSON else r.school_id)]
+    return req.json([_token_out(req, r) for r in rows])
+
+
+@api("feed.manage", summary="Create or regenerate a secret calendar link (the previous one stops working)",
+     body=FeedTokenIn, response=FeedTokenOut, status=201, tag="calendars")
+def create_feed_token(req: WebRequest):
+    data = req.parse(FeedTokenIn)
+    owner = req.actor.id
+    if data.kind == FeedKind.SCHOOL:
+        school = req.db.scalar(select(School).where(School.slug == (data.school or "")))
+        if school is None:
+            raise DomainError("M5", "name the school (its slug)", field="school")
+        owner = school.id
+    row, _ = services.issue_token(req.db, req.actor, data.kind, owner, req.settings.secret_key)
+    req.db.flush()
+    return req.json(_token_out(req, row))
+
+
+@api("feed.manage", summary="Revoke a secret calendar link (it answers 404 from now on)", response=FeedTokenOut,
+     tag="calendars")
+def revoke_feed_token(req: WebRequest):
+    row = req.get_or_404(FeedToken, req.path_params["feed_token_id"])
+    services.revoke_token(req.db, req.actor, row)
+    return req.json(_token_out(req, row))
+
+
+routes = [
+    Route("/conferences", list_conferences, methods=["GET"], name="api_conferences"),
+    Route("/conferences", create_conference, methods=["POST"], name="api_create_conference"),
+    Route("/conferences/{conference}", get_conference, methods=["GET"], name="api_conference"),
+    Route("/conferences/{conference}", update_conference, methods=["PATCH"], name="api_update_conference"),
+    Route("/meetings", list_meetings, methods=["GET"], name="api_meetings"),
+    Route("/meetings", create_meeting, methods=["POST"], name="api_create_meeting"),
+    Route("/meetings/find-a-time", find_a_time, methods=["GET"], name="api_find_a_time"),
+    Route("/meetings/{meeting_id:int}", get_meeting, methods=["GET"], name="api_meeting"),
+    Route("/meetings/{meeting_id:int}", update_meeting, methods=["PATCH"], name="api_update_meeting"),
+    Route("/meetings/{meeting_id:int}/publish", publish_meeting, methods=["POST"], name="api_publish_meeting"),
+    Route("/meetings/{meeting_id:int}/cancel", cancel_meeting, methods=["POST"], name="api_cancel_meeting"),
+    Route("/meetings/{meeting_id:int}/occurrences", meeting_occurrences, methods=["GET"], name="api_occurrences"),
+    Route("/meetings/{meeting_id:int}/occurrences", change_occurrence, methods=["POST"], name="api_change_occurrence"),
+    Route("/meetings/{meeting_id:int}/agenda", get_agenda, methods=["GET"], name="api_agenda"),
+    Route("/meetings/{meeting_id:int}/agenda", put_agenda, methods=["PUT"], name="api_put_agenda"),
+    Route("/meetings/{meeting_id:int}/minutes", get_minutes, methods=["GET"], name="api_minutes"),
+    Route("/meetings/{meeting_id:int}/minutes", put_minutes, methods=["PUT"], name="api_put_minutes"),
+    Route("/feed-tokens", list_feed_tokens, methods=["GET"], name="api_feed_tokens"),
+    Route("/feed-tokens", create_feed_token, methods=["POST"], name="api_create_feed_token"),
+    Route("/feed-tokens/{feed_token_id:int}", revoke_feed_token, methods=["DELETE"], name="api_revoke_feed_token"),
+]

@@ -1,0 +1,178 @@
+"""M5: what each calendar feed holds, its cheap fingerprint (ETag, Last-Modified) and its bytes.
+
+A feed is described by a ``FeedScope``. ``fingerprint()`` answers from two aggregate queries
+("how many events, changed when"), so a conditional request is answered without loading or
+rendering anything; ``render()`` loads the rows once and hands them to the pure builder in ``ical``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..auth.models import Person
+from ..network.models import Collaborative, Membership, School
+from . import ical
+from .models import CALENDAR_STATUSES, Conference, ConferenceCollaborative, Meeting
+
+#: Bump when the feed layout changes, so clients holding an old ETag get the new content.
+FEED_VERSION = "1"
+
+
+@dataclass
+class FeedScope:
+    key: str
+    name: str
+    url: str
+    description: str = ""
+    #: SQL conditions selecting the meetings (None: the feed has no meetings).
+    meetings: list[Any] | None = None
+    #: SQL conditions selecting the conferences (None: no conferences).
+    conferences: list[Any] | None = None
+    #: Other inputs whose change changes the feed (a collaborative's name, who serves on a Core, ...).
+    extra: tuple = ()
+    extra_stamp: datetime | None = None
+    uid_prefix: str = ""
+    #: Keeps or rewrites a meeting's events (the school feed names who is released).
+    adapt: Callable[[Meeting, list[ical.EventData]], list[ical.EventData]] | None = None
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    etag: str
+    last_modified: datetime | None
+
+
+def _meeting_conditions(scope: FeedScope) -> list[Any]:
+    return [Meeting.status.in_(CALENDAR_STATUSES), *(scope.meetings or [])]
+
+
+def fingerprint(db: Session, scope: FeedScope) -> Fingerprint:
+    """Two aggregate queries: how many events there are and when the newest change was."""
+    parts: list[Any] = [FEED_VERSION, scope.key, scope.name, scope.extra, scope.extra_stamp]
+    stamps = [scope.extra_stamp] if scope.extra_stamp else []
+    if scope.meetings is not None:
+        count, newest = db.execute(select(func.count(Meeting.id), func.max(Meeting.updated_at))
+                                   .where(*_meeting_conditions(scope))).one()
+        parts += [count, newest]
+        stamps.append(newest)
+    if scope.conferences is not None:
+        count, newest = db.execute(select(func.count(Conference.id), func.max(Conference.updated_at))
+                                   .where(*scope.conferences)).one()
+        parts += [count, newest]
+        stamps.append(newest)
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    stamps = [s for s in stamps if s is not None]
+    return Fingerprint(f'"{digest}"', max(stamps) if stamps else None)
+
+
+def load_meetings(db: Session, scope: FeedScope) -> list[Meeting]:
+    if scope.meetings is None:
+        return []
+    return list(db.scalars(select(Meeting).where(*_meeting_conditions(scope))
+                           .options(selectinload(Meeting.agenda), selectinload(Meeting.occurrences))
+                           .order_by(Meeting.starts_at, Meeting.id)).unique())
+
+
+def load_conferences(db: Session, scope: FeedScope) -> list[Conference]:
+    if scope.conferences is None:
+        return []
+    return list(db.scalars(select(Conference).where(*scope.conferences).order_by(Conference.starts_on)))
+
+
+def feed_data(scope: FeedScope, meetings: list[Meeting], conferences: list[Conference], base_url: str) -> ical.FeedData:
+    base = base_url.rstrip("/")
+    host = ical.host_of(base_url)
+    events: list[ical.EventData] = []
+    for m in meetings:
+        evs = ical.meeting_events(m, host, f"{base}/meetings/{m.id}", uid_prefix=scope.uid_prefix)
+        events += scope.adapt(m, evs) if scope.adapt else evs
+    events += [ical.conference_event(c, host, f"{base}/conferences/{c.slug}") for c in conferences]
+    return ical.FeedData(name=scope.name, uid=f"{scope.key.replace(':', '-')}@{host}", url=scope.url,
+                         description=scope.description, events=events)
+
+
+_CACHE: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def render(db: Session, scope: FeedScope, base_url: str, etag: str | None = None) -> bytes:
+    """The feed's bytes; the last few rendered feeds are kept by ETag (same ETag, same bytes)."""
+    key = (scope.key, etag or "")
+    if etag and key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    body = ical.build_calendar(feed_data(scope, load_meetings(db, scope), load_conferences(db, scope), base_url))
+    if etag:
+        _CACHE[key] = body
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return body
+
+
+# --- the feeds ---------------------------------------------------------------------------------------
+
+def collaborative_scope(collab: Collaborative, base_url: str, network: str) -> FeedScope:
+    """M5: a collaborative's meetings (public while it is active)."""
+    return FeedScope(key=f"collaborative:{collab.id}", name=f"{collab.name} — {network} meetings",
+                     url=f"{base_url.rstrip('/')}/collaboratives/{collab.slug}",
+                     description=f"Meetings of the {collab.name}, each in its own time zone.",
+                     meetings=[Meeting.collaborative_id == collab.id], extra_stamp=collab.updated_at)
+
+
+def conferences_scope(base_url: str, network: str) -> FeedScope:
+    """M5: the network's conferences and institutes."""
+    return FeedScope(key="conferences", name=f"{network} conferences and institutes",
+                     url=f"{base_url.rstrip('/')}/conferences", conferences=[])
+
+
+def person_scope(db: Session, person: Person, today: date, base_url: str, network: str) -> FeedScope:
+    """M5: a person's collaboratives' meetings (planning days among them) and the conferences featuring them."""
+    from ..cores.services import core_collaboratives_of
+
+    ids = set(db.scalars(select(Membership.collaborative_id).where(Membership.person_id == person.id,
+                                                                   Membership.left_on.is_(None))))
+    ids |= core_collaboratives_of(db, person.id, today)
+    ids = sorted(ids)
+    featuring = select(ConferenceCollaborative.conference_id).where(ConferenceCollaborative.collaborative_id.in_(ids))
+    return FeedScope(key=f"person:{person.id}", name=f"{person.name} — {network} collaboratives",
+                     url=f"{base_url.rstrip('/')}/calendars", extra=tuple(ids),
+                     description="Your collaboratives' meetings and the conferences that feature them.",
+                     meetings=[Meeting.collaborative_id.in_(ids)], conferences=[Conference.id.in_(featuring)])
+
+
+def school_scope(db: Session, school: School, base_url: str, network: str) -> FeedScope:
+    """M5/O1: the days the school's faculty serving on Cores are owed: the planning meetings they attend.
+
+    Obligations (O1–O3) arrive in a later issue; until then the feed lists each planning meeting
+    beside a conference with the school's Core members who attend it on that day.
+    """
+    from ..cores.models import Appointment
+
+    terms = db.execute(select(Appointment, Person).join(Person, Person.id == Appointment.person_id)
+                       .where(Person.school_id == school.id)).all()
+    collab_ids = sorted({a.collaborative_id for a, _ in terms})
+
+    def adapt(meeting: Meeting, events: list[ical.EventData]) -> list[ical.EventData]:
+        day = meeting.local_start.date()
+        names = sorted(p.name for a, p in terms if a.collaborative_id == meeting.collaborative_id and a.is_current(day))
+        if not names:
+            return []
+        who = ", ".join(names)
+        return [ical.EventData(**{**e.__dict__, "summary": f"Release: {who} — {e.summary}",
+                                  "description": f"{school.name} releases {who} ({meeting.collaborative.name} Core) "
+                                                 f"for this planning meeting (O1).\n\n{e.description}"})
+                for e in events]
+
+    return FeedScope(key=f"school:{school.id}", name=f"{school.name} — days owed to Core members",
+                     url=f"{base_url.rstrip('/')}/schools/{school.slug}", uid_prefix=f"school-{school.id}-",
+                     extra=tuple(sorted((a.id, a.starts_on, a.last_day) for a, _ in terms)),
+                     description="Planning meetings your faculty on collaborative Cores attend (O1).",
+                     meetings=[Meeting.is_planning.is_(True), Meeting.collaborative_id.in_(collab_ids)],
+                     adapt=adapt)

@@ -1,0 +1,232 @@
+"""Input and output shapes for conferences, meetings, agendas, minutes and feed tokens (forms and API)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ConferenceIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field(default="conference", description="conference or institute")
+    starts_on: date
+    ends_on: date
+    city: str = Field(min_length=1, max_length=100)
+    country: str = Field(default="", max_length=100)
+    time_zone: str = Field(min_length=1, max_length=64, description="IANA zone of the city, e.g. Asia/Bangkok")
+    hotel: str = Field(default="", max_length=200)
+    hotel_address: str = Field(default="", max_length=300)
+    description: str = Field(default="", max_length=5000)
+    featured: list[str] = Field(default_factory=list, description="slugs of the collaboratives it features")
+    slug: str | None = Field(default=None, max_length=80)
+
+
+class ConferenceUpdate(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+    kind: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    city: str | None = Field(default=None, max_length=100)
+    country: str | None = Field(default=None, max_length=100)
+    time_zone: str | None = Field(default=None, max_length=64)
+    hotel: str | None = Field(default=None, max_length=200)
+    hotel_address: str | None = Field(default=None, max_length=300)
+    description: str | None = Field(default=None, max_length=5000)
+    featured: list[str] | None = None
+
+
+class CollabRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    slug: str
+    name: str
+
+
+class ConferenceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    slug: str
+    name: str
+    kind: str
+    starts_on: date
+    ends_on: date
+    city: str
+    country: str
+    time_zone: str
+    hotel: str
+    hotel_address: str
+    description: str
+    featured: list[CollabRef]
+    sequence: int
+
+
+class MeetingIn(BaseModel):
+    collaborative: str = Field(description="slug of the collaborative")
+    title: str = Field(min_length=1, max_length=200)
+    mode: str = Field(description="face_to_face, virtual or hybrid")
+    time_zone: str = Field(min_length=1, max_length=64, description="IANA zone the times are in")
+    starts: datetime = Field(description="local wall time in time_zone, e.g. 2027-03-25T09:00")
+    ends: datetime = Field(description="local wall time in time_zone")
+    place: str = Field(default="", max_length=300)
+    join_url: str | None = Field(default=None, max_length=500)
+    description: str = Field(default="", max_length=10000)
+    conference: str | None = Field(default=None, description="slug of the conference it is held beside")
+    rrule: str | None = Field(default=None, max_length=300,
+                              description="RFC 5545 RRULE without UNTIL, e.g. FREQ=MONTHLY;BYDAY=+2TU;COUNT=9")
+    repeat: str | None = Field(default=None, description="forms: none, weekly, fortnightly, monthly_weekday")
+    repeat_until: date | None = Field(default=None, description="last day of a recurring meeting (local)")
+    agenda_final_by: date | None = None
+
+
+class MeetingUpdate(BaseModel):
+    title: str | None = Field(default=None, max_length=200)
+    mode: str | None = None
+    time_zone: str | None = Field(default=None, max_length=64)
+    starts: datetime | None = None
+    ends: datetime | None = None
+    place: str | None = Field(default=None, max_length=300)
+    join_url: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=10000)
+    conference: str | None = None
+    rrule: str | None = Field(default=None, max_length=300)
+    repeat_until: date | None = None
+    agenda_final_by: date | None = None
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(default="", max_length=1000)
+
+
+class OccurrenceIn(BaseModel):
+    original_start: datetime = Field(description="the occurrence's start as the rule generates it (local)")
+    action: str = Field(description="move or cancel")
+    starts: datetime | None = Field(default=None, description="new local start (move)")
+    ends: datetime | None = Field(default=None, description="new local end (move)")
+    note: str = Field(default="", max_length=1000)
+
+
+class AgendaItemIn(BaseModel):
+    id: int | None = Field(default=None, description="an existing item keeps its id")
+    title: str = Field(min_length=1, max_length=200)
+    presenter: str = Field(default="", max_length=200)
+    minutes: int = Field(gt=0, le=24 * 60)
+    notes: str = Field(default="", max_length=5000)
+    milestone_id: int | None = None
+
+
+class AgendaFormIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    presenter: str = Field(default="", max_length=200)
+    minutes: int = Field(gt=0, le=24 * 60)
+    notes: str = Field(default="", max_length=5000)
+
+
+class AgendaIn(BaseModel):
+    items: list[AgendaItemIn]
+    agenda_final_by: date | None = None
+
+
+class AgendaItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    position: int
+    title: str
+    presenter: str
+    minutes: int
+    notes: str
+    milestone_id: int | None
+
+
+class AgendaOut(BaseModel):
+    items: list[AgendaItemOut]
+    agenda_final_by: date | None
+    total_minutes: int
+    meeting_minutes: int
+    warning: str | None
+
+
+class OccurrenceOut(BaseModel):
+    original_start: datetime
+    local_start: datetime
+    local_end: datetime
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+
+
+class MeetingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    collaborative: CollabRef
+    title: str
+    description: str
+    mode: str
+    status: str
+    time_zone: str
+    local_start: datetime
+    local_end: datetime
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    join_url: str | None
+    conference: CollabRef | None = None
+    is_planning: bool
+    rrule: str | None
+    repeat_until: date | None
+    agenda_final_by: date | None
+    sequence: int
+    updated_at: datetime
+
+
+class AttendanceIn(BaseModel):
+    person_id: int
+    status: str = Field(default="present", description="present, apologies or absent")
+
+
+class MinutesIn(BaseModel):
+    minutes: str = Field(default="", max_length=50000)
+    attendance: list[AttendanceIn] = Field(default_factory=list)
+
+
+class MinutesOut(BaseModel):
+    minutes: str
+    minutes_at: datetime | None
+    attendance: list[AttendanceIn]
+
+
+class FeedTokenIn(BaseModel):
+    kind: str = Field(default="person", description="person or school")
+    school: str | None = Field(default=None, description="school slug (kind=school)")
+
+
+class FeedTokenOut(BaseModel):
+    id: int
+    kind: str
+    created_at: datetime
+    revoked_at: datetime | None
+    https_url: str | None = Field(default=None, description="the secret feed URL (active tokens only)")
+    webcal_url: str | None = None
+
+
+class ZoneGroupOut(BaseModel):
+    zone: str
+    offset: str
+    local_start: datetime
+    local_end: datetime
+    count: int
+    outside: int
+    warning: str | None
+
+
+class SuggestionOut(BaseModel):
+    local_start: datetime
+    starts_at: datetime
+    outside: int
+    in_school_day: int
+
+
+class SchedulingOut(BaseModel):
+    zones: list[ZoneGroupOut]
+    people: int
+    outside: int
+    suggestions: list[SuggestionOut]

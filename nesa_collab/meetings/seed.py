@@ -1,0 +1,73 @@
+"""Load conferences and a year of meetings from ``seed_data/`` (S1, M1–M3). Idempotent: conferences by
+slug, meetings by collaborative, title and start are left alone when present."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..auth.models import Person
+from ..network.models import Collaborative
+from ..network.seed import read_yaml
+from ..settings import Settings
+from . import services
+from .models import Conference, Meeting
+
+
+def _dt(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def _d(value) -> date | None:
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def load_meetings(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int]:
+    counts = {"conferences": 0, "meetings": 0}
+    if not (seed_dir / "conferences.yaml").exists():
+        return counts
+    known = set(db.scalars(select(Conference.slug)))
+    for row in read_yaml(seed_dir / "conferences.yaml"):
+        if row["slug"] in known:
+            continue
+        services.create_conference(db, None, slug=row["slug"], name=row["name"], kind=row.get("kind", "conference"),
+                                   starts_on=_d(row["starts_on"]), ends_on=_d(row["ends_on"]), city=row["city"],
+                                   country=row.get("country", ""), time_zone=row["time_zone"],
+                                   hotel=row.get("hotel", ""), hotel_address=row.get("hotel_address", ""),
+                                   description=row.get("description", ""), featured=row.get("featured", []))
+        counts["conferences"] += 1
+    db.flush()
+    collabs = {c.slug: c for c in db.scalars(select(Collaborative))}
+    people = {p.email.lower(): p.id for p in db.scalars(select(Person))}
+    existing = set(db.execute(select(Meeting.collaborative_id, Meeting.title, Meeting.local_start)).all())
+    for row in read_yaml(seed_dir / "meetings.yaml") if (seed_dir / "meetings.yaml").exists() else []:
+        collab = collabs.get(row["collaborative"])
+        starts = _dt(row["starts"])
+        if collab is None or (collab.id, row["title"], starts) in existing:
+            continue
+        organizer = people.get((row.get("organizer") or "").lower())
+        meeting = services.create_meeting(
+            db, None, collab, organizer_id=organizer, title=row["title"], mode=row["mode"],
+            time_zone=row["time_zone"], starts=starts, ends=_dt(row["ends"]), place=row.get("place", ""),
+            join_url=row.get("join_url"), description=row.get("description", ""), conference=row.get("conference"),
+            rrule=row.get("rrule"), repeat_until=_d(row.get("repeat_until")),
+            agenda_final_by=_d(row.get("agenda_final_by")))
+        for item in row.get("agenda", []):
+            services.add_agenda_item(db, None, meeting, title=item["title"], minutes=item["minutes"],
+                                     presenter=item.get("presenter", ""), notes=item.get("notes", ""))
+        status = row.get("status", "published")
+        if status != "draft":
+            services.publish_meeting(db, None, meeting)
+        for occ in row.get("occurrences", []):
+            services.change_occurrence(db, None, meeting, _dt(occ["original_start"]), cancel=bool(occ.get("cancel")),
+                                       starts=_dt(occ["starts"]) if occ.get("starts") else None,
+                                       note=occ.get("note", ""))
+        if status == "cancelled":
+            services.cancel_meeting(db, None, meeting, row.get("cancel_reason", ""))
+        counts["meetings"] += 1
+    return counts

@@ -1,0 +1,132 @@
+"""Wall-clock times in named zones, and the occurrences of recurring meetings (zoneinfo + dateutil).
+
+Meetings are scheduled as a local wall time in an IANA zone; instants are derived from that. A
+recurring meeting repeats in wall time, so its UTC instant shifts when the zone changes offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrulestr
+
+from ..errors import DomainError
+
+UTC = timezone.utc
+#: A recurring meeting may have at most this many occurrences (a few school years of weekly meetings).
+MAX_OCCURRENCES = 200
+
+
+def zone(name: str, field: str = "time_zone") -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise DomainError("M1", f"{name!r} is not an IANA time zone (e.g. Asia/Dubai)", field=field) from None
+
+
+def to_utc(local: datetime, zone_name: str, field: str = "starts") -> datetime:
+    """The instant of wall time ``local`` (naive) in ``zone_name``.
+
+    A wall time skipped by a daylight-saving change does not exist and is refused; an ambiguous one
+    (repeated hour) is taken at its first occurrence (``fold=0``).
+    """
+    z = zone(zone_name)
+    aware = local.replace(tzinfo=z, fold=0)
+    instant = aware.astimezone(UTC)
+    if instant.astimezone(z).replace(tzinfo=None) != local:
+        raise DomainError("M1", f"{local:%H:%M} on {local:%d %b %Y} does not exist in {zone_name} "
+                          "(the clocks change that night); choose another time", field=field)
+    return instant
+
+
+def to_local(instant: datetime, zone_name: str) -> datetime:
+    return instant.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)
+
+
+def until_instant(repeat_until: date, zone_name: str) -> datetime:
+    """The UNTIL of a rule ending on ``repeat_until`` (inclusive), as RFC 5545 wants it: in UTC."""
+    return datetime.combine(repeat_until, time(23, 59, 59)).replace(tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+
+
+def parse_rule(rule: str, local_start: datetime, repeat_until: date | None):
+    """M1: a recurrence rule (RFC 5545 RRULE value) checked and bound to the meeting's wall time."""
+    text = rule.strip().upper()
+    if text.startswith("RRULE:"):
+        text = text[6:]
+    parts = dict(p.split("=", 1) for p in text.split(";") if "=" in p)
+    if "UNTIL" in parts:
+        raise DomainError("M1", "give the last day as 'repeat until', not as UNTIL in the rule", field="rrule")
+    if "FREQ" not in parts or parts["FREQ"] not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
+        raise DomainError("M1", "a recurrence rule needs FREQ=WEEKLY, MONTHLY, ... (RFC 5545)", field="rrule")
+    if ("COUNT" in parts) == (repeat_until is not None):
+        raise DomainError("M1", "a recurring meeting ends: give either a number of occurrences (COUNT) "
+                          "or a last day, not both", field="repeat_until")
+    try:
+        until = datetime.combine(repeat_until, time(23, 59, 59)) if repeat_until else None
+        parsed = rrulestr(text, dtstart=local_start)
+        if until is not None:
+            parsed = parsed.replace(until=until)
+    except (ValueError, TypeError) as exc:
+        raise DomainError("M1", f"the recurrence rule is not valid ({exc})", field="rrule") from None
+    return text, parsed
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of a meeting, as the rule generates it or as it was moved or cancelled."""
+
+    original_start: datetime  # wall time as generated (the RECURRENCE-ID)
+    local_start: datetime
+    local_end: datetime
+    starts_at: datetime
+    ends_at: datetime
+    status: str  # scheduled, moved, cancelled
+    note: str = ""
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == "cancelled"
+
+
+def rule_starts(rule: str, local_start: datetime, repeat_until: date | None) -> list[datetime]:
+    """Every wall-time start the rule generates (capped at MAX_OCCURRENCES + 1 for the check)."""
+    _, parsed = parse_rule(rule, local_start, repeat_until)
+    out = []
+    for start in parsed:
+        out.append(start)
+        if len(out) > MAX_OCCURRENCES:
+            break
+    return out
+
+
+def expand(meeting, exceptions=None) -> list[Occurrence]:
+    """The occurrences of ``meeting`` (one for a single meeting), exceptions applied, by start."""
+    length = meeting.local_end - meeting.local_start
+    if not meeting.rrule:
+        return [Occurrence(meeting.local_start, meeting.local_start, meeting.local_end, meeting.starts_at,
+                           meeting.ends_at, "cancelled" if meeting.is_cancelled else "scheduled")]
+    by_original = {o.original_start: o for o in (exceptions if exceptions is not None else meeting.occurrences)}
+    out = []
+    for start in rule_starts(meeting.rrule, meeting.local_start, meeting.repeat_until):
+        exc = by_original.get(start)
+        if exc is not None and exc.status == "moved":
+            out.append(Occurrence(start, exc.local_start, exc.local_end, exc.starts_at, exc.ends_at, "moved", exc.note))
+            continue
+        end = start + length
+        status = "cancelled" if (exc is not None or meeting.is_cancelled) else "scheduled"
+        out.append(Occurrence(start, start, end, _instant(start, meeting.time_zone),
+                              _instant(end, meeting.time_zone), status, exc.note if exc else ""))
+    return sorted(out, key=lambda o: o.starts_at)
+
+
+def _instant(local: datetime, zone_name: str) -> datetime:
+    # Generated occurrences that fall in a daylight-saving gap move forward, as calendar apps do.
+    return local.replace(tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+
+
+def day_bounds(day: date, zone_name: str) -> tuple[datetime, datetime]:
+    z = ZoneInfo(zone_name)
+    return (datetime.combine(day, time()).replace(tzinfo=z).astimezone(UTC),
+            datetime.combine(day + timedelta(days=1), time()).replace(tzinfo=z).astimezone(UTC))

@@ -1,0 +1,62 @@
+"""Test databases: SQLite files by default; PostgreSQL when NESA_TEST_DATABASE_URL names a server
+(e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``). Each test gets a clone of one
+migrated template: a file copy on SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+SERVER_URL = os.environ.get("NESA_TEST_DATABASE_URL", "")
+ON_POSTGRES = SERVER_URL.startswith("postgresql")
+_names = itertools.count(1)
+_run = uuid.uuid4().hex[:8]
+
+
+def _admin():
+    return create_engine(SERVER_URL, isolation_level="AUTOCOMMIT", poolclass=None)
+
+
+def _with_db(name: str) -> str:
+    return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def new_database(tmp_dir: Path, name: str = "test") -> str:
+    """An empty database's URL."""
+    if not ON_POSTGRES:
+        return f"sqlite:///{tmp_dir / f'{name}.db'}"
+    db_name = f"nesa_{_run}_{name}_{next(_names)}"
+    engine = _admin()
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
+    engine.dispose()
+    return _with_db(db_name)
+
+
+def clone(source_url: str, tmp_dir: Path, name: str = "test") -> str:
+    """A copy of the database at ``source_url`` (nothing may be connected to it)."""
+    if not ON_POSTGRES:
+        target = tmp_dir / f"{name}.db"
+        shutil.copy(make_url(source_url).database, target)
+        return f"sqlite:///{target}"
+    db_name = f"nesa_{_run}_{name}_{next(_names)}"
+    engine = _admin()
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{db_name}" TEMPLATE "{make_url(source_url).database}"'))
+    engine.dispose()
+    return _with_db(db_name)
+
+
+def drop(url: str) -> None:
+    if not ON_POSTGRES:
+        return
+    engine = _admin()
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    engine.dispose()

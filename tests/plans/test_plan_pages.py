@@ -1,0 +1,140 @@
+"""Scenario 6 through the pages: a Core member drafts, revises and submits; the DPL compares,
+returns, accepts; the out-of-date badge shows its reasons and clears. Print, export and the API."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+from nesa_collab import clock
+from nesa_collab.plans import services
+from nesa_collab.plans.models import Plan
+
+from ..conftest import post_form
+from .conftest import TODAY
+
+
+def test_p1_to_p5_a_core_member_drafts_revises_submits_and_the_dpl_reviews(world, as_):
+    core, dpl = as_(world.core), as_(world.dpl)
+    slug = world.collab.slug
+    # no plan yet: P5 on the collaborative's page and the DPL's dashboard
+    assert "has no plan" in dpl.get(f"/collaboratives/{slug}/plan").text
+    home = dpl.get("/").text
+    assert "Plans out of date" in home and "Literacy is active and has no plan" in home
+
+    r = post_form(core, f"/collaboratives/{slug}/plans/new", {"title": "Literacy plan", "first_year": "2026",
+                                                            "last_year": "2026"})
+    assert r.status_code == 422 and "P1: a plan covers at least two school years" in r.text
+    r = post_form(core, f"/collaboratives/{slug}/plans/new", {"title": "Literacy plan", "first_year": "2026",
+                                                            "last_year": "2027"})
+    assert r.status_code == 303
+    plan_id = int(re.search(r"/plans/(\d+)", r.headers["location"]).group(1))
+
+    edit = core.get(f"/plans/{plan_id}/edit").text
+    assert "Why this plan" in edit  # the template's guidance
+    form = {"title": "Literacy plan", "summary": "Goals and milestones", "first_year": "2026", "last_year": "2027",
+            "text_purpose": "Every student reads.", "text_norms": "We start on time.",
+            "goal_statement": ["Decode fluently", ""], "goal_student_learning": ["Early reading", ""],
+            "offering_school_year": ["2026", "2026"], "offering_kind": ["institute", "conference_strand"],
+            "offering_title": ["Writing institute", ""], "offering_description": ["", ""],
+            "milestone_id": ["", ""], "milestone_title": ["Rubric", ""],
+            "milestone_owner_id": [str(world.member.id), ""], "milestone_due_on": ["2026-11-20", ""],
+            "evidence_indicator": ["", ""], "evidence_source": ["", ""]}
+    r = post_form(core, f"/plans/{plan_id}/edit", form)
+    assert r.status_code == 422
+    assert 'id="milestones.0.owner_id-error"' in r.text and "current Core member" in r.text
+    form["milestone_owner_id"] = [str(world.core2.id), ""]
+    r = post_form(core, f"/plans/{plan_id}/edit", form)
+    assert r.status_code == 303, r.text
+
+    page = core.get(f"/plans/{plan_id}").text
+    assert "Out of date" in page and "1 milestone is overdue and not done: Rubric (due 20 November 2026)" in page
+    assert "Writing institute" in page and "Layla Haddad" in page
+
+    # the Core marks it done and submits
+    form.update(summary="Rubric agreed", milestone_is_done=["0"])
+    with services_plan(world, plan_id) as plan:
+        form["milestone_id"] = [str(plan.milestones[0].id), ""]
+    assert post_form(core, f"/plans/{plan_id}/edit", form).status_code == 303
+    assert post_form(core, f"/plans/{plan_id}/submit").status_code == 303
+    page = dpl.get(f"/plans/{plan_id}").text
+    assert "Up to date" in page and "Review (P4)" in page
+
+    compare = dpl.get(f"/plans/{plan_id}/compare?old=2&new=3").text
+    assert "1 of 7 sections changed: Milestones" in compare
+
+    r = post_form(dpl, f"/plans/{plan_id}/review", {"decision": "return", "comment": ""})
+    assert r.status_code == 422 and "say what the Core should change" in r.text
+    assert post_form(dpl, f"/plans/{plan_id}/review",
+                     {"decision": "return", "comment": "Add evidence of impact."}).status_code == 303
+    assert "Add evidence of impact." in core.get(f"/plans/{plan_id}").text
+    form.update(summary="Evidence", evidence_indicator=["Fluency rises", ""], evidence_source=["Data", ""])
+    assert post_form(core, f"/plans/{plan_id}/edit", form).status_code == 303
+    assert post_form(core, f"/plans/{plan_id}/submit").status_code == 303
+    assert post_form(dpl, f"/plans/{plan_id}/review", {"decision": "accept"}).status_code == 303
+    with services_plan(world, plan_id) as plan:
+        assert (plan.status, plan.accepted_revision) == ("accepted", 4)
+
+    # print, export, the collaborative's panel
+    assert "Writing institute" in core.get(f"/plans/{plan_id}/print").text
+    md = core.get(f"/plans/{plan_id}/export.md")
+    assert md.headers["content-type"].startswith("text/markdown")
+    assert "attachment" in md.headers["content-disposition"]
+    assert "# Literacy plan" in md.text and "| Rubric | Layla Haddad | 2026-11-20 | 2026-11-27 |" in md.text
+    assert "Up to date" in dpl.get(f"/collaboratives/{slug}").text
+
+    # a year on, nobody has revised it: stale, on the page and the dashboard
+    clock.freeze(datetime(2027, 11, 27, 9, 0, tzinfo=timezone.utc))
+    home = as_(world.dpl).get("/").text  # signed in afresh: sessions last two weeks
+    assert "no revision in 12 months (last revised 27 November 2026)" in home
+
+
+class services_plan:
+    def __init__(self, world, plan_id):
+        self.world, self.plan_id = world, plan_id
+
+    def __enter__(self):
+        self._cm = self.world.database.transaction()
+        db = self._cm.__enter__()
+        return db.get(Plan, self.plan_id)
+
+    def __exit__(self, *exc):
+        return self._cm.__exit__(*exc)
+
+
+def test_m4_core_posts_a_proposal_and_the_dpl_answers_it_in_the_inbox(world, as_):
+    core, dpl, member = as_(world.core), as_(world.dpl), as_(world.member)
+    slug = world.collab.slug
+    assert member.get(f"/collaboratives/{slug}/posts/new").status_code == 403
+    r = post_form(core, f"/collaboratives/{slug}/posts/new", {"kind": "proposal", "title": "A virtual institute",
+                                                             "body": "Two evenings in February."})
+    assert r.status_code == 303
+    inbox = dpl.get("/plans/inbox").text
+    assert "A virtual institute" in inbox
+    post_id = int(re.search(r"/posts/(\d+)/answer", inbox).group(1))
+    r = post_form(dpl, f"/posts/{post_id}/answer", {"decision": "accepted", "note": ""})
+    assert r.status_code == 422
+    assert post_form(dpl, f"/posts/{post_id}/answer", {"decision": "accepted", "note": "Yes."}).status_code == 303
+    assert "accepted" in core.get(f"/collaboratives/{slug}/posts").text
+
+
+def test_plans_api_and_openapi(world, factory, client):
+    token = factory.token(world.core)
+    h = {"Authorization": f"Bearer {token}"}
+    r = client.post(f"/api/v1/collaboratives/{world.collab.slug}/plans", headers=h,
+                    json={"title": "Plan", "first_year": 2026, "last_year": 2027})
+    assert r.status_code == 201, r.text
+    plan_id = r.json()["id"]
+    r = client.put(f"/api/v1/plans/{plan_id}", headers=h, json={
+        "summary": "Milestone", "milestones": [{"title": "Rubric", "due_on": "2026-11-01", "owner_id": world.core.id}]})
+    assert r.status_code == 201 and r.json()["number"] == 2
+    body = client.get(f"/api/v1/plans/{plan_id}", headers=h).json()
+    assert [x["condition"] for x in body["out_of_date"]] == ["overdue"]
+    r = client.post(f"/api/v1/plans/{plan_id}/accept", headers=h, json={})
+    assert r.status_code == 403
+    dpl = {"Authorization": f"Bearer {factory.token(world.dpl)}"}
+    r = client.post(f"/api/v1/plans/{plan_id}/accept", headers=dpl, json={})
+    assert r.status_code == 422 and r.json()["rule"] == "P4"
+    doc = client.get("/api/v1/openapi.json").json()
+    assert "/plans/{plan_id}/compare" in doc["paths"] and "PlanContentIn" in doc["components"]["schemas"]
+    assert doc["paths"]["/posts/{post_id}/answer"]["post"]["x-permission"] == "proposal.answer"
