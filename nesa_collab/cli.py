@@ -14,6 +14,7 @@ from .settings import Settings, SettingsError, sqlite_path
 
 
 def _settings() -> Settings:
+    from . import models  # noqa: F401 - every mapper, so relationships between domains resolve
     try:
         return Settings.from_env()
     except SettingsError as exc:
@@ -50,7 +51,7 @@ def cmd_seed(args) -> None:
     from .seed import load
 
     settings = _settings()
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, base_url=settings.base_url)
     counts = load(database, settings, Path(args.dir) if args.dir else SEED_DIR)
     database.dispose()
     added = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "nothing new"
@@ -120,7 +121,7 @@ def cmd_demo(args) -> None:
     from .seed import demo_accounts, load
 
     upgrade(settings.database_url)
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, base_url=settings.base_url)
     load(database, settings)
     database.dispose()
     password, accounts = demo_accounts()

@@ -10,3 +10,4 @@ from .plans.models import (Plan, PlanEvidence, PlanGoal, PlanMilestone, PlanOffe
                            PlanReview, PlanRevision, PlanTemplate, Post, TemplateSection)
 from .meetings.models import (AgendaItem, Attendance, Conference, ConferenceCollaborative,  # noqa: F401
                               FeedToken, Meeting, MeetingOccurrence)
+from .meetings.feed_cache import FeedEntry  # noqa: F401

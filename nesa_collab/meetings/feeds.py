@@ -8,6 +8,7 @@ rendering anything; ``render()`` loads the rows once and hands them to the pure 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..auth.models import Person
 from ..network.models import Collaborative, Membership, School
 from . import ical
+from .feed_cache import FeedEntry, entry_key
 from .models import CALENDAR_STATUSES, Conference, ConferenceCollaborative, Meeting
 
 #: Bump when the feed layout changes, so clients holding an old ETag get the new content.
@@ -58,10 +60,15 @@ def fingerprint(db: Session, scope: FeedScope) -> Fingerprint:
     parts: list[Any] = [FEED_VERSION, scope.key, scope.name, scope.extra, scope.extra_stamp]
     stamps = [scope.extra_stamp] if scope.extra_stamp else []
     if scope.meetings is not None:
-        count, newest = db.execute(select(func.count(Meeting.id), func.max(Meeting.updated_at))
-                                   .where(*_meeting_conditions(scope))).one()
-        parts += [count, newest]
-        stamps.append(newest)
+        # The events also show their collaborative's and conference's names: their changes count too.
+        count, newest, collab_newest, conf_newest = db.execute(
+            select(func.count(Meeting.id), func.max(Meeting.updated_at), func.max(Collaborative.updated_at),
+                   func.max(Conference.updated_at))
+            .join(Collaborative, Collaborative.id == Meeting.collaborative_id)
+            .outerjoin(Conference, Conference.id == Meeting.conference_id)
+            .where(*_meeting_conditions(scope))).one()
+        parts += [count, newest, collab_newest, conf_newest]
+        stamps += [newest, collab_newest, conf_newest]
     if scope.conferences is not None:
         count, newest = db.execute(select(func.count(Conference.id), func.max(Conference.updated_at))
                                    .where(*scope.conferences)).one()
@@ -86,6 +93,40 @@ def load_conferences(db: Session, scope: FeedScope) -> list[Conference]:
     return list(db.scalars(select(Conference).where(*scope.conferences).order_by(Conference.starts_on)))
 
 
+def _meeting_rows(db: Session, scope: FeedScope):
+    """What a feed needs to know about each meeting without loading it: its zone and span for the
+    VTIMEZONEs, and its stored entry with the inputs that entry must match."""
+    if scope.meetings is None:
+        return []
+    return db.execute(
+        select(Meeting.id, Meeting.time_zone, Meeting.starts_at, Meeting.last_ends_at, Meeting.updated_at,
+               Collaborative.updated_at, Conference.updated_at, FeedEntry.key, FeedEntry.body)
+        .join(Collaborative, Collaborative.id == Meeting.collaborative_id)
+        .outerjoin(Conference, Conference.id == Meeting.conference_id)
+        .outerjoin(FeedEntry, FeedEntry.meeting_id == Meeting.id)
+        .where(*_meeting_conditions(scope)).order_by(Meeting.starts_at, Meeting.id)).all()
+
+
+def _meeting_bodies(db: Session, scope: FeedScope, rows, base_url: str) -> list[bytes]:
+    """Each meeting's VEVENTs: the stored entry where it is current, else built now (and for feeds
+    that rewrite events, like the school feed, always built)."""
+    stored = scope.adapt is None and not scope.uid_prefix
+    bodies: dict[int, bytes] = {}
+    if stored:
+        for r in rows:
+            if r.body is not None and r.key == entry_key(r[4], r[5], r[6], base_url):
+                bodies[r.id] = r.body.encode()
+    missing = [r.id for r in rows if r.id not in bodies]
+    if missing:
+        base = base_url.rstrip("/")
+        host = ical.host_of(base_url)
+        for m in db.scalars(select(Meeting).where(Meeting.id.in_(missing))
+                            .options(selectinload(Meeting.agenda), selectinload(Meeting.occurrences))).unique():
+            evs = ical.meeting_events(m, host, f"{base}/meetings/{m.id}", uid_prefix=scope.uid_prefix)
+            bodies[m.id] = b"".join(ical.event_bytes(e) for e in (scope.adapt(m, evs) if scope.adapt else evs))
+    return [bodies[r.id] for r in rows]
+
+
 def feed_data(scope: FeedScope, meetings: list[Meeting], conferences: list[Conference], base_url: str) -> ical.FeedData:
     base = base_url.rstrip("/")
     host = ical.host_of(base_url)
@@ -100,19 +141,33 @@ def feed_data(scope: FeedScope, meetings: list[Meeting], conferences: list[Confe
 
 _CACHE: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 _CACHE_SIZE = 64
+#: Sync endpoints run in a thread pool: the cache is shared between threads.
+_CACHE_LOCK = threading.Lock()
 
 
 def render(db: Session, scope: FeedScope, base_url: str, etag: str | None = None) -> bytes:
     """The feed's bytes; the last few rendered feeds are kept by ETag (same ETag, same bytes)."""
     key = (scope.key, etag or "")
-    if etag and key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
-    body = ical.build_calendar(feed_data(scope, load_meetings(db, scope), load_conferences(db, scope), base_url))
     if etag:
-        _CACHE[key] = body
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        with _CACHE_LOCK:
+            if key in _CACHE:
+                _CACHE.move_to_end(key)
+                return _CACHE[key]
+    rows = _meeting_rows(db, scope)
+    host = ical.host_of(base_url)
+    conferences = [ical.conference_event(c, host, f"{base_url.rstrip('/')}/conferences/{c.slug}")
+                   for c in load_conferences(db, scope)]
+    zones = sorted({r.time_zone for r in rows})
+    span = ((min(r.starts_at for r in rows).date(), max(r.last_ends_at for r in rows).date()) if rows else None)
+    body = ical.assemble(
+        ical.FeedData(name=scope.name, uid=f"{scope.key.replace(':', '-')}@{host}", url=scope.url,
+                      description=scope.description),
+        zones, span, _meeting_bodies(db, scope, rows, base_url) + [ical.event_bytes(e) for e in conferences])
+    if etag:
+        with _CACHE_LOCK:
+            _CACHE[key] = body
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
     return body
 
 

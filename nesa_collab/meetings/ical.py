@@ -175,9 +175,7 @@ def _date_range(events: Iterable[EventData]) -> tuple[date, date]:
         for value in (e.start, e.end, e.until):
             if isinstance(value, datetime):
                 days.append(value.date())
-    if not days:
-        return date(2000, 1, 1), date(2000, 1, 2)
-    return min(days) - timedelta(days=7), max(days) + timedelta(days=7)
+    return min(days), max(days)
 
 
 @lru_cache(maxsize=50_000)
@@ -196,6 +194,16 @@ def _timezone_bytes(zone: str, first: date, last: date) -> bytes:
 def build_calendar(feed: FeedData) -> bytes:
     """The feed as RFC 5545 bytes: a stable calendar UID, a name, a refresh hint and a VTIMEZONE
     for every zone an event uses (several zones, so no X-WR-TIMEZONE)."""
+    zones = sorted({e.start.tzinfo.key for e in feed.events  # type: ignore[union-attr]
+                    if isinstance(e.start, datetime) and isinstance(e.start.tzinfo, ZoneInfo)})
+    timed = [e for e in feed.events if isinstance(e.start, datetime)]
+    span = _date_range(timed) if timed else None
+    return assemble(feed, zones, span, [event_bytes(e) for e in feed.events])
+
+
+def assemble(feed: FeedData, zones: list[str], span: tuple[date, date] | None, events: list[bytes]) -> bytes:
+    """A calendar from already serialized events: the header, a VTIMEZONE for each of ``zones``
+    covering ``span`` (with a week's margin), then the events."""
     cal = Calendar.new(uid=feed.uid, name=feed.name, prodid=PRODID, url=feed.url or None,
                        description=feed.description or None)
     cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
@@ -204,12 +212,12 @@ def build_calendar(feed: FeedData) -> bytes:
     cal.add("METHOD", "PUBLISH")
     shell = cal.to_ical()
     end = b"END:VCALENDAR\r\n"
-    assert shell.endswith(end)
-    zones = sorted({e.start.tzinfo.key for e in feed.events  # type: ignore[union-attr]
-                    if isinstance(e.start, datetime) and isinstance(e.start.tzinfo, ZoneInfo)})
-    first, last = _date_range(feed.events)
+    if not shell.endswith(end):
+        raise ValueError("unexpected calendar serialization")
+    first, last = span if span else (date(2000, 1, 1), date(2000, 1, 2))
+    first, last = first - timedelta(days=7), last + timedelta(days=7)
     parts = [shell[:-len(end)]]
     parts += [_timezone_bytes(z, first, last) for z in zones]
-    parts += [event_bytes(e) for e in feed.events]
+    parts += events
     parts.append(end)
     return b"".join(parts)

@@ -248,8 +248,9 @@ class AgendaItem(Base):
     presenter: Mapped[str] = mapped_column(String(200), default="")
     minutes: Mapped[int] = mapped_column(Integer)
     notes: Mapped[str] = mapped_column(Text, default="")
-    #: The plan milestone the item advances (the foreign key arrives with plans).
-    milestone_id: Mapped[int | None] = mapped_column(Integer)
+    #: M3: the plan milestone the item advances, if any (unlinked when the milestone is removed).
+    milestone_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_milestones.id", ondelete="SET NULL"), index=True)
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda")
 

@@ -1,5 +1,7 @@
 """Alembic environment: runs against the URL the caller put in the config (see ``nesa_collab.migrate``)."""
 
+import warnings
+
 from alembic import context
 from sqlalchemy import pool
 
@@ -7,6 +9,9 @@ from nesa_collab import models  # noqa: F401 - registers every table
 from nesa_collab.db import Base, make_engine
 
 config = context.config
+# SQLite cannot reflect expression indexes (lower(email)); batch migrations reflect tables, and the
+# index is created explicitly by the migration that owns it.
+warnings.filterwarnings("ignore", message="Skipped unsupported reflection of expression-based index")
 target_metadata = Base.metadata
 
 

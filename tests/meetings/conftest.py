@@ -67,7 +67,8 @@ def act(database):
     def run(person, fn, *args, **kw):
         with database.transaction() as db:
             actor = load_actor(db, db.get(Person, person.id), TODAY) if person is not None else None
-            args = [db.merge(a) if isinstance(a, Base) else a for a in args]
+            # Fresh rows, not merges: merging a stale detached copy would write its old values back.
+            args = [db.get(type(a), a.id) if isinstance(a, Base) else a for a in args]
             result = fn(db, actor, *args, **kw)
             db.flush()
             return result
