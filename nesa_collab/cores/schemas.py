@@ -16,13 +16,9 @@ class ConsultationIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-class AppointForm(BaseModel):
-    """The appointment form (flat fields: one consultation each for the ED and the PDAC)."""
+class ConsultationFields(BaseModel):
+    """C1 on a form: flat fields, one consultation each for the ED and the PDAC, and a note."""
 
-    person_id: int | None = None
-    candidacy_id: int | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
     ed_consulted_on: date | None = None
     ed_method: str = Field(default="", max_length=40)
     ed_note: str = Field(default="", max_length=2000)
@@ -30,6 +26,13 @@ class AppointForm(BaseModel):
     pdac_method: str = Field(default="", max_length=40)
     pdac_note: str = Field(default="", max_length=2000)
     note: str = Field(default="", max_length=2000)
+
+
+class AppointForm(ConsultationFields):
+    person_id: int | None = None
+    candidacy_id: int | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
 
 
 class AppointIn(BaseModel):
@@ -47,15 +50,8 @@ class ReappointIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-class ReappointForm(BaseModel):
+class ReappointForm(ConsultationFields):
     ends_on: date | None = None
-    ed_consulted_on: date | None = None
-    ed_method: str = Field(default="", max_length=40)
-    ed_note: str = Field(default="", max_length=2000)
-    pdac_consulted_on: date | None = None
-    pdac_method: str = Field(default="", max_length=40)
-    pdac_note: str = Field(default="", max_length=2000)
-    note: str = Field(default="", max_length=2000)
 
 
 class EndEarlyIn(BaseModel):
