@@ -275,7 +275,14 @@ def home_core_panel(req: WebRequest) -> dict | None:
         flagged = [s for s in services.summarize(req.db, list(collabs), on) if s.flags]
     if not terms and flagged is None:
         return None
-    return {"template": "cores/_home_panel.html", "my_terms": terms, "flagged": flagged, "today": on}
+    # C7: a reappointment continues the same service, so show one line per Core.
+    service: dict[int, dict] = {}
+    for t in sorted(terms, key=lambda t: t.starts_on):
+        s = service.setdefault(t.collaborative_id, {"collaborative": t.collaborative, "from": t.starts_on,
+                                                    "to": t.last_day, "terms": 0})
+        s["to"], s["terms"] = max(s["to"], t.last_day), s["terms"] + 1
+    return {"template": "cores/_home_panel.html", "my_service": list(service.values()), "flagged": flagged,
+            "today": on}
 
 
 network_views.collaborative_panels.append(collaborative_core_panel)
