@@ -152,8 +152,9 @@ def _plan_world(db, settings, collab) -> dict:
     from nesa_collab.plans import services as plans
 
     collab = db.get(Collaborative, collab.id)
-    plans.save_template(db, None, [{"key": "purpose", "title": "Purpose", "kind": "free_text"},
-                                   {"key": "milestones", "title": "Milestones", "kind": "milestones"}])
+    plans.save_template(db, None, [{"key": k, "title": k.capitalize(), "kind": kind} for k, kind in (
+        ("purpose", "free_text"), ("goals", "goals"), ("offerings", "offerings"), ("milestones", "milestones"),
+        ("impact", "evidence"), ("norms", "norms"))])  # P2: every kind the template must have
     plan = plans.create_plan(db, None, collab, title="Literacy plan", first_year=2025, last_year=2026,
                              settings=settings)
     post = plans.create_post(db, None, collab, kind="proposal", title="An idea", body="Let us meet.")

@@ -157,7 +157,9 @@ def find_a_time(req: WebRequest):
     except ValueError:
         raise DomainError("M1", "starts: give a local time such as 2027-01-12T16:00", field="starts") from None
     zone = req.query("time_zone") or req.viewer_zone
-    minutes = req.query_int("minutes", 60, maximum=24 * 60)
+    minutes = req.query_int("minutes", 60, minimum=-1, maximum=24 * 60)
+    if minutes < 1:
+        raise DomainError("M1", "minutes: a meeting lasts at least 1 minute", field="minutes")
     starts_at = times.to_utc(starts.replace(tzinfo=None), zone)
     attendees = _attendees(req, collab)
     groups = scheduling.zone_table(attendees, starts_at, starts_at + timedelta(minutes=minutes))
@@ -199,7 +201,16 @@ def get_minutes(req: WebRequest):
         raise NotFound()
     att = services.attendance_of(req.db, meeting)
     return req.json(MinutesOut(minutes=meeting.minutes, minutes_at=meeting.minutes_at,
+                               occurrence=_minutes_occurrence(meeting),
                                attendance=[AttendanceIn(person_id=k, status=v) for k, v in att.items()]))
+
+
+def _minutes_occurrence(meeting: Meeting) -> datetime | None:
+    """M4: which occurrence of a series the minutes are for (its start as the rule generates it)."""
+    if not meeting.is_recurring or meeting.minutes_at is None:
+        return None
+    occ = services.minutes_occurrence(meeting, meeting.minutes_at)
+    return occ.original_start if occ else None
 
 
 @api("meeting.edit", summary="Record minutes and attendance after the meeting (M4)", body=MinutesIn,
@@ -208,8 +219,9 @@ def put_minutes(req: WebRequest):
     meeting = _meeting(req)
     data = req.parse(MinutesIn)
     services.record_minutes(req.db, req.actor, meeting, data.minutes,
-                            {a.person_id: a.status for a in data.attendance})
-    return req.json(MinutesOut(minutes=meeting.minutes, minutes_at=meeting.minutes_at, attendance=data.attendance))
+                            {a.person_id: a.status for a in data.attendance}, occurrence=data.occurrence)
+    return req.json(MinutesOut(minutes=meeting.minutes, minutes_at=meeting.minutes_at,
+                               occurrence=_minutes_occurrence(meeting), attendance=data.attendance))
 
 
 # --- feed tokens (M5) ----------------------------------------------------------------------------------

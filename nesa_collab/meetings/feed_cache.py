@@ -22,7 +22,7 @@ from . import ical
 from .models import AgendaItem, Conference, Meeting, MeetingOccurrence
 
 #: Bump when the shape of a meeting's events changes: every stored entry is then rebuilt.
-ENTRY_VERSION = "1"
+ENTRY_VERSION = "2"
 
 
 class FeedEntry(Base):
@@ -65,9 +65,11 @@ def refresh(session: Session, meeting_ids: set[int], base_url: str) -> None:
             if entry is not None:
                 session.delete(entry)
             continue
+        # Rebuilt even when the key looks the same: these meetings changed in this transaction
+        # (two changes within one clock tick would otherwise keep the first one's text).
         if entry is None:
             session.add(FeedEntry(meeting_id=m.id, key=key, body=meeting_body(m, base_url)))
-        elif entry.key != key:
+        else:
             entry.key, entry.body = key, meeting_body(m, base_url)
 
 

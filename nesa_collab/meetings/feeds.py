@@ -24,7 +24,7 @@ from .feed_cache import FeedEntry, entry_key
 from .models import CALENDAR_STATUSES, Conference, ConferenceCollaborative, Meeting
 
 #: Bump when the feed layout changes, so clients holding an old ETag get the new content.
-FEED_VERSION = "1"
+FEED_VERSION = "2"
 
 
 @dataclass

@@ -124,15 +124,15 @@ def meeting_events(meeting: Meeting, host: str, page_url: str, *, uid_prefix: st
         if occ.status == "moved":
             events.append(EventData(start=_aware(occ.local_start, zone), end=_aware(occ.local_end, zone),
                                     recurrence_id=_aware(occ.original_start, zone),
-                                    sequence=max(occ.sequence, meeting.sequence), status=status,
+                                    sequence=occ.sequence, status=status,
                                     **{**common, "stamp": max(occ.updated_at, meeting.updated_at),
-                                       "description": _moved_note(occ) + description}))
+                                       "description": _moved_note(occ, zone) + description}))
     return events
 
 
-def _moved_note(occ) -> str:
+def _moved_note(occ, zone: str) -> str:
     note = f" {occ.note}" if occ.note else ""
-    return f"Moved from {occ.original_start:%a %d %b %H:%M}.{note}\n\n"
+    return f"Moved from {occ.original_start:%a %-d %b %H:%M} ({zone}).{note}\n\n"
 
 
 def conference_event(conf: Conference, host: str, page_url: str) -> EventData:

@@ -111,7 +111,7 @@ class AgendaItemIn(BaseModel):
     presenter: str = Field(default="", max_length=200)
     minutes: int = Field(gt=0, le=24 * 60)
     notes: str = Field(default="", max_length=5000)
-    milestone_id: int | None = None
+    milestone_id: int | None = Field(default=None, description="a milestone of a plan of the meeting's collaborative (M3)")
 
 
 class AgendaFormIn(BaseModel):
@@ -119,6 +119,7 @@ class AgendaFormIn(BaseModel):
     presenter: str = Field(default="", max_length=200)
     minutes: int = Field(gt=0, le=24 * 60)
     notes: str = Field(default="", max_length=5000)
+    milestone_id: int | None = Field(default=None, description="the plan milestone the item advances (M3)")
 
 
 class AgendaIn(BaseModel):
@@ -186,11 +187,15 @@ class AttendanceIn(BaseModel):
 class MinutesIn(BaseModel):
     minutes: str = Field(default="", max_length=50000)
     attendance: list[AttendanceIn] = Field(default_factory=list)
+    occurrence: datetime | None = Field(
+        default=None, description="a series: the occurrence (local start as the rule generates it) the minutes are "
+                                  "for; it must be the latest that has started (a series keeps one set of minutes)")
 
 
 class MinutesOut(BaseModel):
     minutes: str
     minutes_at: datetime | None
+    occurrence: datetime | None = Field(default=None, description="a series: the occurrence the minutes are for")
     attendance: list[AttendanceIn]
 
 

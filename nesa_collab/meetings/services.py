@@ -304,14 +304,81 @@ def update_meeting(db: Session, actor: Actor | None, meeting: Meeting, **values:
     if meeting.is_cancelled:
         raise DomainError("M2", "a cancelled meeting cannot be changed", field="status")
     before = _meeting_snapshot(meeting)
+    series_before = (meeting.local_start, meeting.time_zone, meeting.rrule, meeting.repeat_until)
     _apply(db, meeting, values)
+    dropped = _rebase_occurrences(meeting, *series_before)
     after = _meeting_snapshot(meeting)
     if after != before:
-        _touch(meeting, bump=any(before[k] != after[k] for k in ATTENDEE_FIELDS))
+        bump = any(before[k] != after[k] for k in ATTENDEE_FIELDS)
+        _touch(meeting, bump=bump)
+        if bump:
+            _bump_moved(meeting)
         after["sequence"] = meeting.sequence
-        record(db, actor, "meeting.update", meeting, f"Changed {meeting.title}", before=before, after=after,
+        if dropped:
+            after["dropped_occurrences"] = [d.isoformat() for d in dropped]
+        summary = f"Changed {meeting.title}"
+        if dropped:
+            summary += (" (the new series no longer has the changed occurrences of "
+                        + ", ".join(f"{d:%-d %b %Y}" for d in dropped) + ")")
+        record(db, actor, "meeting.update", meeting, summary, before=before, after=after,
                collaborative_id=meeting.collaborative_id)
     return meeting
+
+
+def _rebase_occurrences(meeting: Meeting, old_start: datetime, old_zone: str, old_rule: str | None,
+                        old_until: date | None) -> list[datetime]:
+    """M1/M5: keep a series' moved and cancelled occurrences attached after the series is edited.
+
+    An occurrence is identified by the start the rule generates (RECURRENCE-ID, EXDATE), in the
+    series' wall time. When the series' time of day changes, every occurrence's original start moves
+    by the same amount, and so does a moved occurrence's own time; when its zone changes, the wall
+    times stay and the instants of moved occurrences are derived again in the new zone. Occurrences
+    the edited series no longer generates (another rule, first day or last day) are dropped: they
+    would otherwise reappear (a cancellation) or show twice (a move). Returns the dropped original starts.
+    """
+    if not meeting.occurrences:
+        return []
+    if not meeting.rrule:
+        # The series became a single meeting: its exceptions have nothing left to refer to.
+        dropped = [o.original_start for o in meeting.occurrences]
+        meeting.occurrences.clear()
+        return dropped
+    unchanged = (meeting.local_start, meeting.time_zone, meeting.rrule, meeting.repeat_until) == (
+        old_start, old_zone, old_rule, old_until)
+    if unchanged:
+        return []
+    # The change of time of day (the first day may change too: that part does not carry over, since
+    # "the second Tuesday" four weeks later is not the same occurrence).
+    shift = (datetime.combine(date.min, meeting.local_start.time())
+             - datetime.combine(date.min, old_start.time()))
+    starts = set(times.rule_starts(meeting.rrule, meeting.local_start, meeting.repeat_until))
+    now = now_utc()
+    dropped: list[datetime] = []
+    for occ in list(meeting.occurrences):
+        original = occ.original_start + shift
+        if original not in starts:
+            dropped.append(occ.original_start)
+            meeting.occurrences.remove(occ)
+            continue
+        changed = original != occ.original_start or meeting.time_zone != old_zone
+        occ.original_start = original
+        if occ.status == OccurrenceStatus.MOVED:
+            occ.local_start += shift
+            occ.local_end += shift
+            occ.starts_at = times.to_utc(occ.local_start, meeting.time_zone, "starts")
+            occ.ends_at = times.to_utc(occ.local_end, meeting.time_zone, "ends")
+        if changed:
+            occ.updated_at = now
+    _check_recurrence(meeting)  # the last end may have moved with the occurrences
+    return sorted(dropped)
+
+
+def _bump_moved(meeting: Meeting) -> None:
+    """M5: a change to the series shows in its moved occurrences too (they carry its title, place,
+    link), so each one's SEQUENCE goes up with the master's."""
+    for occ in meeting.occurrences:
+        if occ.status == OccurrenceStatus.MOVED:
+            occ.sequence = max(occ.sequence + 1, meeting.sequence)
 
 
 def publish_meeting(db: Session, actor: Actor | None, meeting: Meeting) -> Meeting:
@@ -339,6 +406,7 @@ def cancel_meeting(db: Session, actor: Actor | None, meeting: Meeting, reason: s
     if reason.strip():
         meeting.description = (f"Cancelled: {reason.strip()}\n\n" + meeting.description).strip()
     _touch(meeting, bump=True)
+    _bump_moved(meeting)
     record(db, actor, "meeting.cancel", meeting, f"Cancelled {meeting.title}" + (f": {reason}" if reason else ""),
            before=before, after=_meeting_snapshot(meeting), collaborative_id=meeting.collaborative_id)
     return meeting
@@ -366,10 +434,11 @@ def change_occurrence(db: Session, actor: Actor | None, meeting: Meeting, origin
         raise DomainError("M2", "the whole series is cancelled", field="status")
     original_start = _local(original_start, meeting.time_zone)
     if original_start not in times.rule_starts(meeting.rrule, meeting.local_start, meeting.repeat_until):
-        raise DomainError("M1", f"the series has no occurrence at {original_start:%d %b %Y %H:%M}",
+        raise DomainError("M1", f"the series has no occurrence at {original_start:%-d %b %Y %H:%M}",
                           field="original_start")
     occ = next((o for o in meeting.occurrences if o.original_start == original_start), None)
     before = snapshot(occ, ["status", "local_start", "local_end"]) if occ else None
+    was_cancelled = occ is not None and occ.status == OccurrenceStatus.CANCELLED
     if occ is None:
         occ = MeetingOccurrence(original_start=original_start, sequence=meeting.sequence)
         meeting.occurrences.append(occ)
@@ -390,12 +459,13 @@ def change_occurrence(db: Session, actor: Actor | None, meeting: Meeting, origin
         occ.ends_at = times.to_utc(local_end, meeting.time_zone, "ends")
     occ.sequence += 1
     occ.updated_at = now_utc()
-    # The master changes too (its EXDATE list for a cancellation): bump it so clients take both.
-    _touch(meeting, bump=True)
+    # M5: a move is its own event (RECURRENCE-ID) with its own SEQUENCE; the master changes only
+    # when its EXDATE list does (a cancellation, or a cancelled occurrence brought back by a move).
+    _touch(meeting, bump=cancel or was_cancelled)
     _check_recurrence(meeting)
-    what = "Cancelled" if cancel else f"Moved to {occ.local_start:%a %d %b %Y %H:%M}"
+    what = "Cancelled" if cancel else f"Moved to {occ.local_start:%a %-d %b %Y %H:%M} ({meeting.time_zone})"
     record(db, actor, "meeting.occurrence", meeting,
-           f"{what}: the {original_start:%d %b %Y} occurrence of {meeting.title}",
+           f"{what}: the {original_start:%-d %b %Y} occurrence of {meeting.title}",
            before=before, after=snapshot(occ, ["status", "local_start", "local_end"]) | {
                "original_start": original_start.isoformat()}, collaborative_id=meeting.collaborative_id)
     return occ
@@ -448,9 +518,11 @@ def meetings_query(*, collab_ids: Iterable[int] | None = None, since: datetime |
 
 
 def upcoming(db: Session, collab_ids: Iterable[int] | None, now: datetime, limit: int = 8,
-             editable: Iterable[int] | bool = ()) -> list[tuple[Meeting, times.Occurrence]]:
-    """The next occurrences of meetings (series expanded), soonest first."""
-    meetings = db.scalars(meetings_query(collab_ids=collab_ids, since=now, editable=editable)
+             editable: Iterable[int] | bool = (), public_only: bool = False) -> list[tuple[Meeting, times.Occurrence]]:
+    """The next occurrences of meetings (series expanded), soonest first. ``public_only``: only
+    meetings of active collaboratives (what visitors may see), filtered before the limit."""
+    meetings = db.scalars(meetings_query(collab_ids=collab_ids, since=now, editable=editable,
+                                         public_only=public_only)
                           .limit(limit * 4)).unique().all()
     rows = [(m, o) for m in meetings for o in times.expand(m) if o.ends_at >= now]
     rows.sort(key=lambda r: r[1].starts_at)
@@ -509,15 +581,40 @@ def _check_agenda_editor(actor: Actor | None, meeting: Meeting) -> None:
         raise DomainError("M2", "the meeting is cancelled", field="status")
 
 
-def _item_values(item: AgendaItem, title: str, minutes: int, presenter: str = "", notes: str = "",
-                 milestone_id: int | None = None) -> None:
+def _item_values(db: Session, meeting: Meeting, item: AgendaItem, title: str, minutes: int, presenter: str = "",
+                 notes: str = "", milestone_id: int | None = None) -> None:
     item.title = _check_text(title, "title", "title", "M3")
     if not isinstance(minutes, int) or minutes <= 0 or minutes > 24 * 60:
         raise DomainError("M3", "allot a whole number of minutes (1 or more) to each item", field="minutes")
     item.minutes = minutes
     item.presenter = (presenter or "").strip()[:200]
     item.notes = (notes or "").strip()
+    if milestone_id is not None and milestone_id not in milestone_choices(db, meeting.collaborative_id):
+        raise DomainError("M3", f"an agenda item advances a milestone of a plan of {meeting.collaborative.name}; "
+                          "choose one of its plans' milestones", field="milestone_id")
     item.milestone_id = milestone_id
+
+
+def milestone_choices(db: Session, collaborative_id: int) -> dict[int, str]:
+    """M3: the milestones an agenda item of ``collaborative_id``'s meetings may advance (those of its
+    own plans), labelled "plan — milestone (due …)", in plan and due-date order."""
+    from ..plans.models import Plan, PlanMilestone
+
+    rows = db.execute(select(PlanMilestone.id, PlanMilestone.title, PlanMilestone.due_on, Plan.title)
+                      .join(Plan, Plan.id == PlanMilestone.plan_id)
+                      .where(Plan.collaborative_id == collaborative_id)
+                      .order_by(Plan.first_year, Plan.id, PlanMilestone.due_on, PlanMilestone.id)).all()
+    return {mid: f"{plan} — {title} (due {due:%-d %b %Y})" for mid, title, due, plan in rows}
+
+
+def agenda_milestones(db: Session, meeting: Meeting) -> dict[int, str]:
+    """M3: the titles of the milestones the meeting's agenda items advance (one query)."""
+    from ..plans.models import PlanMilestone
+
+    ids = sorted({i.milestone_id for i in meeting.agenda if i.milestone_id is not None})
+    if not ids:
+        return {}
+    return dict(db.execute(select(PlanMilestone.id, PlanMilestone.title).where(PlanMilestone.id.in_(ids))).all())
 
 
 def _renumber(meeting: Meeting) -> None:
@@ -536,7 +633,7 @@ def add_agenda_item(db: Session, actor: Actor | None, meeting: Meeting, **values
     _check_agenda_editor(actor, meeting)
     before = _agenda_snapshot(meeting)
     item = AgendaItem(position=len(meeting.agenda))
-    _item_values(item, **values)
+    _item_values(db, meeting, item, **values)
     meeting.agenda.append(item)
     _agenda_changed(db, actor, meeting, before, f"Added agenda item {item.title}")
     return item
@@ -553,7 +650,7 @@ def update_agenda_item(db: Session, actor: Actor | None, meeting: Meeting, item_
     _check_agenda_editor(actor, meeting)
     before = _agenda_snapshot(meeting)
     item = _item(meeting, item_id)
-    _item_values(item, **values)
+    _item_values(db, meeting, item, **values)
     _agenda_changed(db, actor, meeting, before, f"Changed agenda item {item.title}")
     return item
 
@@ -602,7 +699,7 @@ def replace_agenda(db: Session, actor: Actor | None, meeting: Meeting, items: li
     for values in items:
         values = dict(values)
         item = existing.pop(values.pop("id", None) or -1, None) or AgendaItem(position=0)
-        _item_values(item, **values)
+        _item_values(db, meeting, item, **values)
         new.append(item)
     meeting.agenda[:] = new
     set_final_by(meeting, agenda_final_by)
@@ -648,16 +745,45 @@ def attendance_of(db: Session, meeting: Meeting) -> dict[int, str]:
                            .where(Attendance.meeting_id == meeting.id)).all())
 
 
+def minutes_occurrence(meeting: Meeting, at: datetime) -> times.Occurrence | None:
+    """M4: the occurrence minutes recorded at ``at`` are for: the latest one, not cancelled, that had
+    started by then (a single meeting has one). A series keeps one set of minutes and attendance,
+    for its latest occurrence that has taken place."""
+    started = [o for o in times.expand(meeting) if not o.is_cancelled and o.starts_at <= at]
+    return started[-1] if started else None
+
+
 def record_minutes(db: Session, actor: Actor | None, meeting: Meeting, minutes: str,
-                   attendance: dict[int, str], now: datetime | None = None) -> Meeting:
-    """M4: after the meeting, the Core records who attended and the minutes."""
+                   attendance: dict[int, str], now: datetime | None = None,
+                   occurrence: datetime | None = None) -> Meeting:
+    """M4: after the meeting, the Core records who attended and the minutes.
+
+    For a recurring series they are for its latest occurrence that has started (``occurrence``, its
+    start as the rule generates it, may name it to make sure): an occurrence still to come, a
+    cancelled one or an earlier one is refused.
+    """
     if actor is not None:
         require(actor, "meeting.edit", meeting.collaborative)
     now = now or now_utc()
     if meeting.is_draft or meeting.is_cancelled:
         raise DomainError("M4", "minutes are kept for published meetings that took place", field="minutes")
-    if meeting.starts_at > now:
+    target = minutes_occurrence(meeting, now)
+    if target is None:
         raise DomainError("M4", "minutes and attendance are recorded after the meeting has started", field="minutes")
+    if occurrence is not None and meeting.is_recurring:
+        wanted = _local(occurrence, meeting.time_zone)
+        chosen = next((o for o in times.expand(meeting) if o.original_start == wanted), None)
+        if chosen is None:
+            raise DomainError("M4", f"the series has no occurrence at {wanted:%-d %b %Y %H:%M}", field="occurrence")
+        if chosen.is_cancelled:
+            raise DomainError("M4", f"the occurrence of {wanted:%-d %b %Y} was cancelled", field="occurrence")
+        if chosen.starts_at > now:
+            raise DomainError("M4", f"the occurrence of {chosen.local_start:%-d %b %Y} has not started yet; "
+                              "record its minutes after it starts", field="occurrence")
+        if chosen != target:
+            raise DomainError("M4", "a series keeps minutes and attendance for its latest occurrence that has "
+                              f"taken place ({target.local_start:%a %-d %b %Y}); the minutes of earlier "
+                              "occurrences stay in the audit log", field="occurrence")
     bad = [s for s in attendance.values() if s not in ATTENDANCE_STATUSES]
     if bad:
         raise DomainError("M4", "attendance is present, apologies or absent", field="attendance")
@@ -676,8 +802,10 @@ def record_minutes(db: Session, actor: Actor | None, meeting: Meeting, minutes: 
     meeting.minutes = (minutes or "").strip()
     meeting.minutes_at = now
     _touch(meeting)
-    record(db, actor, "meeting.minutes", meeting, f"Recorded minutes and attendance of {meeting.title}",
-           before=before, after={"minutes": meeting.minutes, "attendance": {str(k): v for k, v in attendance.items()}},
+    of = f" ({target.local_start:%a %-d %b %Y})" if meeting.is_recurring else ""
+    record(db, actor, "meeting.minutes", meeting, f"Recorded minutes and attendance of {meeting.title}{of}",
+           before=before, after={"minutes": meeting.minutes, "attendance": {str(k): v for k, v in attendance.items()},
+                                 "occurrence": target.original_start.isoformat()},
            collaborative_id=meeting.collaborative_id)
     return meeting
 

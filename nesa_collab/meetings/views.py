@@ -149,8 +149,8 @@ def meeting_list(req: WebRequest):
     elif req.query("mine") == "1" and req.actor is not None:
         ids = sorted(req.actor.member_of | req.actor.core_of)
     editable = services.editable_collabs(req.actor)
-    rows = services.upcoming(req.db, ids, now_utc(), limit=50, editable=editable)
-    rows = [(m, o) for m, o in rows if services.can_see(req.actor, m)]
+    # Visitors see active collaboratives' meetings only: filtered in SQL, before the limit.
+    rows = services.upcoming(req.db, ids, now_utc(), limit=50, editable=editable, public_only=req.actor is None)
     return req.render("meetings/list.html", {
         "rows": rows, "collab": collab, "mine": req.query("mine") == "1",
         "conf_links": feed_links(req, req.url_for("conferences_feed")),
@@ -170,11 +170,16 @@ def meeting_page(req: WebRequest):
         "can_edit": req.can("meeting.edit", meeting.collaborative),
         "ics": req.url_for("meeting_ics", meeting_id=meeting.id),
         "collab_links": feed_links(req, req.url_for("collaborative_feed", slug=meeting.collaborative.slug)),
-        "attendance": [], "headcount": None,
+        "milestones": services.agenda_milestones(req.db, meeting),
+        # M4: minutes and attendance are for signed-in people (the API answers visitors 404 too).
+        "show_minutes": req.actor is not None and meeting.minutes_at is not None,
+        "minutes_of": None, "attendance": [], "headcount": None,
     }
-    if req.actor is not None and meeting.minutes_at:
+    if context["show_minutes"]:
         people = {p.id: p for p in services.expected_people(req.db, meeting)}
         context["attendance"] = [(people.get(pid), status) for pid, status in services.attendance_of(req.db, meeting).items()]
+        if meeting.is_recurring:
+            context["minutes_of"] = services.minutes_occurrence(meeting, meeting.minutes_at)
     if meeting.is_planning and req.can("conference.manage"):
         context["headcount"] = services.headcounts(req.db, [meeting])[meeting.id]
     return req.render("meetings/meeting.html", context)
@@ -235,7 +240,7 @@ def _meeting_form(req: WebRequest, meeting: Meeting | None, form: dict, errors: 
         "meeting": meeting, "form": form, "errors": errors, "zones": ZONES,
         "collabs": [(c.slug, c.name) for c in _collab_choices(req)] if meeting is None else [],
         "modes": [(m.value, m.label) for m in MeetingMode], "repeats": REPEAT_CHOICES,
-        "conferences": [(c.slug, f"{c.name} ({c.starts_on:%d %b %Y}, {c.city})") for c in confs],
+        "conferences": [(c.slug, f"{c.name} ({c.starts_on:%-d %b %Y}, {c.city})") for c in confs],
         "aid": _scheduling(req, collab, form)}, status)
 
 
@@ -308,8 +313,12 @@ def edit_meeting(req: WebRequest):
             values["repeat"] = form.get("repeat")
             _recurrence(form, values)
             values["conference"] = values.get("conference") or None
+            changed = len(meeting.occurrences)
             services.update_meeting(req.db, req.actor, meeting, **values)
-            return req.redirect(req.url_for("meeting", meeting_id=meeting.id), flash="Saved.")
+            dropped = changed - len(meeting.occurrences)
+            return req.redirect(req.url_for("meeting", meeting_id=meeting.id), flash="Saved." + (
+                f" {dropped} moved or cancelled occurrence(s) are no longer in the changed series and were dropped."
+                if dropped else ""))
         except DomainError as exc:
             return _meeting_form(req, meeting, form, exc.field_messages(), 422)
     return _meeting_form(req, meeting, form, {})
@@ -372,7 +381,7 @@ def edit_agenda(req: WebRequest):
     meeting = _meeting(req)
     req.require("agenda.edit", meeting.collaborative)
     errors: dict = {}
-    form = {"title": "", "presenter": "", "minutes": "", "notes": ""}
+    form = {"title": "", "presenter": "", "minutes": "", "notes": "", "milestone_id": ""}
     if req.method == "POST":
         op = req.form.get("op", "add")
         item_id = int(req.form.get("item_id") or 0)
@@ -396,10 +405,17 @@ def edit_agenda(req: WebRequest):
             errors = {"agenda_final_by": "Give a date such as 2027-03-11"}
         except DomainError as exc:
             errors = exc.field_messages()
-        return req.render("meetings/agenda.html", {"meeting": meeting, "form": form, "errors": errors,
-                                                   "summary": services.agenda_summary(meeting)}, 422)
-    return req.render("meetings/agenda.html", {"meeting": meeting, "form": form, "errors": errors,
-                                               "summary": services.agenda_summary(meeting)})
+        return _agenda_page(req, meeting, form, errors, 422)
+    return _agenda_page(req, meeting, form, errors)
+
+
+def _agenda_page(req: WebRequest, meeting: Meeting, form: dict, errors: dict, status: int = 200):
+    """M3: the agenda editor, with the milestones of the collaborative's plans to link items to."""
+    choices = services.milestone_choices(req.db, meeting.collaborative_id)
+    return req.render("meetings/agenda.html", {
+        "meeting": meeting, "form": form, "errors": errors, "summary": services.agenda_summary(meeting),
+        "milestone_choices": list(choices.items()), "milestones": services.agenda_milestones(req.db, meeting)},
+        status)
 
 
 def _agenda_flash(meeting: Meeting) -> str:
@@ -416,7 +432,8 @@ def print_agenda(req: WebRequest):
         slots.append(at)
         at += timedelta(minutes=item.minutes)
     return req.render("meetings/agenda_print.html", {"meeting": meeting, "slots": slots,
-                                                     "summary": services.agenda_summary(meeting)})
+                                                     "summary": services.agenda_summary(meeting),
+                                                     "milestones": services.agenda_milestones(req.db, meeting)})
 
 
 # --- minutes and attendance (M4) ----------------------------------------------------------------------
@@ -428,13 +445,25 @@ def minutes(req: WebRequest):
     req.require("meeting.edit", meeting.collaborative)
     people = services.expected_people(req.db, meeting)
     attendance = services.attendance_of(req.db, meeting)
+    now = now_utc()
     context = {"meeting": meeting, "people": people, "attendance": attendance, "errors": {},
-               "text": meeting.minutes, "now": now_utc()}
+               "text": meeting.minutes, "now": now,
+               # M4: a series keeps one set of minutes, for its latest occurrence that has taken place.
+               "target": services.minutes_occurrence(meeting, now) if meeting.is_recurring else None,
+               "recorded_for": (services.minutes_occurrence(meeting, meeting.minutes_at)
+                                if meeting.is_recurring and meeting.minutes_at else None)}
     if req.method == "POST":
         marks = {p.id: req.form.get(f"attendance-{p.id}") for p in people}
         marks = {pid: status for pid, status in marks.items() if status}
         try:
-            services.record_minutes(req.db, req.actor, meeting, req.form.get("minutes", ""), marks)
+            occurrence = req.form.get("occurrence") or None
+            try:
+                occurrence = datetime.fromisoformat(occurrence) if occurrence else None
+            except ValueError:
+                raise DomainError("M4", "name the occurrence by its start, e.g. 2027-02-09T16:00",
+                                  field="occurrence") from None
+            services.record_minutes(req.db, req.actor, meeting, req.form.get("minutes", ""), marks, now=now,
+                                    occurrence=occurrence)
             return req.redirect(req.url_for("meeting", meeting_id=meeting.id), flash="Minutes and attendance saved.")
         except DomainError as exc:
             context.update(errors=exc.field_messages(), text=req.form.get("minutes", ""), attendance=marks)
@@ -516,8 +545,11 @@ def school_feed(req: WebRequest):
 
 @page("meeting.view")
 def meeting_ics(req: WebRequest):
-    """M5: one meeting's .ics, for "add to my calendar"."""
+    """M5: one meeting's .ics, for "add to my calendar". M2: a draft is in no calendar, so it has
+    none (even for its editors: the file would announce it as confirmed)."""
     meeting = _meeting(req)
+    if meeting.is_draft:
+        raise NotFound()
     base = req.settings.base_url.rstrip("/")
     data = ical.FeedData(name=meeting.title, uid=f"meeting-{meeting.id}-file@{ical.host_of(base)}",
                          url=f"{base}/meetings/{meeting.id}",
@@ -594,7 +626,7 @@ def collaborative_panel(req: WebRequest, collab: Collaborative) -> dict | None:
     editable = services.editable_collabs(req.actor)
     if editable is not True:
         editable = [collab.id] if collab.id in editable else []
-    rows = services.upcoming(req.db, [collab.id], now_utc(), limit=6, editable=editable)
+    rows = services.upcoming(req.db, [collab.id], now_utc(), limit=6, editable=editable, public_only=req.actor is None)
     return {"template": "meetings/_collaborative_panel.html", "rows": rows,
             "links": feed_links(req, req.url_for("collaborative_feed", slug=collab.slug)) if collab.is_active else None}
 

@@ -92,10 +92,10 @@ def save_plan(req: WebRequest):
     plan = _plan(req)
     req.require("plan.edit", plan.collaborative)
     data = req.parse(PlanContentIn)
-    payload = data.model_dump()
-    payload["first_year"] = payload["first_year"] or plan.first_year
-    payload["last_year"] = payload["last_year"] or plan.last_year
-    rev = services.save_plan(req.db, req.actor, plan, payload, data.summary, today(req.settings.tz))
+    # Fields left out stay as they are (see PlanContentIn).
+    payload = data.model_dump(exclude_unset=True, exclude={"summary", "base_revision"})
+    rev = services.save_plan(req.db, req.actor, plan, payload, data.summary, today(req.settings.tz),
+                             base_revision=data.base_revision)
     req.db.flush()
     return req.json(RevisionOut.model_validate(rev))
 
@@ -141,10 +141,9 @@ def get_revision(req: WebRequest):
      tag="plans")
 def compare_revisions(req: WebRequest):
     plan = _plan(req)
-    revs = services.revisions(req.db, plan)
-    if not revs:
+    latest = services.latest_number(req.db, plan)
+    if latest is None:
         raise NotFound()
-    latest = revs[0].number
     new_n = req.query_int("new", latest, maximum=latest)
     old_n = req.query_int("old", max(1, new_n - 1), maximum=latest)
     old, new = services.revision(req.db, plan, old_n), services.revision(req.db, plan, new_n)
@@ -154,14 +153,17 @@ def compare_revisions(req: WebRequest):
     return req.json(ComparisonOut(old=old_n, new=new_n, sections=sections))
 
 
-@api("post.view", summary="Updates and proposals (M4); ?status=open lists the DPL's inbox, oldest first",
+@api("post.view", summary="Updates and proposals (M4): every collaborative's for the DPL, Executive Director, "
+                          "PDAC and Center staff, a Core member's own Cores' otherwise; ?status=open lists the "
+                          "open proposals, oldest first",
      response=PostOut, many=True,
      query=(("status", "string", "open, accepted or declined (proposals)"), ("kind", "string", "update or proposal"),
             PAGE_Q), tag="posts")
 def list_posts(req: WebRequest):
     status = req.query("status")
-    stmt = (services.open_proposals_query() if status == "open"
-            else services.posts_query(kind=req.query("kind"), status=status))
+    scope = services.post_scope(req.actor)  # M4: a Core member reads only their own Cores' posts
+    stmt = (services.open_proposals_query(scope) if status == "open"
+            else services.posts_query(kind=req.query("kind"), status=status, scope=scope))
     result = paginate(req.db, stmt, req.query_int("page", 1), 50)
     return req.page_json(result, PostOut)
 

@@ -42,7 +42,7 @@ class TemplateOut(BaseModel):
 class PlanCreateIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     first_year: int = Field(ge=2000, le=2100, description="the first school year, by the year it starts in")
-    last_year: int = Field(ge=2000, le=2100, description="the last school year (P1: at least one after the first)")
+    last_year: int = Field(ge=2000, le=2100, description="the last school year (P1: two to six school years in all)")
 
 
 class GoalIn(BaseModel):
@@ -58,12 +58,16 @@ class OfferingIn(BaseModel):
 
 
 class MilestoneIn(BaseModel):
-    id: int | None = Field(default=None, description="keep an existing milestone by its id")
+    id: int | None = Field(default=None, description=(
+        "To keep an existing milestone, its id (the `id` of an item of `milestones` in GET "
+        "/api/v1/plans/{plan_id}); a kept milestone keeps its done date and may keep an owner who has "
+        "since left the Core. Leave it out for a new milestone. An id that is not one of this plan's "
+        "milestones is refused (P2)."))
     title: str = Field(max_length=300)
-    owner_id: int | None = Field(default=None, description="a current Core member (P2)")
+    owner_id: int | None = Field(default=None, description="a person id: a current Core member of the collaborative (P2)")
     due_on: date
     is_done: bool = False
-    done_on: date | None = None
+    done_on: date | None = Field(default=None, description="when it was done; defaults to today when first marked done")
 
 
 class EvidenceIn(BaseModel):
@@ -72,17 +76,29 @@ class EvidenceIn(BaseModel):
 
 
 class PlanContentIn(BaseModel):
-    """A whole new state of the plan (P3: saved as a revision with ``summary``)."""
+    """Changes to the plan, saved as a new revision with ``summary`` (P3).
 
-    summary: str = Field(min_length=1, max_length=300)
+    Fields left out stay as they are. A text section changes only if its key is in ``texts`` (send
+    an empty string to clear it); ``goals``, ``offerings``, ``milestones`` and ``evidence``, when
+    sent, replace that section's whole list (send ``[]`` to clear it; milestones not listed are
+    removed, so list existing ones with their ``id`` to keep them)."""
+
+    summary: str = Field(min_length=1, max_length=300, description="what changed, for the revision history (P3)")
+    base_revision: int | None = Field(default=None, description=(
+        "the number of the revision your changes start from; if the plan has been revised since, the save "
+        "is refused (P3) instead of overwriting someone else's changes"))
     title: str | None = Field(default=None, max_length=200)
-    first_year: int | None = None
-    last_year: int | None = None
-    texts: dict[str, str] = Field(default_factory=dict, description="free-text and norms sections, by key")
-    goals: list[GoalIn] = Field(default_factory=list)
-    offerings: list[OfferingIn] = Field(default_factory=list)
-    milestones: list[MilestoneIn] = Field(default_factory=list)
-    evidence: list[EvidenceIn] = Field(default_factory=list)
+    first_year: int | None = Field(default=None, description=(
+        "the first school year, by the year it starts in (P1: between 2000 and 2100)"))
+    last_year: int | None = Field(default=None, description=(
+        "the last school year (P1: the plan covers at least two and at most six school years)"))
+    texts: dict[str, str] | None = Field(default=None, description=(
+        "free-text and norms sections, by the template section's key; keys left out are unchanged"))
+    goals: list[GoalIn] | None = Field(default=None, description="replaces the goals when sent")
+    offerings: list[OfferingIn] | None = Field(default=None, description="replaces the yearly offerings when sent")
+    milestones: list[MilestoneIn] | None = Field(default=None, description=(
+        "replaces the milestone timeline when sent; give an existing milestone's `id` to keep it"))
+    evidence: list[EvidenceIn] | None = Field(default=None, description="replaces the evidence of impact when sent")
 
 
 class ReviewIn(BaseModel):

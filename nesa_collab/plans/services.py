@@ -11,12 +11,13 @@ from datetime import date, datetime, time
 from typing import Any, Iterable
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, joinedload
 
 from ..audit.services import record
-from ..auth.models import Person
+from ..auth.models import Person, Role
 from ..auth.permissions import Actor, require
 from ..clock import now_utc
+from ..db import lock_row
 from ..dates import SchoolYear, school_year_of
 from ..errors import DomainError, NotFound
 from ..network.models import Collaborative, CollaborativeStatus, NormsRevision
@@ -117,9 +118,24 @@ def _template_picture(t: PlanTemplate | None) -> dict[str, Any] | None:
         {"key": s.key, "title": s.title, "kind": s.kind, "guidance": s.guidance} for s in t.sections]}
 
 
+#: P2: what every plan covers, by the kind of section that holds it. The evidence and research a
+#: plan draws on is written in a free-text section (the template names it).
+REQUIRED_SECTIONS = {
+    SectionKind.GOALS: "goals tied to student learning (goals)",
+    SectionKind.FREE_TEXT: "the evidence and research it draws on (free text)",
+    SectionKind.OFFERINGS: "the learning offered each year (yearly offerings)",
+    SectionKind.MILESTONES: "a timeline of milestones (milestone timeline)",
+    SectionKind.EVIDENCE: "how impact will be evidenced (evidence of impact)",
+    SectionKind.NORMS: "the norms and agreements of the group (norms)",
+}
+
+
 def save_template(db: Session, actor: Actor | None, sections: list[dict[str, Any]], summary: str = "",
                   *, at: datetime | None = None) -> PlanTemplate:
-    """P2: the DPL saves a new version of the template; plans keep the version they started from."""
+    """P2: the DPL saves a new version of the template; plans keep the version they started from.
+
+    The template keeps a section of each kind in ``REQUIRED_SECTIONS`` (the sections P2 names), at
+    most one of each structured kind."""
     if actor is not None:
         require(actor, "template.manage")
     if not sections:
@@ -146,6 +162,10 @@ def save_template(db: Session, actor: Actor | None, sections: list[dict[str, Any
         seen_kinds.add(kind)
         rows.append(TemplateSection(position=i + 1, key=key, title=title, kind=kind,
                                     guidance=(s.get("guidance") or "").strip()))
+    missing = [label for kind, label in REQUIRED_SECTIONS.items() if kind not in seen_kinds]
+    if missing:
+        raise DomainError("P2", "the template needs a section for each of: " + "; ".join(missing),
+                          field="sections")
     previous = current_template(db)
     before = _template_picture(previous)
     template = PlanTemplate(version=(previous.version + 1) if previous else 1, summary=(summary or "").strip()[:300],
@@ -221,9 +241,18 @@ def all_standings(db: Session, today: date, settings: Settings) -> list[PlanStan
     return standings(db, collabs, today, settings)
 
 
-def revisions(db: Session, plan: Plan) -> list[PlanRevision]:
-    return list(db.scalars(select(PlanRevision).where(PlanRevision.plan_id == plan.id)
-                           .order_by(PlanRevision.number.desc())))
+def revisions(db: Session, plan: Plan, limit: int | None = None) -> list[PlanRevision]:
+    """P3: the plan's revisions, newest first, without their content (lists need only who, when, what)."""
+    stmt = (select(PlanRevision).where(PlanRevision.plan_id == plan.id).options(defer(PlanRevision.content))
+            .order_by(PlanRevision.number.desc()))
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(db.scalars(stmt))
+
+
+def latest_number(db: Session, plan: Plan) -> int | None:
+    """P3: the number of the plan's latest revision."""
+    return _latest_number(db, plan)
 
 
 def revision(db: Session, plan: Plan, number: int) -> PlanRevision:
@@ -235,6 +264,8 @@ def revision(db: Session, plan: Plan, number: int) -> PlanRevision:
 
 def reviews(db: Session, plan: Plan) -> list[PlanReview]:
     return list(db.scalars(select(PlanReview).where(PlanReview.plan_id == plan.id)
+                           .options(joinedload(PlanReview.revision).load_only(PlanRevision.number)
+                                    .lazyload(PlanRevision.author))
                            .order_by(PlanReview.at.desc(), PlanReview.id.desc())))
 
 
@@ -271,9 +302,29 @@ def content_of(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _check_years(first_year: int, last_year: int, field: str = "last_year") -> None:
+#: P1: the school years a plan may name, and the most it may cover (pages compute dates from them).
+FIRST_PLAN_YEAR, LAST_PLAN_YEAR = 2000, 2100
+MAX_PLAN_YEARS = 6
+
+
+def _check_years(first_year: Any, last_year: Any) -> tuple[int, int]:
+    """P1: a plan covers at least two and at most ``MAX_PLAN_YEARS`` school years between
+    ``FIRST_PLAN_YEAR`` and ``LAST_PLAN_YEAR``; create and save both go through here."""
+    years = {}
+    for field, value in (("first_year", first_year), ("last_year", last_year)):
+        try:
+            year = int(value)
+        except (TypeError, ValueError):
+            raise DomainError("P1", "give the school year as the year it starts in, e.g. 2026", field=field) from None
+        if not FIRST_PLAN_YEAR <= year <= LAST_PLAN_YEAR:
+            raise DomainError("P1", f"a school year between {FIRST_PLAN_YEAR} and {LAST_PLAN_YEAR}", field=field)
+        years[field] = year
+    first_year, last_year = years["first_year"], years["last_year"]
     if last_year < first_year + 1:
-        raise DomainError("P1", "a plan covers at least two school years", field=field)
+        raise DomainError("P1", "a plan covers at least two school years", field="last_year")
+    if last_year - first_year + 1 > MAX_PLAN_YEARS:
+        raise DomainError("P1", f"a plan covers at most {MAX_PLAN_YEARS} school years", field="last_year")
+    return first_year, last_year
 
 
 def _check_no_overlap(db: Session, collab: Collaborative, first_year: int, last_year: int,
@@ -314,7 +365,7 @@ def create_plan(db: Session, actor: Actor | None, collab: Collaborative, *, titl
     title = (title or "").strip()
     if not title:
         raise DomainError("P1", "give the plan a title", field="title")
-    _check_years(first_year, last_year)
+    first_year, last_year = _check_years(first_year, last_year)
     template = current_template(db)
     if template is None:
         raise DomainError("P2", "the DPL has not set up the plan template yet", field="template")
@@ -342,65 +393,191 @@ def _clean(text: str | None) -> str:
     return (text or "").strip()
 
 
+#: The sections whose content is rows of the plan, by the content key that carries them (P2).
+LIST_SECTIONS = {"goals": SectionKind.GOALS, "offerings": SectionKind.OFFERINGS,
+                 "milestones": SectionKind.MILESTONES, "evidence": SectionKind.EVIDENCE}
+
+
+def _picture(title: str, first_year: int, last_year: int, texts: dict[str, str], goals: list[dict],
+             offerings: list[dict], milestones: list[dict], evidence: list[dict]) -> dict[str, Any]:
+    """What a revision's content depends on, to tell whether a save changes anything (P3).
+    Offerings are ordered as the plan shows them (by year, then position); milestones by due date."""
+    return {
+        "title": title, "years": (first_year, last_year), "texts": {k: v for k, v in texts.items() if v},
+        "goals": [(g["statement"], g["student_learning"]) for g in goals],
+        "offerings": sorted(((o["school_year"], o["kind"], o["title"], o["description"]) for o in offerings),
+                            key=lambda o: o[0]),
+        "milestones": sorted((m["due_on"], m["title"], m["owner_id"] or 0, m["is_done"], m["done_on"] or date.min)
+                             for m in milestones),
+        "evidence": [(e["indicator"], e["source"]) for e in evidence],
+    }
+
+
+def _rows_of(plan: Plan) -> dict[str, list[dict[str, Any]]]:
+    """The plan's current rows as plain values (the shape ``save_plan`` checks and compares)."""
+    return {
+        "goals": [{"statement": g.statement, "student_learning": g.student_learning} for g in plan.goals],
+        "offerings": [{"school_year": o.school_year, "kind": o.kind, "title": o.title, "description": o.description}
+                      for o in sorted(plan.offerings, key=lambda o: (o.school_year, o.position))],
+        "milestones": [{"id": m.id, "title": m.title, "owner_id": m.owner_id, "due_on": m.due_on,
+                        "is_done": m.is_done, "done_on": m.done_on} for m in plan.milestones],
+        "evidence": [{"indicator": e.indicator, "source": e.source} for e in plan.evidence],
+    }
+
+
 def save_plan(db: Session, actor: Actor | None, plan: Plan, content: dict[str, Any], summary: str,
-              today: date, *, at: datetime | None = None) -> PlanRevision:
+              today: date, *, base_revision: int | None = None, at: datetime | None = None) -> PlanRevision:
     """P3: save the plan's content as a new revision (author, time, summary).
 
+    ``content`` may hold ``title``, ``first_year``, ``last_year``, ``texts`` and the lists ``goals``,
+    ``offerings``, ``milestones`` and ``evidence``; what is absent stays as it is. A text section
+    changes only when its key is in ``texts`` (an empty text clears it); a list, when given, replaces
+    that section's rows (an empty list clears it). A milestone given with the ``id`` of one of this
+    plan's milestones is kept (its done date, and an owner who has since left the Core).
+
+    P3: refused, with nothing written, when nothing changed, or when ``base_revision`` (the revision
+    the editor started from) is no longer the latest: someone saved in between.
     P4: only the collaborative's Core members and the DPL edit, and not while the plan waits for
     the DPL's review; revising an accepted or returned plan makes it a draft again.
-    P2: a milestone's owner is a current Core member (an owner kept from before may stay).
+    P2: content goes only in sections the plan's template has; a milestone's owner is a current
+    Core member (an owner kept from before may stay). P1: the years are checked as when starting.
     """
     collab = plan.collaborative
     if actor is not None:
         require(actor, "plan.edit", collab)
+    # Lock the plan so the base_revision check and the numbering see every earlier save.
+    db.flush()
+    lock_row(db, Plan, plan.id)
     if plan.status == PlanStatus.SUBMITTED:
         raise DomainError("P4", "the plan is with the DPL for review; it can be revised once it is accepted "
                                 "or returned", field="status")
+    latest = _latest_number(db, plan)
+    if base_revision is not None and base_revision != latest:
+        raise DomainError("P3", f"the plan was revised since you opened it: you started from revision "
+                                f"{base_revision} and the latest is revision {latest}", field="base_revision")
     if not _clean(summary):
         raise DomainError("P3", "say in a few words what changed", field="summary")
-    before = content_of(plan)
-    first_year = content.get("first_year", plan.first_year)
-    last_year = content.get("last_year", plan.last_year)
-    _check_years(first_year, last_year)
+
+    title = plan.title
+    if "title" in content:
+        title = _clean(content["title"])
+        if not title:
+            raise DomainError("P1", "give the plan a title", field="title")
+    first_year, last_year = _check_years(
+        plan.first_year if content.get("first_year") is None else content["first_year"],
+        plan.last_year if content.get("last_year") is None else content["last_year"])
     if (first_year, last_year) != (plan.first_year, plan.last_year):
         _check_no_overlap(db, collab, first_year, last_year, ignore=plan)
-    title = _clean(content.get("title")) or plan.title
-    keys = {s.key for s in plan.template.sections if SectionKind(s.kind).is_text}
-    texts = {k: _clean(v) for k, v in (content.get("texts") or {}).items() if k in keys and _clean(v)}
 
-    goals = []
-    for i, g in enumerate(content.get("goals") or []):
-        if not _clean(g.get("statement")):
-            raise DomainError("P2", "a goal needs a statement", field=f"goals.{i}.statement")
-        goals.append(PlanGoal(position=i + 1, statement=_clean(g["statement"]),
-                              student_learning=_clean(g.get("student_learning"))))
-    offerings = []
-    for i, o in enumerate(content.get("offerings") or []):
-        if not _clean(o.get("title")):
-            raise DomainError("P2", "an offering needs a title", field=f"offerings.{i}.title")
-        if not first_year <= int(o.get("school_year") or 0) <= last_year:
+    sections = plan.template.sections
+    text_keys = {s.key for s in sections if SectionKind(s.kind).is_text}
+    texts = dict(plan.texts or {})
+    for key, value in (content.get("texts") or {}).items():
+        if key not in text_keys:
+            raise DomainError("P2", f"the plan's template (version {plan.template.version}) has no text "
+                                    f"section {key!r}", field=f"texts.{key}")
+        if _clean(value):
+            texts[key] = _clean(value)
+        else:
+            texts.pop(key, None)
+
+    current = _rows_of(plan)
+    given = {k: content[k] for k in LIST_SECTIONS if content.get(k) is not None}
+    kinds = {s.kind for s in sections}
+    for key, rows in given.items():
+        if rows and LIST_SECTIONS[key] not in kinds:
+            raise DomainError("P2", f"the plan's template (version {plan.template.version}) has no "
+                                    f"{LIST_SECTIONS[key].label.lower()} section", field=key)
+
+    goals = current["goals"]
+    if "goals" in given:
+        goals = []
+        for i, g in enumerate(given["goals"]):
+            if not _clean(g.get("statement")):
+                raise DomainError("P2", "a goal needs a statement", field=f"goals.{i}.statement")
+            goals.append({"statement": _clean(g["statement"]), "student_learning": _clean(g.get("student_learning"))})
+    offerings = current["offerings"]
+    if "offerings" in given:
+        offerings = []
+        for i, o in enumerate(given["offerings"]):
+            if not _clean(o.get("title")):
+                raise DomainError("P2", "an offering needs a title", field=f"offerings.{i}.title")
+            if o.get("kind") not in set(OfferingKind):
+                raise DomainError("P2", "choose the kind of offering", field=f"offerings.{i}.kind")
+            offerings.append({"school_year": int(o.get("school_year") or 0), "kind": str(o["kind"]),
+                              "title": _clean(o["title"]), "description": _clean(o.get("description"))})
+    for i, o in enumerate(offerings):  # also the rows kept when the years change
+        if not first_year <= o["school_year"] <= last_year:
             raise DomainError("P1", "an offering belongs to one of the plan's school years",
                               field=f"offerings.{i}.school_year")
-        if o.get("kind") not in set(OfferingKind):
-            raise DomainError("P2", "choose the kind of offering", field=f"offerings.{i}.kind")
-        offerings.append(PlanOffering(position=i + 1, school_year=int(o["school_year"]), kind=str(o["kind"]),
-                                      title=_clean(o["title"]), description=_clean(o.get("description"))))
-    evidence = []
-    for i, e in enumerate(content.get("evidence") or []):
-        if not _clean(e.get("indicator")):
-            raise DomainError("P2", "say what will show the impact", field=f"evidence.{i}.indicator")
-        evidence.append(PlanEvidence(position=i + 1, indicator=_clean(e["indicator"]), source=_clean(e.get("source"))))
+    evidence = current["evidence"]
+    if "evidence" in given:
+        evidence = []
+        for i, e in enumerate(given["evidence"]):
+            if not _clean(e.get("indicator")):
+                raise DomainError("P2", "say what will show the impact", field=f"evidence.{i}.indicator")
+            evidence.append({"indicator": _clean(e["indicator"]), "source": _clean(e.get("source"))})
+    milestones = current["milestones"]
+    if "milestones" in given:
+        milestones = _check_milestones(db, plan, given["milestones"], today)
 
+    if _picture(title, first_year, last_year, texts, goals, offerings, milestones, evidence) == _picture(
+            plan.title, plan.first_year, plan.last_year, plan.texts or {}, **current):
+        raise DomainError("P3", "nothing changed", field="summary")
+
+    # Every check has passed: now write.
+    before = content_of(plan)
+    plan.title, plan.first_year, plan.last_year = title, first_year, last_year
+    plan.texts = texts
+    if "goals" in given:
+        plan.goals = [PlanGoal(position=i + 1, **g) for i, g in enumerate(goals)]
+    if "offerings" in given:
+        plan.offerings = [PlanOffering(position=i + 1, **o) for i, o in enumerate(offerings)]
+    if "evidence" in given:
+        plan.evidence = [PlanEvidence(position=i + 1, **e) for i, e in enumerate(evidence)]
+    if "milestones" in given:
+        existing = {m.id: m for m in plan.milestones}
+        kept = []
+        for m in milestones:
+            row = existing.get(m["id"]) if m["id"] else None
+            row = row or PlanMilestone()
+            row.title, row.owner_id, row.due_on = m["title"], m["owner_id"], m["due_on"]
+            row.is_done, row.done_on = m["is_done"], m["done_on"]
+            kept.append(row)
+        plan.milestones = kept
+    db.flush()
+    db.expire(plan, ["goals", "offerings", "evidence", "milestones"])
+    status_before = plan.status
+    if plan.status in (PlanStatus.ACCEPTED, PlanStatus.RETURNED):
+        plan.status = PlanStatus.DRAFT
+    rev = _add_revision(db, actor, plan, summary, at)
+    record(db, actor, "plan.revise", plan, f"Revision {rev.number} of {plan.title}: {rev.summary}",
+           before={**before, "status": status_before}, after={**rev.content, "status": plan.status},
+           collaborative_id=collab.id)
+    return rev
+
+
+def _check_milestones(db: Session, plan: Plan, given: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    """P2: milestones as plain values: each has a title, a due date and an owner on the Core (one
+    kept from before may stay); ``id`` names one of this plan's milestones to keep."""
+    collab = plan.collaborative
     core_ids = {p.id for p in core_people(db, collab, today)}
     existing = {m.id: m for m in plan.milestones}
-    kept: list[PlanMilestone] = []
-    for i, m in enumerate(content.get("milestones") or []):
+    seen: set[int] = set()
+    out = []
+    for i, m in enumerate(given):
         if not _clean(m.get("title")):
             raise DomainError("P2", "a milestone needs a title", field=f"milestones.{i}.title")
         if not m.get("due_on"):
             raise DomainError("P2", "a milestone needs a due date", field=f"milestones.{i}.due_on")
         due = m["due_on"] if isinstance(m["due_on"], date) else date.fromisoformat(str(m["due_on"]))
-        row = existing.get(m.get("id")) if m.get("id") else None
+        row = None
+        if m.get("id"):
+            row = existing.get(m["id"])
+            if row is None or m["id"] in seen:
+                raise DomainError("P2", f"this plan has no milestone {m['id']} to keep; leave the id out "
+                                        "for a new milestone", field=f"milestones.{i}.id")
+            seen.add(m["id"])
         owner_id = m.get("owner_id") or None
         if owner_id is not None and owner_id not in core_ids and (row is None or row.owner_id != owner_id):
             raise DomainError("P2", "a milestone's owner is a current Core member of "
@@ -413,32 +590,9 @@ def save_plan(db: Session, actor: Actor | None, plan: Plan, content: dict[str, A
             done_on = done_on or (row.done_on if row is not None and row.is_done else None) or today
         else:
             done_on = None
-        if row is None:
-            row = PlanMilestone()
-        row.title, row.owner_id, row.due_on, row.is_done, row.done_on = _clean(m["title"]), owner_id, due, is_done, done_on
-        kept.append(row)
-
-    plan.title, plan.first_year, plan.last_year = title, first_year, last_year
-    plan.texts = texts
-    plan.goals, plan.offerings, plan.evidence, plan.milestones = goals, offerings, evidence, kept
-    db.flush()
-    db.expire(plan, ["goals", "offerings", "evidence", "milestones"])
-    after = content_of(plan)
-    if _comparable(after) == _comparable(before):
-        raise DomainError("P3", "nothing changed", field="summary")
-    status_before = plan.status
-    if plan.status in (PlanStatus.ACCEPTED, PlanStatus.RETURNED):
-        plan.status = PlanStatus.DRAFT
-    rev = _add_revision(db, actor, plan, summary, at)
-    record(db, actor, "plan.revise", plan, f"Revision {rev.number} of {plan.title}: {rev.summary}",
-           before={**before, "status": status_before}, after={**rev.content, "status": plan.status},
-           collaborative_id=collab.id)
-    return rev
-
-
-def _comparable(content: dict[str, Any]) -> dict[str, Any]:
-    # Milestone ids of rows re-created are not a change of content.
-    return {**content, "milestones": [{k: v for k, v in m.items() if k != "id"} for m in content["milestones"]]}
+        out.append({"id": row.id if row is not None else None, "title": _clean(m["title"]), "owner_id": owner_id,
+                    "due_on": due, "is_done": is_done, "done_on": done_on})
+    return out
 
 
 def _latest_number(db: Session, plan: Plan) -> int | None:
@@ -555,26 +709,44 @@ def answer_proposal(db: Session, actor: Actor | None, post: Post, decision: str,
     return post
 
 
-def open_proposals_query():
-    """M4: the DPL's inbox: open proposals, oldest first."""
-    return (select(Post).where(Post.kind == PostKind.PROPOSAL, Post.status == ProposalStatus.OPEN)
-            .order_by(Post.created_at, Post.id))
+#: M4: who reads every collaborative's updates and proposals; a Core reads only its own.
+POST_OVERSEERS = (Role.DPL, Role.EXECUTIVE_DIRECTOR, Role.PDAC, Role.CENTER_STAFF)
 
 
-def open_proposals(db: Session, limit: int | None = None) -> list[Post]:
-    stmt = open_proposals_query()
+def post_scope(actor: Actor | None) -> frozenset[int] | None:
+    """M4: the collaboratives whose posts ``actor`` may read: None for every one (the DPL, Executive
+    Director, PDAC and Center staff), else the Cores they serve on today (for no one: none)."""
+    if actor is not None and actor.has(*POST_OVERSEERS):
+        return None
+    return actor.core_of if actor is not None else frozenset()
+
+
+def _scoped(stmt, scope: frozenset[int] | None):
+    return stmt if scope is None else stmt.where(Post.collaborative_id.in_(sorted(scope)))
+
+
+def open_proposals_query(scope: frozenset[int] | None = None):
+    """M4: the DPL's inbox: open proposals, oldest first (of the collaboratives in ``scope``)."""
+    return _scoped(select(Post).where(Post.kind == PostKind.PROPOSAL, Post.status == ProposalStatus.OPEN)
+                   .order_by(Post.created_at, Post.id), scope)
+
+
+def open_proposals(db: Session, limit: int | None = None, scope: frozenset[int] | None = None) -> list[Post]:
+    stmt = open_proposals_query(scope)
     if limit:
         stmt = stmt.limit(limit)
     return list(db.scalars(stmt))
 
 
-def count_open_proposals(db: Session) -> int:
-    return db.scalar(select(func.count()).select_from(Post).where(
-        Post.kind == PostKind.PROPOSAL, Post.status == ProposalStatus.OPEN)) or 0
+def count_open_proposals(db: Session, scope: frozenset[int] | None = None) -> int:
+    return db.scalar(_scoped(select(func.count()).select_from(Post).where(
+        Post.kind == PostKind.PROPOSAL, Post.status == ProposalStatus.OPEN), scope)) or 0
 
 
-def posts_query(collab: Collaborative | None = None, kind: str | None = None, status: str | None = None):
-    stmt = select(Post).order_by(Post.created_at.desc(), Post.id.desc())
+def posts_query(collab: Collaborative | None = None, kind: str | None = None, status: str | None = None,
+                scope: frozenset[int] | None = None):
+    """M4: updates and proposals, newest first; ``scope`` (see ``post_scope``) limits the collaboratives."""
+    stmt = _scoped(select(Post).order_by(Post.created_at.desc(), Post.id.desc()), scope)
     if collab is not None:
         stmt = stmt.where(Post.collaborative_id == collab.id)
     if kind:

@@ -60,12 +60,15 @@ def _plan_context(req: WebRequest, plan: Plan) -> dict[str, Any]:
     on = _today(req)
     standing = services.standings(req.db, [plan.collaborative], on, req.settings)[0]
     is_current = standing.plan is not None and standing.plan.id == plan.id
+    reviews = services.reviews(req.db, plan)
+    # P4: the DPL's latest comment stays in view while the Core drafts the next revision.
+    last_comment = next((r for r in reviews if r.action != "submitted" and r.comment), None)
     return {
         "plan": plan, "collab": plan.collaborative, "today": on, "is_current": is_current,
         "reasons": services.out_of_date(plan, plan.collaborative, on, req.settings) if is_current else [],
         "others": [p for p in services.plans_of(req.db, plan.collaborative) if p.id != plan.id],
-        "revisions": services.revisions(req.db, plan)[:8], "reviews": services.reviews(req.db, plan),
-        "errors": {}, "comment": "",
+        "revisions": services.revisions(req.db, plan, limit=8), "reviews": reviews,
+        "last_comment": last_comment, "errors": {}, "comment": "",
     }
 
 
@@ -92,11 +95,31 @@ def print_page(req: WebRequest):
     return req.render("plans/print.html", {"plan": plan, "collab": plan.collaborative, "today": _today(req)})
 
 
+#: Characters that mean something in Markdown wherever they stand, and at the start of a line.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|])")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])", re.MULTILINE)
+
+
+def md_text(text: str | None) -> str:
+    """User text as literal Markdown: what people typed shows as typed, not as markup."""
+    escaped = _MD_INLINE.sub(r"\\\1", text or "")
+
+    def guard(m: re.Match) -> str:  # "# x" -> "\\# x"; "1. x" -> "1\\. x"
+        mark = m.group(2)
+        return m.group(1) + (mark[:-1] + "\\" + mark[-1] if mark[0].isdigit() else "\\" + mark)
+    return _MD_LINE_START.sub(guard, escaped)
+
+
+def md_cell(text: str | None) -> str:
+    """User text inside a Markdown table cell: escaped, on one line."""
+    return " ".join(md_text(text).split())
+
+
 def markdown_of(req: WebRequest, plan: Plan) -> str:
-    """The plan as a Markdown document (rendered from a template; Markdown needs no escaping library)."""
+    """The plan as a Markdown document, rendered from a template; user text goes through ``md_text``."""
     env = req.request.app.state.templates.env
     return env.get_template("plans/plan.md").render(plan=plan, collab=plan.collaborative, today=_today(req),
-                                                    settings=req.settings)
+                                                    settings=req.settings, md=md_text, md_cell=md_cell)
 
 
 @page("plan.view")
@@ -127,16 +150,15 @@ def revision_page(req: WebRequest):
 def compare_page(req: WebRequest):
     """P3: two revisions side by side, with the changes highlighted."""
     plan = _plan(req)
-    revs = services.revisions(req.db, plan)
-    if not revs:
+    latest = services.latest_number(req.db, plan)
+    if latest is None:
         raise NotFound()
-    latest = revs[0].number
     new_n = req.query_int("new", latest, maximum=latest)
     old_n = req.query_int("old", max(1, new_n - 1), maximum=latest)
     old, new = services.revision(req.db, plan, old_n), services.revision(req.db, plan, new_n)
     sections = compare(old.content, new.content)
     return req.render("plans/compare.html", {"plan": plan, "collab": plan.collaborative, "old": old, "new": new,
-                                             "sections": sections, "revisions": revs})
+                                             "sections": sections, "revisions": services.revisions(req.db, plan)})
 
 
 # --- starting and revising ------------------------------------------------------------------------
@@ -242,8 +264,9 @@ def _content_from_form(req: WebRequest, plan: Plan) -> tuple[dict[str, Any], dic
     kept_offerings, oi = _kept(offerings, ("title", "description"))
     kept_milestones, mi = _kept(milestones, ("title", "due_on"))
     kept_evidence, ei = _kept(evidence, ("indicator", "source"))
+    form["base_revision"] = f.get("base_revision", "")
     content = {
-        "summary": form["summary"], "title": form["title"] or None,
+        "summary": form["summary"], "title": form["title"], "base_revision": form["base_revision"] or None,
         "first_year": form["first_year"] or None, "last_year": form["last_year"] or None,
         "texts": form["texts"], "goals": kept_goals, "offerings": kept_offerings,
         "milestones": [{**m, "id": m["id"] or None, "owner_id": m["owner_id"] or None, "due_on": m["due_on"] or None}
@@ -259,9 +282,15 @@ def edit_plan(req: WebRequest):
     plan = _plan(req)
     collab = plan.collaborative
     req.require("plan.edit", collab)
+    if req.method == "GET" and not plan.is_editable:
+        # P4: nothing to fill in while the DPL reviews; say so instead of a form that would fail.
+        # (A form posted meanwhile still reaches the service and is shown again with the P4 error.)
+        return req.redirect(req.url_for("plan", plan_id=plan.id),
+                            flash="P4: the plan is with the DPL for review; it can be revised once it is "
+                                  "accepted or returned.")
     on = _today(req)
     context = {"plan": plan, "collab": collab, "errors": {}, "core": services.core_people(req.db, collab, on),
-               "offering_kinds": list(OfferingKind), "today": on}
+               "offering_kinds": list(OfferingKind), "today": on, "conflict": None}
     if req.method == "POST":
         content, form, indices = _content_from_form(req, plan)
         try:
@@ -269,11 +298,9 @@ def edit_plan(req: WebRequest):
                 data = _validate(PlanContentIn, content)
             except DomainError as exc:
                 raise _remap(exc, indices) from None
-            payload = data.model_dump()
-            payload["first_year"] = payload["first_year"] or plan.first_year
-            payload["last_year"] = payload["last_year"] or plan.last_year
             try:
-                rev = services.save_plan(req.db, req.actor, plan, payload, data.summary, on)
+                rev = services.save_plan(req.db, req.actor, plan, data.model_dump(exclude={"summary", "base_revision"}),
+                                         data.summary, on, base_revision=data.base_revision)
             except DomainError as exc:
                 raise _remap(exc, indices) from None
             return req.redirect(req.url_for("plan", plan_id=plan.id),
@@ -281,9 +308,18 @@ def edit_plan(req: WebRequest):
         except DomainError as exc:
             req.db.rollback()
             plan = _plan(req)
-            context.update(plan=plan, form=form, errors=exc.field_messages())
+            errors = exc.field_messages()
+            if "base_revision" in errors:
+                # P3: someone saved meanwhile. Keep what was typed, link to their changes, and start
+                # from the latest revision so saving again is a deliberate choice.
+                latest = services.latest_number(req.db, plan)
+                context["conflict"] = {"message": errors.pop("base_revision"), "old": form["base_revision"],
+                                       "new": latest}
+                form["base_revision"] = latest
+            context.update(plan=plan, form=form, errors=errors)
             return req.render("plans/edit.html", context, 422)
     context["form"] = _form_from_plan(plan)
+    context["form"]["base_revision"] = services.latest_number(req.db, plan)
     return req.render("plans/edit.html", context)
 
 
@@ -366,8 +402,9 @@ def edit_template(req: WebRequest):
 @page("post.view")
 def inbox(req: WebRequest):
     """M4: open proposals, oldest first, then the latest updates and answered proposals."""
-    proposals = services.open_proposals(req.db)
-    recent = paginate(req.db, services.posts_query(), req.query_int("page", 1), 20)
+    scope = services.post_scope(req.actor)
+    proposals = services.open_proposals(req.db, scope=scope)
+    recent = paginate(req.db, services.posts_query(scope=scope), req.query_int("page", 1), 20)
     return req.render("plans/inbox.html", {"proposals": proposals, "recent": recent})
 
 
@@ -443,9 +480,10 @@ def home_plans_panel(req: WebRequest) -> dict | None:
         collabs = list(req.db.scalars(select(Collaborative).where(Collaborative.id.in_(actor.core_of))
                                       .order_by(Collaborative.name)))
         standings = services.standings(req.db, collabs, on, req.settings)
+    # The proposal inbox is for those who oversee every Core (M4); a Core member's is /plans/inbox.
     return {"template": "plans/_home_panel.html", "standings": standings, "overseer": overseer,
-            "proposals": services.open_proposals(req.db, limit=5) if req.can("post.view") else [],
-            "open_count": services.count_open_proposals(req.db) if req.can("post.view") else 0}
+            "proposals": services.open_proposals(req.db, limit=5) if overseer else [],
+            "open_count": services.count_open_proposals(req.db) if overseer else 0}
 
 
 network_views.collaborative_panels.append(collaborative_plan_panel)

@@ -150,8 +150,10 @@ def test_n1_the_weekend_is_the_schools(world):
     assert groups["Africa/Cairo"].on_weekend == 1 and groups["Asia/Kolkata"].on_weekend == 0
 
 
-def test_journey_core_member_schedules_writes_agenda_publishes_and_a_member_sees_local_time(world, as_):
+def test_journey_core_member_schedules_writes_agenda_publishes_and_a_member_sees_local_time(world, as_, factory):
     clock.freeze(datetime(2027, 2, 1, 8, 0, tzinfo=UTC))
+    for name in ("Karen Whitfield", "Andrew Foster"):
+        factory.core_member(factory.educator(name=name), world.collab, date(2026, 8, 1), date(2028, 7, 31))
     core = as_(world.core)
     form = {"collaborative": world.collab.slug, "title": "Math planning", "mode": "face_to_face",
             "time_zone": "Asia/Bangkok", "starts": "2027-03-25T09:00", "ends": "2027-03-25T16:00",
@@ -168,7 +170,9 @@ def test_journey_core_member_schedules_writes_agenda_publishes_and_a_member_sees
     page = as_(world.member).get(url)  # New Delhi
     assert "Thu 25 Mar 2027, 07:30" in page.text and "Asia/Bangkok" in page.text and "planning meeting" in page.text
     staff = as_(world.staff).get("/conferences/sec-2027")
-    assert "Headcount" in staff.text
+    # S2: the figure itself: the Librarians Core on 25 March is Omar and the two appointed above.
+    assert '<td class="num">3</td>' in staff.text
+    assert '<td class="num">3</td>' not in as_(world.member).get("/conferences/sec-2027").text
     assert as_(world.member).get(f"/meetings/{mid}/edit").status_code == 403
     printable = as_(world.member).get(f"/meetings/{mid}/agenda/print")
     assert "Goals" in printable.text and "09:00" in printable.text
@@ -216,6 +220,14 @@ def test_meetings_pages_queries_do_not_grow_with_data(world, act, as_, count_que
             act(world.core, meetings.add_agenda_item, _get(act, m.id), title="x", minutes=5)
             act(world.core, meetings.publish_meeting, _get(act, m.id))
             made.append(m)
+            # S2: planning meetings beside the conference, so the headcount path is measured too
+            p = act(world.core, meetings.create_meeting, world.collab, title=f"P{i}", mode="face_to_face",
+                    time_zone="Asia/Bangkok", starts=datetime(2027, 3, 25, 9, 0), ends=datetime(2027, 3, 25, 16, 0),
+                    place="Grand Riverside Hotel", conference="sec-2027")
+            act(world.core, meetings.publish_meeting, _get(act, p.id))
+            if i % 2:
+                act(world.core, meetings.record_minutes, _get(act, p.id), "", {world.core.id: "present"},
+                    now=datetime(2027, 3, 25, 3, 0, tzinfo=UTC))
         return made
 
     first = add(2)
@@ -234,5 +246,8 @@ def test_meetings_pages_queries_do_not_grow_with_data(world, act, as_, count_que
         return out
 
     small = measure()
+    # the headcount path is on the page measured: a figure for each planning meeting
+    assert staff.get("/conferences/sec-2027").text.count('<td class="num">1</td>') == 2
     add(6)
     assert measure() == small
+    assert staff.get("/conferences/sec-2027").text.count('<td class="num">1</td>') == 8

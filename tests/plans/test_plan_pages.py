@@ -138,3 +138,76 @@ def test_plans_api_and_openapi(world, factory, client):
     doc = client.get("/api/v1/openapi.json").json()
     assert "/plans/{plan_id}/compare" in doc["paths"] and "PlanContentIn" in doc["components"]["schemas"]
     assert doc["paths"]["/posts/{post_id}/answer"]["post"]["x-permission"] == "proposal.answer"
+
+
+def test_scenario_6_p5_keeping_the_plan_alive_through_the_pages(world, as_):
+    """Scenario 6: last revised 14 months ago with two milestones overdue; the Core updates the
+    milestones and the offerings, the DPL compares, returns, then accepts; the badge clears."""
+    from nesa_collab.network.models import Collaborative
+
+    from .test_save_rules import edit_form
+
+    long_ago = datetime(2025, 9, 27, 8, 0, tzinfo=timezone.utc)
+    with world.database.transaction() as db:
+        plan = services.create_plan(db, None, db.get(Collaborative, world.collab.id), title="Early years plan",
+                                    first_year=2025, last_year=2026, settings=world.settings, at=long_ago)
+        services.save_plan(db, None, plan, {
+            "offerings": [{"school_year": 2025, "kind": "institute", "title": "Play institute"}],
+            "milestones": [{"title": "Observation protocol", "due_on": date(2026, 9, 1), "owner_id": world.core.id},
+                           {"title": "Documentation panels", "due_on": date(2026, 10, 15), "owner_id": world.core2.id}]},
+            "Milestones", TODAY, at=long_ago)
+        plan_id = plan.id
+    core, dpl = as_(world.core), as_(world.dpl)
+    page = dpl.get(f"/collaboratives/{world.collab.slug}/plan").text
+    assert "Out of date" in page
+    assert "P5:</strong> no revision in 12 months (last revised 27 September 2025)" in page
+    assert "P5:</strong> 2 milestones are overdue and not done: Observation protocol (due 1 September 2026); " \
+           "Documentation panels (due 15 October 2026)" in page
+
+    # the Core marks both milestones done and revises the offerings
+    form = edit_form(core.get(f"/plans/{plan_id}/edit").text)
+    form.update(summary=["Milestones done, next year's offering"], milestone_is_done=["0", "1"],
+                offering_school_year=["2025", "2026", "2025"], offering_kind=["institute", "virtual_session", "institute"],
+                offering_title=["Play institute", "Documenting thinking", ""], offering_description=["", "", ""])
+    assert post_form(core, f"/plans/{plan_id}/edit", form).status_code == 303
+    assert post_form(core, f"/plans/{plan_id}/submit").status_code == 303
+
+    compare = dpl.get(f"/plans/{plan_id}/compare?old=2&new=3").text
+    assert "2 of 7 sections changed: Offerings, Milestones" in compare
+    assert post_form(dpl, f"/plans/{plan_id}/review",
+                     {"decision": "return", "comment": "Say how impact will show."}).status_code == 303
+    form = edit_form(core.get(f"/plans/{plan_id}/edit").text)
+    form.update(summary=["Evidence of impact"], milestone_is_done=["0", "1"],
+                evidence_indicator=["Richer talk in play", "", ""], evidence_source=["Observation notes", "", ""])
+    assert post_form(core, f"/plans/{plan_id}/edit", form).status_code == 303
+    # P4: the DPL's comment stays in view while the Core drafts
+    page = core.get(f"/plans/{plan_id}").text
+    assert "The DPL's comment when returned (revision 3):</strong> Say how impact will show." in page
+    assert post_form(core, f"/plans/{plan_id}/submit").status_code == 303
+    assert post_form(dpl, f"/plans/{plan_id}/review", {"decision": "accept"}).status_code == 303
+
+    page = dpl.get(f"/collaboratives/{world.collab.slug}/plan").text
+    assert "Up to date" in page and "Out of date" not in page and "overdue" not in page
+    assert "Every plan is up to date." in dpl.get("/").text
+    with services_plan(world, plan_id) as plan:
+        assert (plan.status, plan.accepted_revision, [m.is_done for m in plan.milestones]) == ("accepted", 4,
+                                                                                               [True, True])
+
+
+def test_p3_the_markdown_export_shows_user_text_as_typed(world, as_):
+    plan_id = world.new_plan()
+    with services_plan(world, plan_id) as plan:
+        services.save_plan(plan_sess(plan), None, plan, {
+            "title": "Plan *for* [all]",
+            "texts": {"purpose": "# Not a heading\n1. not a list <b>x</b> under_score"},
+            "milestones": [{"title": "Rubric | draft\nsecond line", "due_on": date(2027, 1, 5)}]}, "Odd text", TODAY)
+    md = as_(world.core).get(f"/plans/{plan_id}/export.md").text
+    assert md.startswith("# Plan \\*for\\* \\[all\\]\n")
+    assert "\\# Not a heading\n1\\. not a list \\<b\\>x\\</b\\> under\\_score" in md
+    assert "| Rubric \\| draft second line | — | 2027-01-05 | no |" in md
+
+
+def plan_sess(plan):
+    from sqlalchemy.orm import object_session
+
+    return object_session(plan)

@@ -13,7 +13,7 @@ from nesa_collab.plans import services
 from nesa_collab.plans.models import Plan, PlanRevision, PlanReview
 
 from ..conftest import post_form
-from .conftest import TODAY
+from .conftest import SECTIONS, TODAY
 
 
 def counts(database):
@@ -44,7 +44,8 @@ def test_p1_plans_of_a_collaborative_do_not_share_school_years(world):
 def test_p2_a_plan_records_its_template_version_and_starts_from_the_norms(world):
     plan_id = world.new_plan()
     with world.database.transaction() as db:
-        services.save_template(db, None, [{"key": "purpose", "title": "Why", "kind": "free_text"}], "shorter")
+        services.save_template(db, None, [{**s, "title": "Why"} if s["key"] == "purpose" else s
+                                          for s in reversed(SECTIONS)], "reordered")
     with world.database.transaction() as db:
         plan = db.get(Plan, plan_id)
         assert plan.template.version == 1
