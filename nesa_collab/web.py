@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -26,6 +27,8 @@ from .errors import DomainError, FieldError, NotFound, PermissionDenied, SignInR
 from .settings import Settings
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: The largest id a database integer column holds; larger ones cannot name anything.
+MAX_ID = 2**63 - 1
 CSRF_FIELD = "csrf_token"
 MAX_FORM_FIELDS = 500
 
@@ -58,6 +61,8 @@ class WebRequest:
     body: Any = None
     #: Commit even though the response is an error (e.g. a failed sign-in is kept for the throttle).
     keep_changes: bool = False
+    #: Whether the person authenticated with an API bearer token (rather than a browser session).
+    by_token: bool = False
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     # convenience ------------------------------------------------------------------------
@@ -96,6 +101,8 @@ class WebRequest:
             return default
 
     def get_or_404(self, model: type, ident: Any):
+        if isinstance(ident, int) and not 0 < ident <= MAX_ID:
+            raise NotFound()
         obj = self.db.get(model, ident)
         if obj is None:
             raise NotFound()
@@ -341,7 +348,8 @@ def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Respon
             db.rollback()
             return response
         actor = auth_services.load_actor(db, person, today(state.settings.tz))
-        wreq = WebRequest(request, db, actor, state.settings, meta, form=form, body=body)
+        request.state.actor = actor  # error pages keep the signed-in navigation
+        wreq = WebRequest(request, db, actor, state.settings, meta, form=form, body=body, by_token=by_token)
         # The route's permission, asked without a target ("could this person ever do this?");
         # handlers ask again with the object once they have loaded it.
         require(actor, meta.permission)
@@ -391,14 +399,28 @@ def _error_response(exc: Exception, request: Request, meta: EndpointMeta, state)
             return problem(exc.status, "Refused" if exc.rule else "Invalid input", str(exc),
                            rule=exc.rule, errors=exc.errors)
         return _error_page(templates, request, exc.status, "That could not be done", str(exc))
+    if isinstance(exc, (OverflowError, DataError)):
+        message = "A number or value in the request is out of range."
+        if meta.api:
+            return problem(422, "Invalid input", message)
+        return _error_page(templates, request, 422, "That could not be done", message)
+    if isinstance(exc, IntegrityError):
+        # The database refused a write that a concurrent request made impossible (a unique key, C8).
+        message = "Someone else changed the same thing at the same moment; reload and try again."
+        if meta.api:
+            return problem(409, "Conflict", message)
+        return _error_page(templates, request, 409, "That could not be done", message)
     return None
 
 
 def _error_page(templates, request: Request, status: int, title: str, message: str) -> Response:
+    actor = getattr(request.state, "actor", None)
+    settings = request.app.state.settings
+    zone = actor.person.zone_name(settings.network_time_zone) if actor else settings.network_time_zone
     return templates.TemplateResponse(
         request, "error.html",
-        {"title": title, "message": message, "actor": None, "flashes": [],
-         "csrf_token": csrf_token(request), "viewer_zone": request.app.state.settings.network_time_zone,
-         "settings": request.app.state.settings, "can": lambda *a, **k: False},
+        {"title": title, "message": message, "actor": actor, "flashes": [],
+         "csrf_token": csrf_token(request), "viewer_zone": zone, "settings": settings,
+         "can": lambda permission, target=None: can(actor, permission, target)},
         status_code=status,
     )

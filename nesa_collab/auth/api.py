@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from ..errors import PermissionDenied
 from ..network.views import _roles, people_query
 from ..web import WebRequest, api, paginate
 from . import services
@@ -32,6 +33,8 @@ def list_tokens(req: WebRequest):
 @api("signed_in", summary="Create an API token (the secret is returned once)", body=TokenIn,
      response=TokenCreated, status=201, tag="people")
 def create_token(req: WebRequest):
+    if req.by_token:  # a leaked token must not be able to outlive its own revocation
+        raise PermissionDenied("Create API tokens from a signed-in browser session (your profile page).")
     data = req.parse(TokenIn)
     token, secret = services.create_token(req.db, req.actor, req.person, data.name)
     req.db.flush()

@@ -155,12 +155,19 @@ def hash_password(password: str, settings: Settings) -> str:
     return hasher(settings).hash(password)
 
 
-def set_password(db: Session, person: Person, current: str | None, new: str, settings: Settings) -> None:
-    """Change a password; the current one must be given when there is one."""
+def set_password(db: Session, person: Person, current: str | None, new: str, settings: Settings,
+                 keep_session: str | None = None) -> None:
+    """Change a password; the current one must be given when there is one. Every other signed-in
+    session of the person ends (the browser that changed it, ``keep_session``, stays signed in)."""
     if person.password_hash and current is not None:
         if not _verify(person, current, settings):
             raise DomainError(None, "the current password is not right", field="current_password")
     person.password_hash = hash_password(new, settings)
+    keep = _digest(keep_session) if keep_session else None
+    for row in db.scalars(select(AuthSession).where(AuthSession.person_id == person.id,
+                                                    AuthSession.revoked_at.is_(None))):
+        if row.key_hash != keep:
+            row.revoked_at = now_utc()
     record(db, None if current is None else person, "person.password", person,
            f"Password of {person.name} changed")
 
@@ -187,12 +194,14 @@ def authenticate(db: Session, email: str, password: str, ip: str | None, setting
     """
     key = email.strip().lower()
     since = now_utc() - timedelta(minutes=settings.sign_in_window_minutes)
-    failures = db.scalar(
-        select(func.count()).select_from(SignInAttempt).where(
-            SignInAttempt.email == key, SignInAttempt.at >= since, SignInAttempt.succeeded.is_(False)
-        )
-    )
-    if failures >= settings.sign_in_max_failures:
+    recent = (SignInAttempt.at >= since, SignInAttempt.succeeded.is_(False))
+    # Per address from this client (so a stranger cannot lock someone out from elsewhere), and per
+    # client across addresses (so one client cannot try a password on many accounts).
+    for_address = db.scalar(select(func.count()).select_from(SignInAttempt).where(
+        SignInAttempt.email == key, SignInAttempt.ip.is_not_distinct_from(ip), *recent))
+    from_client = db.scalar(select(func.count()).select_from(SignInAttempt).where(
+        SignInAttempt.ip.is_not_distinct_from(ip), *recent))
+    if for_address >= settings.sign_in_max_failures or from_client >= 4 * settings.sign_in_max_failures:
         raise Throttled(None, f"Too many failed sign-ins for this address. Try again in "
                         f"{settings.sign_in_window_minutes} minutes.", field="email")
     person = find_by_email(db, key)

@@ -64,7 +64,8 @@ def profile(req: WebRequest):
                 data = req.parse(PasswordForm)
                 if data.new_password != data.confirm_password:
                     raise DomainError(None, "the two new passwords differ", field="confirm_password")
-                services.set_password(req.db, person, data.current_password, data.new_password, req.settings)
+                services.set_password(req.db, person, data.current_password, data.new_password, req.settings,
+                                      keep_session=req.request.session.get("sid"))
                 return req.redirect("/profile", flash="Your password is changed.")
             data = req.parse(ProfileForm)
             services.update_person(req.db, req.actor, person, time_zone=data.time_zone)

@@ -14,7 +14,7 @@ from ..web import WebRequest, api
 from . import services
 from .models import Appointment, Candidacy
 from .schemas import (AppointIn, CandidacyIn, CandidacyOut, CoreSummaryOut, EndEarlyIn, OutlookPoint, ReappointIn,
-                      TermOut)
+                      TermDetailOut, TermOut)
 
 
 def _consultations(items) -> list[services.ConsultationInput]:
@@ -26,8 +26,8 @@ def summary_out(s: services.CoreSummary) -> CoreSummaryOut:
         collaborative_slug=s.collaborative.slug, collaborative_name=s.collaborative.name,
         status=s.collaborative.status, strength=s.strength,
         outlook=[OutlookPoint(on=d, strength=n) for d, n in s.outlook],
-        ending_soon=[TermOut.model_validate(t) for t in s.ending_soon],
-        ending_within_year=[TermOut.model_validate(t) for t in s.ending_within_year],
+        ending_soon=[TermDetailOut.model_validate(t) for t in s.ending_soon],
+        ending_within_year=[TermDetailOut.model_validate(t) for t in s.ending_within_year],
         vacancies=s.vacancies, open_seats=s.open_seats,
         candidates=[CandidacyOut.model_validate(c) for c in s.candidates], flags=s.flags)
 
@@ -44,11 +44,12 @@ def dashboard(req: WebRequest):
      many=True, tag="cores")
 def list_terms(req: WebRequest):
     collab = _collab(req)
-    return req.json([TermOut.model_validate(t) for t in services.terms_of_collaborative(req.db, collab.id)])
+    shape = TermDetailOut if req.can("core.oversee") else TermOut  # consultations are for the DPL, ED, PDAC
+    return req.json([shape.model_validate(t) for t in services.terms_of_collaborative(req.db, collab.id)])
 
 
 @api("core.manage", summary="Appoint a Core member (C1–C4, C8, C9; refused with the rule, nothing written)",
-     body=AppointIn, response=TermOut, status=201, tag="cores")
+     body=AppointIn, response=TermDetailOut, status=201, tag="cores")
 def appoint(req: WebRequest):
     collab = _collab(req)
     data = req.parse(AppointIn)
@@ -59,31 +60,31 @@ def appoint(req: WebRequest):
     term = services.appoint(req.db, req.actor, collab, person, starts_on=data.starts_on, ends_on=data.ends_on,
                             consultations=_consultations(data.consultations), note=data.note, candidacy=candidacy,
                             today=today(req.settings.tz))
-    return req.json(TermOut.model_validate(term))
+    return req.json(TermDetailOut.model_validate(term))
 
 
 def _term(req: WebRequest) -> Appointment:
     return req.get_or_404(Appointment, req.path_params["term_id"])
 
 
-@api("core.manage", summary="End a term early with a date and a reason (C5)", body=EndEarlyIn, response=TermOut,
+@api("core.manage", summary="End a term early with a date and a reason (C5)", body=EndEarlyIn, response=TermDetailOut,
      tag="cores")
 def end_term(req: WebRequest):
     term = _term(req)
     data = req.parse(EndEarlyIn)
     services.end_early(req.db, req.actor, term, ended_on=data.ended_on, reason=data.reason, note=data.note)
-    return req.json(TermOut.model_validate(term))
+    return req.json(TermDetailOut.model_validate(term))
 
 
 @api("core.manage", summary="Reappoint: a new term from the day after this one ends (C7)", body=ReappointIn,
-     response=TermOut, status=201, tag="cores")
+     response=TermDetailOut, status=201, tag="cores")
 def reappoint(req: WebRequest):
     term = _term(req)
     data = req.parse(ReappointIn)
     new = services.reappoint(req.db, req.actor, term, ends_on=data.ends_on,
                              consultations=_consultations(data.consultations), note=data.note,
                              today=today(req.settings.tz))
-    return req.json(TermOut.model_validate(new))
+    return req.json(TermDetailOut.model_validate(new))
 
 
 @api("core.oversee", summary="Open candidacies for a Core's seats (C9)", response=CandidacyOut, many=True, tag="cores")

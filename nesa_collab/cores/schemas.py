@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,7 +11,7 @@ from ..network.schemas import PersonBrief
 
 
 class ConsultationIn(BaseModel):
-    body: str = Field(description="executive_director or pdac")
+    body: Literal["executive_director", "pdac"] = Field(description="who was consulted (C1)")
     consulted_on: date
     method: str = Field(default="", max_length=40, description="email, meeting, call")
     note: str = Field(default="", max_length=2000)
@@ -74,6 +75,8 @@ class ConsultationOut(BaseModel):
 
 
 class TermOut(BaseModel):
+    """A Core term as any signed-in person sees it."""
+
     model_config = ConfigDict(from_attributes=True)
     id: int
     collaborative_id: int
@@ -82,11 +85,16 @@ class TermOut(BaseModel):
     ends_on: date
     ended_on: date | None
     end_reason: str | None
-    end_note: str | None
     last_day: date
     previous_id: int | None
-    appointed_by_id: int | None
     appointed_at: datetime
+
+
+class TermDetailOut(TermOut):
+    """A Core term with its consultations and notes (DPL, Executive Director, PDAC)."""
+
+    appointed_by_id: int | None
+    end_note: str | None
     note: str
     consultations: list[ConsultationOut]
 
@@ -113,8 +121,8 @@ class CoreSummaryOut(BaseModel):
     status: str
     strength: int
     outlook: list[OutlookPoint]
-    ending_soon: list[TermOut]
-    ending_within_year: list[TermOut]
+    ending_soon: list[TermDetailOut]
+    ending_within_year: list[TermDetailOut]
     vacancies: int
     open_seats: int
     candidates: list[CandidacyOut]

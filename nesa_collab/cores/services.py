@@ -27,6 +27,8 @@ TERM_FIELDS = ["collaborative_id", "person_id", "starts_on", "ends_on", "ended_o
 #: How far ahead a term's end counts as "ending soon" (F1) and how far the look-ahead reaches.
 ENDING_SOON_DAYS = 90
 LOOK_AHEAD_DAYS = 365
+#: Appointments are made ahead of the term; one recorded late may start at most this long before.
+MAX_BACKDATE_DAYS = 180
 
 
 def fmt(day: date) -> str:
@@ -169,9 +171,12 @@ def appoint(db: Session, actor: Actor | None, collab: Collaborative, person: Per
         raise DomainError("K1", f"{collab.name} is retired; its Core takes no appointments", field="collaborative")
     _check_school(person)
     _check_dates(starts_on, ends_on)
+    if starts_on < today - timedelta(days=MAX_BACKDATE_DAYS):
+        raise DomainError("C3", f"a term starts at most {MAX_BACKDATE_DAYS} days before it is recorded; "
+                          f"{fmt(starts_on)} is too far back", field="starts_on")
     consulted = _check_consultations(consultations, today)
-    _check_no_overlap(db, collab, person, starts_on, ends_on)
     lock_row(db, Collaborative, collab.id)
+    _check_no_overlap(db, collab, person, starts_on, ends_on)  # after the lock: two racing requests
     _check_room(db, collab, starts_on, ends_on)
 
     appt = Appointment(collaborative_id=collab.id, person_id=person.id, starts_on=starts_on, ends_on=ends_on,
@@ -189,6 +194,10 @@ def appoint(db: Session, actor: Actor | None, collab: Collaborative, person: Per
         if candidacy.person_id != person.id:
             raise DomainError("C9", "the candidacy is for someone else", field="candidacy_id")
     db.flush()
+    # C9: the appointee's open candidacy for this Core is settled, whether or not the form named it.
+    candidacy = candidacy or db.scalar(select(Candidacy).where(
+        Candidacy.collaborative_id == collab.id, Candidacy.person_id == person.id,
+        Candidacy.status == CandidacyStatus.OPEN))
     if candidacy is not None:
         candidacy.status, candidacy.appointment_id, candidacy.decided_at = (
             CandidacyStatus.APPOINTED, appt.id, now_utc())
@@ -441,7 +450,7 @@ def summarize(db: Session, collabs: list[Collaborative], today: date) -> list[Co
                  and t.id not in successors]
         vacancies = max(0, min(len(ended), MAX_CORE - len(current)))
         seat_info = seats(db, c, today, live)
-        changes = [(t, reason) for t in current if (reason := school_change(t, today))]
+        changes = [(t, reason) for t in live if (reason := school_change(t, today))]
         summary = CoreSummary(
             collaborative=c, strength=len(current), outlook=[(d, strength_on(live, d)) for d in months],
             ending_soon=[t for t in without_successor if t.last_day <= today + timedelta(days=ENDING_SOON_DAYS)],

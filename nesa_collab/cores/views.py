@@ -116,6 +116,7 @@ def core_page(req: WebRequest):
         "collab": collab, "terms": terms, "rows": rows, "years": years, "today_pos": today_pos,
         "current": current, "summary": summary, "today": on, "reasons": list(EndReason),
         "show_consultations": req.can("core.oversee"),
+        "continued": {t.previous_id for t in terms if t.previous_id is not None},
     })
 
 

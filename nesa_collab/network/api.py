@@ -118,7 +118,7 @@ def leave(req: WebRequest):
         raise NotFound()
     req.require("membership.leave", m.person_id)
     data = req.parse(LeaveIn)
-    services.leave(req.db, req.actor, m, data.left_on or today(req.settings.tz), data.reason)
+    services.leave(req.db, req.actor, m, today(req.settings.tz), data.reason)
     return req.json(MembershipOut.model_validate(m))
 
 

@@ -139,8 +139,9 @@ class NormsOut(BaseModel):
 
 
 class LeaveIn(BaseModel):
+    """Members leave today (K4); before two years a reason is required."""
+
     reason: str | None = Field(default=None, max_length=2000)
-    left_on: date | None = None
 
 
 class MembershipOut(BaseModel):

@@ -411,6 +411,15 @@ def leave(db: Session, actor: Actor | None, membership: Membership, on: date | N
         raise DomainError("K4", "this membership has already ended", field="membership")
     if on < membership.joined_on:
         raise DomainError("K4", "one cannot leave before joining", field="left_on")
+    from ..cores.models import Appointment
+
+    serving = db.scalars(select(Appointment).where(
+        Appointment.person_id == membership.person_id, Appointment.collaborative_id == membership.collaborative_id))
+    term = next((t for t in serving if t.last_day >= on), None)
+    if term is not None:
+        raise DomainError("C4", f"{membership.person.name} serves on the {membership.collaborative.name} Core until "
+                          f"{term.last_day:%d %B %Y}; a Core member stays a member — the Director ends the term "
+                          "first", field="membership")
     reason = (reason or "").strip()
     commitment_end = earliest_two_year_end(membership.joined_on)
     if on < commitment_end and not reason:

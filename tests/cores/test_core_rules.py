@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -52,7 +52,7 @@ def math(factory):
 def full_core(factory, collab, n=8, starts_on=date(2026, 8, 1), ends_on=date(2028, 7, 31)):
     school = factory.school()
     people = [factory.educator(school, password=False) for _ in range(n)]
-    return [factory.core_member(p, collab, starts_on, ends_on, today=date(2026, 7, 1)) for p in people]
+    return [factory.core_member(p, collab, starts_on, ends_on, today=starts_on - timedelta(days=30)) for p in people]
 
 
 # --- C1 ------------------------------------------------------------------------------------------
