@@ -39,10 +39,24 @@ def audit_filters(req: WebRequest) -> dict:
     }
 
 
+def bad_dates(req: WebRequest) -> dict[str, str]:
+    """Date filters that are not dates, named so the page can say so instead of ignoring them."""
+    errors = {}
+    for name in ("from", "to"):
+        raw = req.query(name)
+        if raw:
+            try:
+                date.fromisoformat(raw)
+            except ValueError:
+                errors[name] = f"{raw!r} is not a date (YYYY-MM-DD)"
+    return errors
+
+
 @page("audit.view")
 def audit_log(req: WebRequest):
     result = paginate(req.db, entries_query(**audit_filters(req)), req.query_int("page", 1), 50)
     return req.render("audit/log.html", {
+        "errors": bad_dates(req),
         "page": result,
         "filters": {k: req.query(k, "") for k in ("person", "collaborative", "from", "to", "action")},
         "people": req.db.execute(select(Person.id, Person.name).order_by(Person.name)).all(),

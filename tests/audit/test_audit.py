@@ -63,3 +63,8 @@ def test_a1_log_filters_by_person_collaborative_and_date(factory, as_, database)
 def test_a1_only_the_dpl_reads_the_log(factory, as_):
     for role in (Role.EXECUTIVE_DIRECTOR, Role.CENTER_STAFF):
         assert as_(factory.person(role)).get("/audit").status_code == 403
+
+
+def test_a1_a_date_filter_that_is_not_a_date_is_reported(factory, as_):
+    page = as_(factory.dpl()).get("/audit", params={"from": "31/12/2026"})
+    assert page.status_code == 200 and "not a date" in page.text and page.context["errors"]["from"]
