@@ -61,7 +61,7 @@ def build(path: Path, n: int) -> tuple[Settings, str, float]:
             m = Meeting(collaborative_id=collab_id, title=f"Meeting {i}", mode="virtual", status="published",
                         time_zone=zone, local_start=local, local_end=local + timedelta(hours=1), starts_at=starts,
                         ends_at=starts + timedelta(hours=1), last_ends_at=starts + timedelta(hours=1),
-                        join_url="https://meet.example.org/x", place="", description="", minutes="", sequence=0,
+                        join_url="https://meet.example.org/x", place="", description="", sequence=0,
                         is_planning=False, created_at=stamp, updated_at=stamp)
             m.agenda = [AgendaItem(position=0, title="News", minutes=20, presenter="", notes=""),
                         AgendaItem(position=1, title="Work", minutes=40, presenter="", notes="")]

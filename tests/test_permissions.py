@@ -143,7 +143,8 @@ def _meetings_world(db, collab, people, settings) -> dict:
     meetings.publish_meeting(db, None, meeting)
     row, secret = meetings.issue_token(db, None, "person", people["member"].id, settings.secret_key)
     db.flush()
-    return {"conference": conf.slug, "meeting_id": meeting.id, "feed_token_id": row.id, "feed_token": secret}
+    return {"conference": conf.slug, "meeting_id": meeting.id, "feed_token_id": row.id, "feed_token": secret,
+            "occurrence": meeting.local_start.strftime("%Y-%m-%dT%H:%M")}
 
 
 def _plan_world(db, settings, collab) -> dict:

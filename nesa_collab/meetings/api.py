@@ -14,11 +14,11 @@ from ..network.models import Collaborative, School
 from ..network.services import collaborative_by_slug
 from ..web import WebRequest, api, paginate
 from . import scheduling, services, times
-from .models import FeedKind, FeedToken, Meeting
+from .models import FeedKind, FeedToken, Meeting, MeetingMinutes
 from .schemas import (AgendaIn, AgendaOut, AttendanceIn, CancelIn, ConferenceIn, ConferenceOut, ConferenceUpdate,
                       FeedTokenIn, FeedTokenOut, MeetingIn, MeetingOut, MeetingUpdate, MinutesIn, MinutesOut,
                       OccurrenceIn, OccurrenceOut, SchedulingOut)
-from .views import _attendees, token_links
+from .views import _attendees, occurrence_param, token_links
 
 PAGE_Q = ("page", "integer", "page number (50 per page)")
 
@@ -194,34 +194,62 @@ def put_agenda(req: WebRequest):
     return req.json(_agenda_out(meeting))
 
 
-@api("meeting.view", summary="Minutes and attendance (M4)", response=MinutesOut, tag="agendas")
-def get_minutes(req: WebRequest):
+OCCURRENCE_PATH = ("the occurrence is named in the path by its start as the series' rule generates it, in the "
+                   "meeting's zone (ISO, e.g. 2027-02-09T16:00; a moved occurrence keeps it; a single meeting: its start)")
+
+
+def _minutes_out(req: WebRequest, meeting: Meeting, occurrence: times.Occurrence,
+                 row: MeetingMinutes | None) -> MinutesOut:
+    key = occurrence.original_start
+    att = services.attendance_of(req.db, meeting, key) if row is not None else {}
+    return MinutesOut(occurrence=key, starts_at=occurrence.starts_at, status=occurrence.status,
+                      minutes=row.text if row else "", minutes_at=row.recorded_at if row else None,
+                      attendance=[AttendanceIn(person_id=k, status=v) for k, v in att.items()])
+
+
+def _signed_in_meeting(req: WebRequest) -> Meeting:
+    """M4: minutes and attendance are for signed-in people; visitors get 404."""
     meeting = _meeting(req)
     if req.actor is None:
         raise NotFound()
-    att = services.attendance_of(req.db, meeting)
-    return req.json(MinutesOut(minutes=meeting.minutes, minutes_at=meeting.minutes_at,
-                               occurrence=_minutes_occurrence(meeting),
-                               attendance=[AttendanceIn(person_id=k, status=v) for k, v in att.items()]))
+    return meeting
 
 
-def _minutes_occurrence(meeting: Meeting) -> datetime | None:
-    """M4: which occurrence of a series the minutes are for (its start as the rule generates it)."""
-    if not meeting.is_recurring or meeting.minutes_at is None:
-        return None
-    occ = services.minutes_occurrence(meeting, meeting.minutes_at)
-    return occ.original_start if occ else None
+def _occurrence(req: WebRequest) -> datetime | None:
+    return occurrence_param(req.path_params["occurrence"])
 
 
-@api("meeting.edit", summary="Record minutes and attendance after the meeting (M4)", body=MinutesIn,
+@api("meeting.view", summary="Minutes and attendance of every occurrence that has them, by occurrence (M4)",
+     response=MinutesOut, many=True, tag="agendas")
+def list_minutes(req: WebRequest):
+    meeting = _signed_in_meeting(req)
+    recorded = services.minutes_by_occurrence(req.db, meeting)
+    return req.json([_minutes_out(req, meeting, o, recorded[o.original_start]) for o in times.expand(meeting)
+                     if o.original_start in recorded])
+
+
+@api("meeting.view", summary="Minutes and attendance of one occurrence (M4); " + OCCURRENCE_PATH,
      response=MinutesOut, tag="agendas")
+def get_minutes(req: WebRequest):
+    meeting = _signed_in_meeting(req)
+    occurrence = services.occurrence_at(meeting, _occurrence(req))
+    if occurrence is None:
+        raise NotFound()
+    return req.json(_minutes_out(req, meeting, occurrence, services.minutes_of(req.db, meeting,
+                                                                               occurrence.original_start)))
+
+
+@api("meeting.edit", summary="Record the minutes and attendance of one occurrence once it has started (M4: the "
+     "Core or the DPL; replaces that occurrence's); " + OCCURRENCE_PATH, body=MinutesIn, response=MinutesOut,
+     tag="agendas")
 def put_minutes(req: WebRequest):
     meeting = _meeting(req)
     data = req.parse(MinutesIn)
-    services.record_minutes(req.db, req.actor, meeting, data.minutes,
-                            {a.person_id: a.status for a in data.attendance}, occurrence=data.occurrence)
-    return req.json(MinutesOut(minutes=meeting.minutes, minutes_at=meeting.minutes_at,
-                               occurrence=_minutes_occurrence(meeting), attendance=data.attendance))
+    row = services.record_minutes(req.db, req.actor, meeting, data.minutes,
+                                  {a.person_id: a.status for a in data.attendance},
+                                  occurrence=_occurrence(req))
+    req.db.flush()
+    return req.json(_minutes_out(req, meeting, services.occurrence_at(meeting, row.occurrence_start), row))
 
 
 # --- feed tokens (M5) ----------------------------------------------------------------------------------
@@ -282,8 +310,10 @@ routes = [
     Route("/meetings/{meeting_id:int}/occurrences", change_occurrence, methods=["POST"], name="api_change_occurrence"),
     Route("/meetings/{meeting_id:int}/agenda", get_agenda, methods=["GET"], name="api_agenda"),
     Route("/meetings/{meeting_id:int}/agenda", put_agenda, methods=["PUT"], name="api_put_agenda"),
-    Route("/meetings/{meeting_id:int}/minutes", get_minutes, methods=["GET"], name="api_minutes"),
-    Route("/meetings/{meeting_id:int}/minutes", put_minutes, methods=["PUT"], name="api_put_minutes"),
+    Route("/meetings/{meeting_id:int}/minutes", list_minutes, methods=["GET"], name="api_minutes"),
+    Route("/meetings/{meeting_id:int}/minutes/{occurrence}", get_minutes, methods=["GET"],
+          name="api_occurrence_minutes"),
+    Route("/meetings/{meeting_id:int}/minutes/{occurrence}", put_minutes, methods=["PUT"], name="api_put_minutes"),
     Route("/feed-tokens", list_feed_tokens, methods=["GET"], name="api_feed_tokens"),
     Route("/feed-tokens", create_feed_token, methods=["POST"], name="api_create_feed_token"),
     Route("/feed-tokens/{feed_token_id:int}", revoke_feed_token, methods=["DELETE"], name="api_revoke_feed_token"),

@@ -148,8 +148,6 @@ class Meeting(Base):
     is_planning: Mapped[bool] = mapped_column(Boolean, default=False)
     #: M3: when the agenda must be final.
     agenda_final_by: Mapped[date | None]
-    minutes: Mapped[str] = mapped_column(Text, default="")
-    minutes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: M5: bumped on every change that matters to an attendee (time, place, link, status, recurrence).
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -255,17 +253,40 @@ class AgendaItem(Base):
     meeting: Mapped[Meeting] = relationship(back_populates="agenda")
 
 
+class MeetingMinutes(Base):
+    """M4: the minutes of one occurrence of a meeting (a single meeting has one occurrence).
+
+    An occurrence is keyed by ``occurrence_start``, its start as the series' rule generates it, in
+    the series' wall time (the RECURRENCE-ID): a moved occurrence keeps its key.
+    """
+
+    __tablename__ = "meeting_minutes"
+    __table_args__ = (UniqueConstraint("meeting_id", "occurrence_start", name="uq_meeting_minutes_occurrence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    #: The occurrence's original local start (a single meeting: its ``local_start``).
+    occurrence_start: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    text: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+
+    recorded_by: Mapped["Person | None"] = relationship(lazy="joined")
+
+
 class Attendance(Base):
-    """M4: who attended a meeting (recorded afterwards)."""
+    """M4: who attended one occurrence of a meeting (recorded afterwards, with its minutes)."""
 
     __tablename__ = "meeting_attendance"
     __table_args__ = (
-        UniqueConstraint("meeting_id", "person_id", name="uq_meeting_attendance_pair"),
+        UniqueConstraint("meeting_id", "occurrence_start", "person_id", name="uq_meeting_attendance_occurrence_person"),
         CheckConstraint("status IN ('present', 'apologies', 'absent')", name="status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    #: The occurrence, as in ``MeetingMinutes.occurrence_start``.
+    occurrence_start: Mapped[datetime] = mapped_column(DateTime(timezone=False))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="present")
 

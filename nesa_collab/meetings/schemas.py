@@ -187,15 +187,15 @@ class AttendanceIn(BaseModel):
 class MinutesIn(BaseModel):
     minutes: str = Field(default="", max_length=50000)
     attendance: list[AttendanceIn] = Field(default_factory=list)
-    occurrence: datetime | None = Field(
-        default=None, description="a series: the occurrence (local start as the rule generates it) the minutes are "
-                                  "for; it must be the latest that has started (a series keeps one set of minutes)")
 
 
 class MinutesOut(BaseModel):
+    occurrence: datetime = Field(description="the occurrence: its start as the series' rule generates it, in the "
+                                             "meeting's zone (a moved occurrence keeps it); a single meeting: its start")
+    starts_at: datetime = Field(description="when the occurrence starts (UTC; where it was moved to)")
+    status: str = Field(description="scheduled, moved or cancelled")
     minutes: str
-    minutes_at: datetime | None
-    occurrence: datetime | None = Field(default=None, description="a series: the occurrence the minutes are for")
+    minutes_at: datetime | None = Field(description="when they were recorded (null: not yet)")
     attendance: list[AttendanceIn]
 
 

@@ -24,7 +24,7 @@ from ..network.models import Collaborative, Membership, School
 from ..network.services import slugify
 from . import times
 from .models import (CALENDAR_STATUSES, AgendaItem, Attendance, Conference, ConferenceCollaborative,
-                     ConferenceKind, FeedKind, FeedToken, Meeting, MeetingMode, MeetingOccurrence,
+                     ConferenceKind, FeedKind, FeedToken, Meeting, MeetingMinutes, MeetingMode, MeetingOccurrence,
                      MeetingStatus, OccurrenceStatus)
 
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
@@ -306,6 +306,7 @@ def update_meeting(db: Session, actor: Actor | None, meeting: Meeting, **values:
     before = _meeting_snapshot(meeting)
     series_before = (meeting.local_start, meeting.time_zone, meeting.rrule, meeting.repeat_until)
     _apply(db, meeting, values)
+    _rekey_minutes(db, meeting, series_before[0], *series_before[2:])
     dropped = _rebase_occurrences(meeting, *series_before)
     after = _meeting_snapshot(meeting)
     if after != before:
@@ -436,6 +437,9 @@ def change_occurrence(db: Session, actor: Actor | None, meeting: Meeting, origin
     if original_start not in times.rule_starts(meeting.rrule, meeting.local_start, meeting.repeat_until):
         raise DomainError("M1", f"the series has no occurrence at {original_start:%-d %b %Y %H:%M}",
                           field="original_start")
+    if cancel and original_start in _minutes_keys(db, meeting):
+        raise DomainError("M4", f"the occurrence of {original_start:%-d %b %Y} has minutes and attendance: "
+                          "it took place", field="original_start")
     occ = next((o for o in meeting.occurrences if o.original_start == original_start), None)
     before = snapshot(occ, ["status", "local_start", "local_end"]) if occ else None
     was_cancelled = occ is not None and occ.status == OccurrenceStatus.CANCELLED
@@ -726,12 +730,13 @@ def update_agenda_timeline(db: Session, actor: Actor | None, meeting: Meeting, d
 ATTENDANCE_STATUSES = ("present", "apologies", "absent")
 
 
-def expected_people(db: Session, meeting: Meeting) -> list[Person]:
-    """Who is expected: the collaborative's current members and its Core on the meeting day."""
+def expected_people(db: Session, meeting: Meeting, day: date | None = None) -> list[Person]:
+    """Who is expected: the collaborative's current members and its Core on the meeting day (``day``:
+    the day of the occurrence, for a series)."""
     from ..cores.models import Appointment
     from ..cores.services import _overlapping
 
-    day = meeting.local_start.date()
+    day = day or meeting.local_start.date()
     core_ids = select(Appointment.person_id).where(Appointment.collaborative_id == meeting.collaborative_id,
                                                    _overlapping(day, day))
     member_ids = select(Membership.person_id).where(Membership.collaborative_id == meeting.collaborative_id,
@@ -740,74 +745,168 @@ def expected_people(db: Session, meeting: Meeting) -> list[Person]:
                            .order_by(Person.name)))
 
 
-def attendance_of(db: Session, meeting: Meeting) -> dict[int, str]:
-    return dict(db.execute(select(Attendance.person_id, Attendance.status)
-                           .where(Attendance.meeting_id == meeting.id)).all())
+def occurrence_at(meeting: Meeting, original_start: datetime) -> times.Occurrence | None:
+    """M4: the occurrence keyed by ``original_start`` (its start as the rule generates it, in the
+    series' wall time; a single meeting: its own local start), or None. An aware value is converted
+    to the meeting's wall time."""
+    wanted = _local(original_start, meeting.time_zone)
+    return next((o for o in times.expand(meeting) if o.original_start == wanted), None)
 
 
-def minutes_occurrence(meeting: Meeting, at: datetime) -> times.Occurrence | None:
-    """M4: the occurrence minutes recorded at ``at`` are for: the latest one, not cancelled, that had
-    started by then (a single meeting has one). A series keeps one set of minutes and attendance,
-    for its latest occurrence that has taken place."""
+def latest_occurrence(meeting: Meeting, at: datetime) -> times.Occurrence | None:
+    """The latest occurrence, not cancelled, that had started by ``at``: the one the minutes page offers
+    when none is named."""
     started = [o for o in times.expand(meeting) if not o.is_cancelled and o.starts_at <= at]
     return started[-1] if started else None
 
 
+def past_occurrences(meeting: Meeting, now: datetime) -> list[times.Occurrence]:
+    """The occurrences that have started (cancelled ones too), latest first."""
+    return [o for o in reversed(times.expand(meeting)) if o.starts_at <= now]
+
+
+def minutes_of(db: Session, meeting: Meeting, occurrence_start: datetime) -> MeetingMinutes | None:
+    return db.scalar(select(MeetingMinutes).where(MeetingMinutes.meeting_id == meeting.id,
+                                                  MeetingMinutes.occurrence_start == occurrence_start))
+
+
+def minutes_by_occurrence(db: Session, meeting: Meeting) -> dict[datetime, MeetingMinutes]:
+    """M4: every recorded set of minutes of ``meeting``, by occurrence (one query)."""
+    rows = db.scalars(select(MeetingMinutes).where(MeetingMinutes.meeting_id == meeting.id)
+                      .order_by(MeetingMinutes.occurrence_start))
+    return {m.occurrence_start: m for m in rows}
+
+
+def attendance_of(db: Session, meeting: Meeting, occurrence_start: datetime) -> dict[int, str]:
+    """M4: who attended the occurrence, by person id."""
+    return dict(db.execute(select(Attendance.person_id, Attendance.status)
+                           .where(Attendance.meeting_id == meeting.id,
+                                  Attendance.occurrence_start == occurrence_start)).all())
+
+
+def attendance_list(db: Session, meeting: Meeting, occurrence_start: datetime) -> list[Attendance]:
+    """M4: the occurrence's attendance with each person, by name."""
+    return list(db.scalars(select(Attendance).join(Attendance.person)
+                           .where(Attendance.meeting_id == meeting.id, Attendance.occurrence_start == occurrence_start)
+                           .order_by(Person.name)))
+
+
+def recordable_occurrence(meeting: Meeting, occurrence: datetime | None, now: datetime) -> times.Occurrence:
+    """M4: the occurrence minutes and attendance may be recorded for: one the meeting has (a single
+    meeting: its only one, which ``None`` names too), not cancelled, that has started."""
+    if meeting.is_draft or meeting.is_cancelled:
+        raise DomainError("M4", "minutes are kept for published meetings that took place", field="minutes")
+    if occurrence is None:
+        if meeting.is_recurring:
+            raise DomainError("M4", "name the occurrence of the series the minutes are for (its start, e.g. "
+                              f"{meeting.local_start:%Y-%m-%dT%H:%M})", field="occurrence")
+        occurrence = meeting.local_start
+    chosen = occurrence_at(meeting, occurrence)
+    wanted = _local(occurrence, meeting.time_zone)
+    if chosen is None:
+        if meeting.is_recurring:
+            raise DomainError("M4", f"the series has no occurrence at {wanted:%-d %b %Y %H:%M}", field="occurrence")
+        raise DomainError("M4", f"the meeting starts at {meeting.local_start:%-d %b %Y %H:%M}, not at "
+                          f"{wanted:%-d %b %Y %H:%M}", field="occurrence")
+    if chosen.is_cancelled:
+        raise DomainError("M4", f"the occurrence of {wanted:%-d %b %Y} was cancelled", field="occurrence")
+    if chosen.starts_at > now:
+        raise DomainError("M4", f"the occurrence of {chosen.local_start:%-d %b %Y} has not started yet; "
+                          "record its minutes and attendance after it starts", field="occurrence")
+    return chosen
+
+
 def record_minutes(db: Session, actor: Actor | None, meeting: Meeting, minutes: str,
                    attendance: dict[int, str], now: datetime | None = None,
-                   occurrence: datetime | None = None) -> Meeting:
-    """M4: after the meeting, the Core records who attended and the minutes.
+                   occurrence: datetime | None = None) -> MeetingMinutes:
+    """M4: after an occurrence has started, the Core records who attended it and its minutes.
 
-    For a recurring series they are for its latest occurrence that has started (``occurrence``, its
-    start as the rule generates it, may name it to make sure): an occurrence still to come, a
-    cancelled one or an earlier one is refused.
+    ``occurrence`` is the occurrence's start as the series' rule generates it (a moved occurrence
+    keeps it); a single meeting may leave it out. Each occurrence keeps its own minutes and
+    attendance; recording again replaces that occurrence's. An occurrence the meeting does not have,
+    a cancelled one or one still to come is refused, and nothing is written.
     """
     if actor is not None:
         require(actor, "meeting.edit", meeting.collaborative)
     now = now or now_utc()
-    if meeting.is_draft or meeting.is_cancelled:
-        raise DomainError("M4", "minutes are kept for published meetings that took place", field="minutes")
-    target = minutes_occurrence(meeting, now)
-    if target is None:
-        raise DomainError("M4", "minutes and attendance are recorded after the meeting has started", field="minutes")
-    if occurrence is not None and meeting.is_recurring:
-        wanted = _local(occurrence, meeting.time_zone)
-        chosen = next((o for o in times.expand(meeting) if o.original_start == wanted), None)
-        if chosen is None:
-            raise DomainError("M4", f"the series has no occurrence at {wanted:%-d %b %Y %H:%M}", field="occurrence")
-        if chosen.is_cancelled:
-            raise DomainError("M4", f"the occurrence of {wanted:%-d %b %Y} was cancelled", field="occurrence")
-        if chosen.starts_at > now:
-            raise DomainError("M4", f"the occurrence of {chosen.local_start:%-d %b %Y} has not started yet; "
-                              "record its minutes after it starts", field="occurrence")
-        if chosen != target:
-            raise DomainError("M4", "a series keeps minutes and attendance for its latest occurrence that has "
-                              f"taken place ({target.local_start:%a %-d %b %Y}); the minutes of earlier "
-                              "occurrences stay in the audit log", field="occurrence")
+    target = recordable_occurrence(meeting, occurrence, now)
+    key = target.original_start
     bad = [s for s in attendance.values() if s not in ATTENDANCE_STATUSES]
     if bad:
         raise DomainError("M4", "attendance is present, apologies or absent", field="attendance")
     if attendance and len(db.scalars(select(Person.id).where(Person.id.in_(list(attendance)))).all()) != len(attendance):
         raise DomainError("M4", "attendance names someone who is not in the network", field="attendance")
-    before = {"minutes": meeting.minutes, "attendance": {str(k): v for k, v in attendance_of(db, meeting).items()}}
-    rows = {a.person_id: a for a in db.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))}
+    row = minutes_of(db, meeting, key)
+    before = None
+    if row is not None:
+        before = {"occurrence": key.isoformat(), "minutes": row.text,
+                  "attendance": {str(k): v for k, v in attendance_of(db, meeting, key).items()}}
+    rows = {a.person_id: a for a in db.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id,
+                                                                        Attendance.occurrence_start == key))}
     for person_id, status in attendance.items():
-        row = rows.pop(person_id, None)
-        if row is None:
-            db.add(Attendance(meeting_id=meeting.id, person_id=person_id, status=status))
+        existing = rows.pop(person_id, None)
+        if existing is None:
+            db.add(Attendance(meeting_id=meeting.id, occurrence_start=key, person_id=person_id, status=status))
         else:
-            row.status = status
-    for row in rows.values():
-        db.delete(row)
-    meeting.minutes = (minutes or "").strip()
-    meeting.minutes_at = now
-    _touch(meeting)
+            existing.status = status
+    for existing in rows.values():
+        db.delete(existing)
+    if row is None:
+        row = MeetingMinutes(meeting_id=meeting.id, occurrence_start=key)
+        db.add(row)
+    row.text = (minutes or "").strip()
+    row.recorded_at = now
+    row.recorded_by_id = actor.id if actor is not None else None
+    # Minutes are in no calendar: the meeting itself (and so its feed entry and ETag) is unchanged.
     of = f" ({target.local_start:%a %-d %b %Y})" if meeting.is_recurring else ""
     record(db, actor, "meeting.minutes", meeting, f"Recorded minutes and attendance of {meeting.title}{of}",
-           before=before, after={"minutes": meeting.minutes, "attendance": {str(k): v for k, v in attendance.items()},
-                                 "occurrence": target.original_start.isoformat()},
+           before=before, after={"occurrence": key.isoformat(), "minutes": row.text,
+                                 "attendance": {str(k): v for k, v in attendance.items()}},
            collaborative_id=meeting.collaborative_id)
-    return meeting
+    return row
+
+
+def _minutes_keys(db: Session, meeting: Meeting) -> list[datetime]:
+    """The occurrences of ``meeting`` that have minutes or attendance recorded."""
+    keys = set(db.scalars(select(MeetingMinutes.occurrence_start).where(MeetingMinutes.meeting_id == meeting.id)))
+    keys |= set(db.scalars(select(Attendance.occurrence_start).where(Attendance.meeting_id == meeting.id)))
+    return sorted(keys)
+
+
+def _rekey_minutes(db: Session, meeting: Meeting, old_start: datetime, old_rule: str | None,
+                   old_until: date | None) -> None:
+    """M4: when a meeting is edited, its minutes and attendance follow their occurrences.
+
+    A single meeting has one occurrence: its minutes move with its start. In a series they move
+    like its moved and cancelled occurrences (``_rebase_occurrences``): by the change of time of day.
+    An edit after which an occurrence with minutes would no longer exist is refused.
+    """
+    if (meeting.local_start, meeting.rrule, meeting.repeat_until) == (old_start, old_rule, old_until):
+        return
+    keys = _minutes_keys(db, meeting)
+    if not keys:
+        return
+    if old_rule is None and not meeting.is_recurring:
+        mapping = {k: meeting.local_start for k in keys}
+    else:
+        shift = (datetime.combine(date.min, meeting.local_start.time())
+                 - datetime.combine(date.min, old_start.time()))
+        starts = set(times.rule_starts(meeting.rrule, meeting.local_start, meeting.repeat_until)
+                     if meeting.rrule else [meeting.local_start])
+        mapping = {k: k + shift for k in keys}
+        lost = [k for k, new in mapping.items() if new not in starts]
+        if lost:
+            raise DomainError("M4", "the changed meeting would no longer have the occurrences of "
+                              + ", ".join(f"{k:%-d %b %Y}" for k in lost)
+                              + ", which have minutes and attendance; keep them in the meeting or schedule "
+                              "a new one", field="rrule" if meeting.is_recurring else "starts")
+    mapping = {old: new for old, new in mapping.items() if old != new}
+    if not mapping:
+        return
+    for row in db.scalars(select(MeetingMinutes).where(MeetingMinutes.meeting_id == meeting.id)):
+        row.occurrence_start = mapping.get(row.occurrence_start, row.occurrence_start)
+    for row in db.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id)):
+        row.occurrence_start = mapping.get(row.occurrence_start, row.occurrence_start)
 
 
 # --- planning meetings and headcount (S2) ----------------------------------------------------------
@@ -821,9 +920,11 @@ def headcounts(db: Session, meetings: list[Meeting]) -> dict[int, int]:
         return {}
     days = [m.local_start.date() for m in meetings]
     terms = terms_overlapping(db, {m.collaborative_id for m in meetings}, min(days), max(days))
-    present = dict(db.execute(select(Attendance.meeting_id, func.count()).where(
-        Attendance.meeting_id.in_([m.id for m in meetings]), Attendance.status == "present")
-        .group_by(Attendance.meeting_id)).all())
+    # Planning meetings are face to face, so never a series: their one occurrence is their start.
+    present = dict(db.execute(select(Attendance.meeting_id, func.count())
+                              .join(Meeting, Meeting.id == Attendance.meeting_id).where(
+        Attendance.meeting_id.in_([m.id for m in meetings]), Attendance.occurrence_start == Meeting.local_start,
+        Attendance.status == "present").group_by(Attendance.meeting_id)).all())
     out = {}
     for m in meetings:
         day = m.local_start.date()

@@ -172,14 +172,17 @@ def meeting_page(req: WebRequest):
         "collab_links": feed_links(req, req.url_for("collaborative_feed", slug=meeting.collaborative.slug)),
         "milestones": services.agenda_milestones(req.db, meeting),
         # M4: minutes and attendance are for signed-in people (the API answers visitors 404 too).
-        "show_minutes": req.actor is not None and meeting.minutes_at is not None,
-        "minutes_of": None, "attendance": [], "headcount": None,
+        "show_minutes": req.actor is not None, "minutes": None, "attendance": [], "past": [], "headcount": None,
     }
     if context["show_minutes"]:
-        people = {p.id: p for p in services.expected_people(req.db, meeting)}
-        context["attendance"] = [(people.get(pid), status) for pid, status in services.attendance_of(req.db, meeting).items()]
+        recorded = services.minutes_by_occurrence(req.db, meeting)
         if meeting.is_recurring:
-            context["minutes_of"] = services.minutes_occurrence(meeting, meeting.minutes_at)
+            # Every occurrence that has started, each with its own minutes (or none yet).
+            context["past"] = [(o, recorded.get(o.original_start)) for o in services.past_occurrences(meeting, now)]
+        else:
+            context["minutes"] = recorded.get(meeting.local_start)
+            if context["minutes"] is not None:
+                context["attendance"] = services.attendance_list(req.db, meeting, meeting.local_start)
     if meeting.is_planning and req.can("conference.manage"):
         context["headcount"] = services.headcounts(req.db, [meeting])[meeting.id]
     return req.render("meetings/meeting.html", context)
@@ -438,37 +441,76 @@ def print_agenda(req: WebRequest):
 
 # --- minutes and attendance (M4) ----------------------------------------------------------------------
 
-@page("meeting.edit")
+def occurrence_param(value: str | None) -> datetime | None:
+    """M4: an occurrence named by its start as the series' rule generates it (ISO, e.g. 2027-02-09T16:00)."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise DomainError("M4", "name the occurrence by its start, e.g. 2027-02-09T16:00", field="occurrence") from None
+
+
+def _minutes_page(req: WebRequest, meeting: Meeting, occurrence: times.Occurrence, now: datetime,
+                  errors: dict | None = None, form: dict | None = None, status: int = 200):
+    key = occurrence.original_start
+    can_edit = req.can("meeting.edit", meeting.collaborative)
+    try:
+        services.recordable_occurrence(meeting, key, now)
+        refusal = None
+    except DomainError as exc:
+        refusal = str(exc)
+    row = services.minutes_of(req.db, meeting, key)
+    return req.render("meetings/minutes.html", {
+        "meeting": meeting, "occurrence": occurrence, "occurrence_param": key.strftime("%Y-%m-%dT%H:%M"),
+        "row": row, "can_edit": can_edit, "refusal": refusal, "errors": errors or {},
+        "recorded": services.attendance_list(req.db, meeting, key),
+        "people": services.expected_people(req.db, meeting, occurrence.local_start.date()) if can_edit else [],
+        "attendance": form["attendance"] if form else services.attendance_of(req.db, meeting, key),
+        "text": form["text"] if form else (row.text if row else "")}, status)
+
+
+def _occurrence_or_404(meeting: Meeting, value: datetime) -> times.Occurrence:
+    occurrence = services.occurrence_at(meeting, value)
+    if occurrence is None:
+        raise NotFound()
+    return occurrence
+
+
+@page("signed_in")
 def minutes(req: WebRequest):
-    """M4: after the meeting, attendance and minutes."""
+    """M4: the minutes and attendance of one occurrence (``?occurrence=``; by default a single meeting's
+    only one, or a series' latest that has started), for signed-in people; the Core records them."""
+    meeting = _meeting(req)
+    now = now_utc()
+    wanted = occurrence_param(req.query("occurrence"))
+    if wanted is None:
+        latest = services.latest_occurrence(meeting, now) if meeting.is_recurring else None
+        wanted = latest.original_start if latest else meeting.local_start
+    return _minutes_page(req, meeting, _occurrence_or_404(meeting, wanted), now)
+
+
+@page("meeting.edit")
+def record_minutes(req: WebRequest):
+    """M4: record the minutes and attendance of the occurrence named by ``?occurrence=``."""
     meeting = _meeting(req)
     req.require("meeting.edit", meeting.collaborative)
-    people = services.expected_people(req.db, meeting)
-    attendance = services.attendance_of(req.db, meeting)
     now = now_utc()
-    context = {"meeting": meeting, "people": people, "attendance": attendance, "errors": {},
-               "text": meeting.minutes, "now": now,
-               # M4: a series keeps one set of minutes, for its latest occurrence that has taken place.
-               "target": services.minutes_occurrence(meeting, now) if meeting.is_recurring else None,
-               "recorded_for": (services.minutes_occurrence(meeting, meeting.minutes_at)
-                                if meeting.is_recurring and meeting.minutes_at else None)}
-    if req.method == "POST":
-        marks = {p.id: req.form.get(f"attendance-{p.id}") for p in people}
-        marks = {pid: status for pid, status in marks.items() if status}
-        try:
-            occurrence = req.form.get("occurrence") or None
-            try:
-                occurrence = datetime.fromisoformat(occurrence) if occurrence else None
-            except ValueError:
-                raise DomainError("M4", "name the occurrence by its start, e.g. 2027-02-09T16:00",
-                                  field="occurrence") from None
-            services.record_minutes(req.db, req.actor, meeting, req.form.get("minutes", ""), marks, now=now,
-                                    occurrence=occurrence)
-            return req.redirect(req.url_for("meeting", meeting_id=meeting.id), flash="Minutes and attendance saved.")
-        except DomainError as exc:
-            context.update(errors=exc.field_messages(), text=req.form.get("minutes", ""), attendance=marks)
-            return req.render("meetings/minutes.html", context, 422)
-    return req.render("meetings/minutes.html", context)
+    wanted = occurrence_param(req.query("occurrence"))
+    occurrence = services.occurrence_at(meeting, wanted or meeting.local_start)
+    people = services.expected_people(req.db, meeting, occurrence.local_start.date() if occurrence else None)
+    marks = {p.id: req.form.get(f"attendance-{p.id}") for p in people}
+    marks = {pid: status for pid, status in marks.items() if status}
+    try:
+        services.record_minutes(req.db, req.actor, meeting, req.form.get("minutes", ""), marks, now=now,
+                                occurrence=wanted)
+    except DomainError as exc:
+        if occurrence is None:
+            raise
+        return _minutes_page(req, meeting, occurrence, now, exc.field_messages(),
+                             {"attendance": marks, "text": req.form.get("minutes", "")}, 422)
+    return req.redirect(req.url_for("meeting", meeting_id=meeting.id) + "#minutes",
+                        flash="Minutes and attendance saved.")
 
 
 # --- calendars and feeds (M5) ------------------------------------------------------------------------
@@ -646,7 +688,8 @@ routes = [
     Route("/meetings/{meeting_id:int}/occurrences", change_occurrence, methods=["POST"], name="change_occurrence"),
     Route("/meetings/{meeting_id:int}/agenda", edit_agenda, methods=["GET", "POST"], name="agenda"),
     Route("/meetings/{meeting_id:int}/agenda/print", print_agenda, name="print_agenda"),
-    Route("/meetings/{meeting_id:int}/minutes", minutes, methods=["GET", "POST"], name="minutes"),
+    Route("/meetings/{meeting_id:int}/minutes", minutes, methods=["GET"], name="minutes"),
+    Route("/meetings/{meeting_id:int}/minutes", record_minutes, methods=["POST"], name="record_minutes"),
     Route("/meetings/{meeting_id:int}/calendar.ics", meeting_ics, name="meeting_ics"),
     Route("/calendars", calendars, name="calendars"),
     Route("/calendars/tokens", create_feed_token, methods=["POST"], name="create_feed_token"),

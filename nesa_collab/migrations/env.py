@@ -29,6 +29,11 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations copy and drop tables; with foreign keys enforced, dropping a parent
+            # table would cascade into its children. Turn enforcement off for this connection, on the
+            # driver directly (a PRAGMA inside the transaction SQLAlchemy would open has no effect).
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         _run(connection)
     engine.dispose()
 

@@ -123,7 +123,8 @@ def test_m4_minutes_and_attendance_after_the_meeting(world, act):
     act(world.core, meetings.record_minutes, _get(act, m.id), "We agreed.", {world.member.id: "present",
         world.core.id: "present"}, now=datetime(2027, 1, 12, 15, 30, tzinfo=UTC))
     meeting = _get(act, m.id)
-    assert meeting.minutes == "We agreed."
+    row = act(None, lambda db, _a: meetings.minutes_of(db, db.merge(meeting), meeting.local_start))
+    assert row.text == "We agreed." and row.recorded_by_id == world.core.id
     assert act(None, lambda db, _a: meetings.headcounts(db, [db.merge(meeting)]))[meeting.id] == 2
 
 

@@ -15,7 +15,8 @@ from nesa_collab import clock
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.errors import DomainError
 from nesa_collab.meetings import services as meetings, times
-from nesa_collab.meetings.models import AgendaItem, Attendance, Conference, Meeting, MeetingOccurrence
+from nesa_collab.meetings.models import (AgendaItem, Attendance, Conference, Meeting, MeetingMinutes,
+                                         MeetingOccurrence)
 from nesa_collab.plans.models import Plan, PlanMilestone, PlanTemplate
 
 from ..conftest import post_form
@@ -166,54 +167,188 @@ def test_m5_editing_one_meeting_leaves_other_events_sequence_alone(world, act, c
     assert _sequences(cal, f"meeting-{other.id}@testserver")["master"] == 1
 
 
-# --- M4: minutes of a series ------------------------------------------------------------------------
+# --- M4: minutes and attendance per occurrence ------------------------------------------------------
 
-def test_m4_series_minutes_are_for_the_latest_occurrence_that_has_started(world, act, database):
+JAN, FEB, MAR = datetime(2027, 1, 12, 16, 0), datetime(2027, 2, 9, 16, 0), datetime(2027, 3, 9, 16, 0)
+APR, MAY = datetime(2027, 4, 13, 16, 0), datetime(2027, 5, 11, 16, 0)  # April's moved to the 14th; May's cancelled
+
+
+def _minutes(database, meeting_id) -> dict[datetime, str]:
+    with database.session(write=False) as db:
+        return dict(db.execute(select(MeetingMinutes.occurrence_start, MeetingMinutes.text)
+                               .where(MeetingMinutes.meeting_id == meeting_id)).all())
+
+
+def _attendance(database, meeting_id) -> dict[tuple[datetime, int], str]:
+    with database.session(write=False) as db:
+        return {(k, p): s for k, p, s in db.execute(
+            select(Attendance.occurrence_start, Attendance.person_id, Attendance.status)
+            .where(Attendance.meeting_id == meeting_id))}
+
+
+def test_m4_two_occurrences_of_a_monthly_series_keep_their_own_minutes_and_attendance(world, act, database):
+    mid = _series(act, world)
+    updated = _get(act, mid).updated_at
+    act(world.core, meetings.record_minutes, _get(act, mid), "February: book list agreed.",
+        {world.member.id: "present", world.core.id: "present"}, now=_utc(2027, 2, 10, 9), occurrence=FEB)
+    act(world.core, meetings.record_minutes, _get(act, mid), "March: author visit planned.",
+        {world.member.id: "apologies"}, now=_utc(2027, 3, 10, 9), occurrence=MAR)
+    # January's, recorded late: an earlier occurrence is not replaced by a later one.
+    act(world.core, meetings.record_minutes, _get(act, mid), "January: norms.", {}, now=_utc(2027, 3, 10, 9),
+        occurrence=JAN)
+    assert _minutes(database, mid) == {JAN: "January: norms.", FEB: "February: book list agreed.",
+                                       MAR: "March: author visit planned."}
+    assert _attendance(database, mid) == {(FEB, world.member.id): "present", (FEB, world.core.id): "present",
+                                          (MAR, world.member.id): "apologies"}
+    # Recording February's again replaces February's only; the audit entry has its before and after.
+    act(world.core, meetings.record_minutes, _get(act, mid), "February (corrected).", {world.member.id: "absent"},
+        now=_utc(2027, 3, 11, 9), occurrence=FEB)
+    assert _minutes(database, mid)[MAR] == "March: author visit planned."
+    assert _attendance(database, mid) == {(FEB, world.member.id): "absent", (MAR, world.member.id): "apologies"}
+    with database.session(write=False) as db:
+        last = db.scalars(select(AuditEntry).where(AuditEntry.action == "meeting.minutes")
+                          .order_by(AuditEntry.id.desc())).first()
+    assert last.before == {"occurrence": "2027-02-09T16:00:00", "minutes": "February: book list agreed.",
+                           "attendance": {str(world.member.id): "present", str(world.core.id): "present"}}
+    assert last.after["occurrence"] == "2027-02-09T16:00:00" and last.after["minutes"] == "February (corrected)."
+    assert _audit_count(database, "meeting.minutes") == 4
+    m = _get(act, mid)
+    assert act(None, lambda db, _a: meetings.attendance_of(db, db.merge(m), MAR)) == {world.member.id: "apologies"}
+    assert m.updated_at == updated  # minutes are in no calendar: feeds and their ETags stay as they were
+
+
+def test_m4_a_future_cancelled_or_unknown_occurrence_is_refused_and_nothing_is_written(world, act, database):
     mid = _series(act, world)
     feb_10 = _utc(2027, 2, 10, 9)
     refused = [
-        (datetime(2027, 3, 9, 16, 0), "has not started yet"),
-        (datetime(2027, 1, 12, 16, 0), "latest occurrence"),
-        (datetime(2027, 1, 13, 16, 0), "no occurrence"),
+        (MAR, feb_10, "has not started yet"),
+        (datetime(2027, 1, 13, 16, 0), feb_10, "no occurrence"),
+        (MAY, _utc(2027, 5, 12), "cancelled"),
+        (None, feb_10, "name the occurrence"),
     ]
-    for occurrence, words in refused:
+    for occurrence, now, words in refused:
         with pytest.raises(DomainError) as exc:
             act(world.core, meetings.record_minutes, _get(act, mid), "Notes", {world.member.id: "present"},
-                now=feb_10, occurrence=occurrence)
-        assert exc.value.rule == "M4" and exc.value.field == "occurrence" and words in str(exc.value)
-    with pytest.raises(DomainError) as exc:  # May's was cancelled
-        act(world.core, meetings.record_minutes, _get(act, mid), "Notes", {}, now=_utc(2027, 5, 12),
-            occurrence=datetime(2027, 5, 11, 16, 0))
-    assert "cancelled" in str(exc.value)
-    # Refusals wrote nothing.
-    assert _get(act, mid).minutes == "" and _get(act, mid).minutes_at is None
+                now=now, occurrence=occurrence)
+        assert exc.value.rule == "M4" and exc.value.field == "occurrence" and words in str(exc.value), str(exc.value)
+    draft = act(world.core, meetings.create_meeting, world.collab, **virtual())
+    with pytest.raises(DomainError) as exc:
+        act(world.core, meetings.record_minutes, _get(act, draft.id), "Notes", {}, now=_utc(2027, 2, 1))
+    assert exc.value.rule == "M4"
     with database.session(write=False) as db:
+        assert db.scalar(select(func.count()).select_from(MeetingMinutes)) == 0
         assert db.scalar(select(func.count()).select_from(Attendance)) == 0
     assert _audit_count(database, "meeting.minutes") == 0
 
-    act(world.core, meetings.record_minutes, _get(act, mid), "February: book list agreed.",
-        {world.member.id: "present"}, now=feb_10, occurrence=datetime(2027, 2, 9, 16, 0))
+
+def test_m4_a_moved_occurrence_keeps_its_minutes_key(world, act, database, as_, factory):
+    mid = _series(act, world)
+    with pytest.raises(DomainError, match="no occurrence"):  # named by where it moved to: not its key
+        act(world.core, meetings.record_minutes, _get(act, mid), "April", {}, now=_utc(2027, 4, 15),
+            occurrence=datetime(2027, 4, 14, 16, 0))
+    with pytest.raises(DomainError, match="has not started yet"):  # its original time passed, its new one not
+        act(world.core, meetings.record_minutes, _get(act, mid), "April", {}, now=_utc(2027, 4, 13, 15),
+            occurrence=APR)
+    act(world.core, meetings.record_minutes, _get(act, mid), "April: held on the Wednesday.",
+        {world.member.id: "present"}, now=_utc(2027, 4, 15), occurrence=APR)
+    assert _minutes(database, mid) == {APR: "April: held on the Wednesday."}
+    # Moved again (the record was wrong: it was the Thursday): the minutes stay with it.
+    act(world.core, meetings.change_occurrence, _get(act, mid), APR, starts=datetime(2027, 4, 15, 16, 0))
+    assert _minutes(database, mid) == {APR: "April: held on the Wednesday."}
+    assert _attendance(database, mid) == {(APR, world.member.id): "present"}
+    h = {"Authorization": f"Bearer {factory.token(world.member)}"}
+    got = as_().get(f"/api/v1/meetings/{mid}/minutes/2027-04-13T16:00", headers=h).json()
+    assert got["occurrence"] == "2027-04-13T16:00:00" and got["status"] == "moved"
+    assert got["starts_at"].startswith("2027-04-15T14:00") and got["minutes"] == "April: held on the Wednesday."
+    # An occurrence that took place, with minutes, cannot be cancelled.
+    with pytest.raises(DomainError) as exc:
+        act(world.core, meetings.change_occurrence, _get(act, mid), APR, cancel=True)
+    assert exc.value.rule == "M4" and "has minutes" in str(exc.value)
+
+
+def test_m4_minutes_follow_their_occurrences_when_the_series_is_edited(world, act, database):
+    mid = _series(act, world)
+    act(world.core, meetings.record_minutes, _get(act, mid), "January", {world.member.id: "present"},
+        now=_utc(2027, 2, 10), occurrence=JAN)
+    act(world.core, meetings.record_minutes, _get(act, mid), "February", {world.member.id: "present"},
+        now=_utc(2027, 2, 10), occurrence=FEB)
+    # The series moves to 15:00: every occurrence's key moves by the same hour, as moved occurrences' do.
+    act(world.core, meetings.update_meeting, _get(act, mid), starts=JAN.replace(hour=15), ends=JAN.replace(hour=16))
+    jan, feb = JAN.replace(hour=15), FEB.replace(hour=15)
+    assert _minutes(database, mid) == {jan: "January", feb: "February"}
+    assert set(_attendance(database, mid)) == {(jan, world.member.id), (feb, world.member.id)}
     m = _get(act, mid)
-    assert meetings.minutes_occurrence(m, m.minutes_at).original_start == datetime(2027, 2, 9, 16, 0)
-    # In May the latest occurrence that took place is April's moved one (May's was cancelled).
-    assert meetings.minutes_occurrence(m, _utc(2027, 5, 20)).local_start == datetime(2027, 4, 14, 16, 0)
+    assert meetings.occurrence_at(m, feb).original_start == feb
+    # An edit that would drop January's occurrence (the series starting in February) is refused.
+    with pytest.raises(DomainError) as exc:
+        act(world.core, meetings.update_meeting, _get(act, mid), starts=feb, ends=feb.replace(hour=16))
+    assert exc.value.rule == "M4" and "12 Jan 2027" in str(exc.value)
+    assert _get(act, mid).local_start == jan and _minutes(database, mid) == {jan: "January", feb: "February"}
 
 
-def test_m4_minutes_page_and_api_say_which_occurrence(world, act, as_, factory):
+def test_m4_a_single_meeting_s_minutes_move_with_it(world, act, database):
+    m = act(world.core, meetings.create_meeting, world.collab, **virtual())
+    act(world.core, meetings.publish_meeting, _get(act, m.id))
+    act(world.core, meetings.record_minutes, _get(act, m.id), "Notes", {world.core.id: "present"},
+        now=_utc(2027, 1, 12, 15))
+    later = datetime(2027, 1, 12, 18, 0)  # the record said 16:00; it was held at 18:00
+    act(world.core, meetings.update_meeting, _get(act, m.id), starts=later, ends=later.replace(hour=19))
+    assert _minutes(database, m.id) == {later: "Notes"}
+    assert _attendance(database, m.id) == {(later, world.core.id): "present"}
+
+
+def test_m4_minutes_pages_and_api_per_occurrence(world, act, as_, client, factory, database):
     clock.freeze(_utc(2027, 2, 10, 9))
     mid = _series(act, world)
     core = as_(world.core)
-    page = core.get(f"/meetings/{mid}/minutes")
-    assert "For the occurrence of" in page.text and 'name="occurrence" value="2027-02-09T16:00:00"' in page.text
-    r = post_form(core, f"/meetings/{mid}/minutes", {"minutes": "Too early", "occurrence": "2027-03-09T16:00"})
+    page = core.get(f"/meetings/{mid}/minutes")  # by default the latest occurrence that has started
+    assert "Of the occurrence of" in page.text and "Tue 9 Feb 2027" in page.text
+    assert f'/meetings/{mid}/minutes?occurrence=2027-02-09T16:00" class="wide">' in page.text
+    r = post_form(core, f"/meetings/{mid}/minutes?occurrence=2027-03-09T16:00", {"minutes": "Too early"})
     assert r.status_code == 422 and "has not started yet" in r.text
-    assert _get(act, mid).minutes_at is None
-    assert post_form(core, f"/meetings/{mid}/minutes", {"minutes": "February notes",
-                                                         "occurrence": "2027-02-09T16:00"}).status_code == 303
-    page = as_(world.member).get(f"/meetings/{mid}")
-    assert "February notes" in page.text and "Of the occurrence of" in page.text and "Tue 9 Feb 2027" in page.text
+    assert _minutes(database, mid) == {}
+    for when, text in (("2027-02-09T16:00", "February notes"), ("2027-01-12T16:00", "January notes")):
+        r = post_form(core, f"/meetings/{mid}/minutes?occurrence={when}",
+                      {"minutes": text, f"attendance-{world.member.id}": "present"})
+        assert r.status_code == 303, r.text
+    assert _minutes(database, mid) == {FEB: "February notes", JAN: "January notes"}
+
+    # The meeting page lists the past occurrences, each with a link to its own minutes.
+    member = as_(world.member)
+    page = member.get(f"/meetings/{mid}").text
+    assert "Past occurrences" in page
+    assert f"/meetings/{mid}/minutes?occurrence=2027-02-09T16:00" in page
+    assert f"/meetings/{mid}/minutes?occurrence=2027-01-12T16:00" in page
+    assert "2027-03-09T16:00" not in page  # still to come
+    january = member.get(f"/meetings/{mid}/minutes?occurrence=2027-01-12T16:00")
+    assert january.status_code == 200 and "January notes" in january.text and "February notes" not in january.text
+    assert "Tue 12 Jan 2027" in january.text and "Save minutes" not in january.text
+    assert member.get(f"/meetings/{mid}/minutes?occurrence=2027-01-13T16:00").status_code == 404
+    assert client.get(f"/meetings/{mid}/minutes?occurrence=2027-01-12T16:00",
+                      follow_redirects=False).headers["location"].startswith("/sign-in")
+
     h = {"Authorization": f"Bearer {factory.token(world.member)}"}
-    assert core.get(f"/api/v1/meetings/{mid}/minutes", headers=h).json()["occurrence"] == "2027-02-09T16:00:00"
+    listed = client.get(f"/api/v1/meetings/{mid}/minutes", headers=h).json()
+    assert [(x["occurrence"], x["minutes"]) for x in listed] == [("2027-01-12T16:00:00", "January notes"),
+                                                                 ("2027-02-09T16:00:00", "February notes")]
+    one = client.get(f"/api/v1/meetings/{mid}/minutes/2027-02-09T16:00", headers=h).json()
+    assert one["minutes"] == "February notes" and one["attendance"] == [{"person_id": world.member.id,
+                                                                          "status": "present"}]
+    assert client.get(f"/api/v1/meetings/{mid}/minutes/2027-01-13T16:00", headers=h).status_code == 404
+    hc = {"Authorization": f"Bearer {factory.token(world.core)}"}
+    r = client.put(f"/api/v1/meetings/{mid}/minutes/2027-03-09T16:00", json={"minutes": "x"}, headers=hc)
+    assert r.status_code == 422 and r.json()["rule"] == "M4"
+    r = client.put(f"/api/v1/meetings/{mid}/minutes/next-tuesday", json={"minutes": "x"}, headers=hc)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "occurrence"
+    r = client.put(f"/api/v1/meetings/{mid}/minutes/2027-02-09T16:00",
+                   json={"minutes": "February, final", "attendance": [{"person_id": world.core.id}]}, headers=hc)
+    assert r.status_code == 200 and r.json()["occurrence"] == "2027-02-09T16:00:00"
+    assert r.json()["attendance"] == [{"person_id": world.core.id, "status": "present"}]
+    assert _minutes(database, mid) == {FEB: "February, final", JAN: "January notes"}
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    put = paths["/meetings/{meeting_id}/minutes/{occurrence}"]["put"]
+    assert put["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/MinutesIn")
+    assert {p["name"] for p in put["parameters"]} == {"meeting_id", "occurrence"}
 
 
 # --- M4: who sees minutes ---------------------------------------------------------------------------
@@ -225,11 +360,15 @@ def test_m4_minutes_are_for_signed_in_people_on_the_page_and_in_the_api(world, a
         {world.member.id: "present"}, now=_utc(2027, 1, 12, 15))
     assert client.get(f"/meetings/{m.id}").status_code == 200
     assert "Confidential: budget talk." not in client.get(f"/meetings/{m.id}").text
+    assert client.get(f"/meetings/{m.id}/minutes", follow_redirects=False).headers["location"].startswith("/sign-in")
     assert client.get(f"/api/v1/meetings/{m.id}/minutes").status_code == 404
+    assert client.get(f"/api/v1/meetings/{m.id}/minutes/2027-01-12T16:00").status_code == 404
     member = as_(world.member)
     assert "Confidential: budget talk." in member.get(f"/meetings/{m.id}").text
+    assert "Confidential: budget talk." in member.get(f"/meetings/{m.id}/minutes").text
     h = {"Authorization": f"Bearer {factory.token(world.member)}"}
-    assert client.get(f"/api/v1/meetings/{m.id}/minutes", headers=h).json()["minutes"] == "Confidential: budget talk."
+    assert client.get(f"/api/v1/meetings/{m.id}/minutes/2027-01-12T16:00",
+                      headers=h).json()["minutes"] == "Confidential: budget talk."
 
 
 # --- M3: agenda items and plan milestones ---------------------------------------------------------------
