@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.templating import Jinja2Templates
 
+from .meetings.times import describe_rule
 from .paths import TEMPLATES_DIR
 from .web import page_url
 
@@ -42,4 +43,5 @@ def make_templates() -> Jinja2Templates:
     env.filters["date"] = fmt_date
     env.filters["zone_label"] = zone_label
     env.globals["page_url"] = page_url
+    env.filters["describe_rule"] = describe_rule
     return Jinja2Templates(env=env)

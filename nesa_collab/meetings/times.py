@@ -130,3 +130,30 @@ def day_bounds(day: date, zone_name: str) -> tuple[datetime, datetime]:
     z = ZoneInfo(zone_name)
     return (datetime.combine(day, time()).replace(tzinfo=z).astimezone(UTC),
             datetime.combine(day + timedelta(days=1), time()).replace(tzinfo=z).astimezone(UTC))
+
+
+_DAYS = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
+         "SA": "Saturday", "SU": "Sunday"}
+_NTH = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
+
+
+def describe_rule(rule: str) -> str:
+    """A recurrence rule in words ("monthly on the second Tuesday, 9 times"); the rule itself when
+    it is not one of the common shapes."""
+    parts = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
+    freq, interval = parts.get("FREQ"), int(parts.get("INTERVAL", "1") or 1)
+    days = parts.get("BYDAY", "")
+    count = f", {parts['COUNT']} times" if "COUNT" in parts else ""
+    if set(parts) - {"FREQ", "INTERVAL", "BYDAY", "COUNT", "WKST"} or "," in days:
+        return rule
+    if freq == "WEEKLY" and days in _DAYS:
+        every = "weekly" if interval == 1 else ("fortnightly" if interval == 2 else f"every {interval} weeks")
+        return f"{every} on {_DAYS[days]}{count}"
+    if freq == "MONTHLY" and len(days) >= 3 and days[-2:] in _DAYS:
+        try:
+            nth = _NTH[int(days[:-2].lstrip("+"))]
+        except (KeyError, ValueError):
+            return rule
+        every = "monthly" if interval == 1 else f"every {interval} months"
+        return f"{every} on the {nth} {_DAYS[days[-2:]]}{count}"
+    return rule

@@ -252,3 +252,12 @@ def test_meetings_pages_queries_do_not_grow_with_data(world, act, as_, count_que
     add(6)
     assert measure() == small
     assert staff.get("/conferences/sec-2027").text.count('<td class="num">1</td>') == 8
+
+
+def test_m1_recurrence_rules_read_as_words():
+    from nesa_collab.meetings.times import describe_rule
+
+    assert describe_rule("FREQ=MONTHLY;BYDAY=+2TU") == "monthly on the second Tuesday"
+    assert describe_rule("FREQ=WEEKLY;INTERVAL=2;BYDAY=WE;COUNT=6") == "fortnightly on Wednesday, 6 times"
+    assert describe_rule("FREQ=MONTHLY;BYDAY=-1FR") == "monthly on the last Friday"
+    assert describe_rule("FREQ=DAILY;BYHOUR=9,15") == "FREQ=DAILY;BYHOUR=9,15"  # unusual: shown as it is
