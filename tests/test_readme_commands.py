@@ -75,6 +75,15 @@ def test_readme_demo_and_test_commands_work_in_fresh_environments(tmp_path):
             r = c.post("/sign-in", data={"email": "maya.haddad@nesa-demo.org", "password": "demo-password",
                                          "csrf_token": token})
             assert r.status_code == 200 and "Maya Haddad" in r.text
+            # Pages and files of every domain come with the installed package.
+            for path in ("/cores", "/plans", "/meetings", "/audit", "/api/v1/openapi.json"):
+                assert c.get(path).status_code == 200, path
+            plan = c.get("/collaboratives/literacy/plan")
+            assert plan.status_code == 200
+            export = re.search(r'href="([^"]*export\.md)"', plan.text)
+            assert export and c.get(export.group(1)).status_code == 200
+        feed = httpx.get(f"{base}/calendars/collaboratives/math.ics")
+        assert feed.status_code == 200 and "BEGIN:VCALENDAR" in feed.text and "BEGIN:VTIMEZONE" in feed.text
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
