@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -119,6 +120,10 @@ def lock_row(session: Session, model: type, ident: Any):
     """Load ``model`` by primary key and lock its row until the transaction ends.
 
     PostgreSQL takes a row lock (SELECT ... FOR UPDATE); SQLite already holds the database's write
-    lock from BEGIN IMMEDIATE in write sessions, which serializes the same way.
+    lock from BEGIN IMMEDIATE in write sessions, which serializes the same way. The lock is taken
+    with a query of the key alone: PostgreSQL refuses FOR UPDATE over the outer joins that a model's
+    eagerly loaded relationships would add.
     """
-    return session.get(model, ident, with_for_update=True, populate_existing=True)
+    key = sa_inspect(model).primary_key[0]
+    session.execute(select(key).where(key == ident).with_for_update())
+    return session.get(model, ident, populate_existing=True)
