@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..audit.services import record, snapshot
@@ -507,14 +507,28 @@ def core_flags(s: CoreSummary, today: date) -> list[str]:
     return flags
 
 
-def person_choices(db: Session, collab: Collaborative) -> dict[str, list[Person]]:
-    """People the appointment form offers: candidates, members, then other educators of active schools."""
+#: How many other educators the appointment form lists at most (search narrows them).
+OTHER_CHOICES = 100
+
+
+def person_choices(db: Session, collab: Collaborative, search: str | None = None,
+                   keep_id: int | None = None) -> dict[str, list[Person]]:
+    """People the appointment form offers: candidates, members, then other educators of active
+    schools — those matching ``search`` (name or school), at most ``OTHER_CHOICES`` of them, plus
+    ``keep_id`` (the person already chosen)."""
     candidates = [c.person for c in open_candidacies(db, [collab.id]).get(collab.id, [])]
     members = [m.person for m in db.scalars(network.members_query(collab))]
     seen = {p.id for p in candidates + members}
-    others = [p for p in db.scalars(select(Person).join(School, School.id == Person.school_id)
-                                    .where(School.status == "active", Person.is_active.is_(True))
-                                    .order_by(Person.name)) if p.id not in seen]
+    stmt = (select(Person).join(School, School.id == Person.school_id)
+            .where(School.status == "active", Person.is_active.is_(True), Person.id.not_in(seen or {0}))
+            .order_by(Person.name))
+    if search:
+        like = f"%{search.strip().lower()}%"
+        stmt = stmt.where(func.lower(Person.name).like(like) | func.lower(School.name).like(like))
+    others = list(db.scalars(stmt.limit(OTHER_CHOICES)))
+    if keep_id and keep_id not in seen and all(p.id != keep_id for p in others):
+        kept = db.get(Person, keep_id)
+        others += [kept] if kept is not None else []
     return {"Candidates": candidates, f"Members of {collab.name}": [p for p in members if p.id not in
                                                                     {c.id for c in candidates}],
             "Other educators": others}

@@ -121,7 +121,9 @@ def core_page(req: WebRequest):
 
 
 def _appoint_context(req: WebRequest, collab: Collaborative, form: dict, errors: dict) -> dict:
-    return {"collab": collab, "form": form, "errors": errors, "choices": services.person_choices(req.db, collab),
+    keep = int(form["person_id"]) if str(form.get("person_id") or "").isdigit() else None
+    return {"collab": collab, "form": form, "errors": errors, "q": req.query("q", ""),
+            "choices": services.person_choices(req.db, collab, req.query("q"), keep),
             "summary": services.summarize(req.db, [collab], _today(req))[0]}
 
 

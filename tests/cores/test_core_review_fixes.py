@@ -125,3 +125,13 @@ def test_error_pages_keep_the_signed_in_navigation(factory, as_):
     member = factory.educator(name="Nadia Rahman")
     page = as_(member).get("/audit")
     assert page.status_code == 403 and "Nadia Rahman" in page.text and "Sign out" in page.text
+
+
+def test_the_appointment_form_finds_educators_by_name_or_school(factory, as_):
+    math = factory.collaborative("Math")
+    kathmandu = factory.school("Lincoln School", time_zone="Asia/Kathmandu")
+    factory.educator(kathmandu, name="Sita Gurung")
+    factory.educator(name="Someone Else")
+    page = as_(factory.dpl()).get(f"/collaboratives/{math.slug}/core/appoint", params={"q": "lincoln"})
+    others = [p.name for p in page.context["choices"]["Other educators"]]
+    assert others == ["Sita Gurung"]
