@@ -363,6 +363,7 @@ def withdraw(db: Session, actor: Actor, candidacy: Candidacy) -> Candidacy:
     candidacy.status, candidacy.decided_at = CandidacyStatus.WITHDRAWN, now_utc()
     record(db, actor, "core.withdraw", candidacy,
            f"Withdrew {candidacy.person.name}'s candidacy for the {candidacy.collaborative.name} Core",
+           before={"status": CandidacyStatus.OPEN.value}, after={"status": candidacy.status},
            collaborative_id=candidacy.collaborative_id)
     return candidacy
 

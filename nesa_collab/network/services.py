@@ -314,7 +314,8 @@ def convert_interest(db: Session, actor: Actor | None, interest: Interest, *, na
                                   network_url=network_url, slug=slug)
     interest.status, interest.collaborative_id, interest.decided_at = InterestStatus.ACCEPTED, collab.id, now_utc()
     record(db, actor, "interest.convert", interest, f"Turned interest into forming collaborative {collab.name}",
-           collaborative_id=collab.id)
+           before={"status": InterestStatus.OPEN.value, "collaborative_id": None},
+           after={"status": interest.status, "collaborative_id": collab.id}, collaborative_id=collab.id)
     return collab
 
 
@@ -326,7 +327,9 @@ def decline_interest(db: Session, actor: Actor | None, interest: Interest, note:
     if not (note or "").strip():
         raise DomainError("K2", "say why, for the people who registered it", field="note")
     interest.status, interest.decision_note, interest.decided_at = InterestStatus.DECLINED, note.strip(), now_utc()
-    record(db, actor, "interest.decline", interest, f"Declined interest in {interest.name}")
+    record(db, actor, "interest.decline", interest, f"Declined interest in {interest.name}",
+           before={"status": InterestStatus.OPEN.value},
+           after={"status": interest.status, "decision_note": interest.decision_note})
     return interest
 
 
