@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from nesa_collab.app import create_app
 
 from .test_permissions import ROUTES
 

@@ -6,7 +6,6 @@ from datetime import date
 
 from nesa_collab.auth.models import Role
 
-from .conftest import sign_in
 
 
 def grow_network(factory, schools: int, collabs: int, members_each: int):

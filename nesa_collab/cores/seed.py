@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..auth.models import Person
 from ..auth.services import find_by_email, load_actor, update_person
 from ..network.models import Collaborative, School
 from ..network.seed import read_yaml

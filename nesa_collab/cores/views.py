@@ -13,7 +13,7 @@ from .. import home
 from ..auth.models import Person
 from ..clock import today
 from ..dates import earliest_two_year_end, proposed_term
-from ..errors import DomainError, NotFound
+from ..errors import DomainError
 from ..network import services as network
 from ..network import views as network_views
 from ..network.models import Collaborative

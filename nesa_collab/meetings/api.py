@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from starlette.routing import Route
 
-from ..clock import now_utc, today
+from ..clock import now_utc
 from ..errors import DomainError, NotFound
 from ..network.models import Collaborative, School
 from ..network.services import collaborative_by_slug

@@ -4,7 +4,6 @@ weekend, N1), and the best starts on a chosen day. Pure: it takes people and ins
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo

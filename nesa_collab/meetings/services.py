@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..audit.services import record, snapshot
@@ -20,11 +20,10 @@ from ..auth.models import Person, Role
 from ..auth.permissions import Actor, require
 from ..clock import now_utc
 from ..errors import DomainError, NotFound
-from ..network.models import Collaborative, Membership, School
+from ..network.models import Collaborative, Membership
 from ..network.services import slugify
 from . import times
-from .models import (CALENDAR_STATUSES, AgendaItem, Attendance, Conference, ConferenceCollaborative,
-                     ConferenceKind, FeedKind, FeedToken, Meeting, MeetingMinutes, MeetingMode, MeetingOccurrence,
+from .models import (CALENDAR_STATUSES, AgendaItem, Attendance, Conference, ConferenceKind, FeedKind, FeedToken, Meeting, MeetingMinutes, MeetingMode, MeetingOccurrence,
                      MeetingStatus, OccurrenceStatus)
 
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
@@ -505,7 +504,7 @@ def meetings_query(*, collab_ids: Iterable[int] | None = None, since: datetime |
     stmt = select(Meeting).join(Meeting.collaborative).order_by(Meeting.starts_at, Meeting.id)
     visible = Meeting.status.in_(CALENDAR_STATUSES)
     if editable is True:
-        visible = True  # noqa: the DPL sees drafts everywhere
+        visible = True  # the DPL sees drafts everywhere
     elif editable:
         visible = or_(visible, Meeting.collaborative_id.in_(list(editable)))
     if visible is not True:

@@ -14,7 +14,7 @@ from ..clock import today
 from ..errors import DomainError, NotFound
 from ..web import WebRequest, page, paginate
 from . import services
-from .models import Collaborative, CollaborativeKind, CollaborativeStatus, Interest, Membership, School
+from .models import Collaborative, CollaborativeKind, Interest, School
 from .schemas import (CollaborativeIn, CollaborativeUpdate, ConvertIn, DeclineIn, InterestIn, LeaveIn,
                       NormsIn, SchoolIn)
 

@@ -22,7 +22,7 @@ from ..network.models import Collaborative
 from ..web import WebRequest, page, paginate, validation_error
 from . import services
 from .diff import compare, section_lines
-from .models import OfferingKind, Plan, PlanStatus, Post, PostKind, SectionKind
+from .models import OfferingKind, Plan, Post, PostKind, SectionKind
 from .schemas import AnswerIn, PlanContentIn, PlanCreateIn, PostIn, ReviewIn, TemplateIn
 
 EXTRA_ROWS = 2

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from nesa_collab.audit.models import AuditEntry
-from nesa_collab.auth.models import Person, Role
+from nesa_collab.auth.models import Role
 
 from ..conftest import post_form
 

@@ -12,7 +12,6 @@ from nesa_collab.auth.models import Person, Role
 from nesa_collab.auth.services import load_actor
 from nesa_collab.db import Base
 from nesa_collab.meetings import services as meetings
-from nesa_collab.meetings.models import Meeting
 from nesa_collab.network.models import Collaborative
 
 TODAY = date(2026, 12, 1)

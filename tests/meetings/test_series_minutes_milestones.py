@@ -14,9 +14,8 @@ from sqlalchemy import func, select
 from nesa_collab import clock
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.errors import DomainError
-from nesa_collab.meetings import services as meetings, times
-from nesa_collab.meetings.models import (AgendaItem, Attendance, Conference, Meeting, MeetingMinutes,
-                                         MeetingOccurrence)
+from nesa_collab.meetings import services as meetings
+from nesa_collab.meetings.models import (Attendance, Conference, MeetingMinutes)
 from nesa_collab.plans.models import Plan, PlanMilestone, PlanTemplate
 
 from ..conftest import post_form

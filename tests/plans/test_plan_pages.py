@@ -4,7 +4,7 @@ returns, accepts; the out-of-date badge shows its reasons and clears. Print, exp
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from nesa_collab import clock
 from nesa_collab.plans import services
