@@ -141,16 +141,11 @@ def get_revision(req: WebRequest):
      tag="plans")
 def compare_revisions(req: WebRequest):
     plan = _plan(req)
-    latest = services.latest_number(req.db, plan)
-    if latest is None:
-        raise NotFound()
-    new_n = req.query_int("new", latest, maximum=latest)
-    old_n = req.query_int("old", max(1, new_n - 1), maximum=latest)
-    old, new = services.revision(req.db, plan, old_n), services.revision(req.db, plan, new_n)
+    old, new = services.revisions_to_compare(req.db, plan, req.query("new"), req.query("old"))
     sections = [SectionDiffOut(key=s.key, title=s.title, changed=s.changed,
                                rows=[DiffRowOut(tag=r.tag, left=r.left, right=r.right) for r in s.rows])
                 for s in compare(old.content, new.content)]
-    return req.json(ComparisonOut(old=old_n, new=new_n, sections=sections))
+    return req.json(ComparisonOut(old=old.number, new=new.number, sections=sections))
 
 
 @api("post.view", summary="Updates and proposals (M4): every collaborative's for the DPL, Executive Director, "

@@ -759,3 +759,21 @@ def posts_query(collab: Collaborative | None = None, kind: str | None = None, st
 def at_day(day: date, settings: Settings, hour: int = 10) -> datetime:
     """An instant on ``day`` in the network's zone (for seeds and tests)."""
     return datetime.combine(day, time(hour), settings.tz)
+
+
+def revisions_to_compare(db: Session, plan: Plan, new: str | None, old: str | None):
+    """P3: the two revisions to compare, from the numbers asked for (query strings): by default the
+    latest and the one before it; numbers out of range are brought into range."""
+    latest = latest_number(db, plan)
+    if latest is None:
+        raise NotFound()
+
+    def number(raw: str | None, default: int) -> int:
+        try:
+            return max(1, min(latest, int(raw))) if raw not in (None, "") else default
+        except ValueError:
+            return default
+
+    new_n = number(new, latest)
+    old_n = number(old, max(1, new_n - 1))
+    return revision(db, plan, old_n), revision(db, plan, new_n)

@@ -16,7 +16,7 @@ from .. import home
 from ..auth.models import Role
 from ..clock import today
 from ..dates import school_year_of
-from ..errors import DomainError, FieldError, NotFound
+from ..errors import DomainError, FieldError
 from ..network import views as network_views
 from ..network.models import Collaborative
 from ..web import WebRequest, page, paginate, validation_error
@@ -150,12 +150,7 @@ def revision_page(req: WebRequest):
 def compare_page(req: WebRequest):
     """P3: two revisions side by side, with the changes highlighted."""
     plan = _plan(req)
-    latest = services.latest_number(req.db, plan)
-    if latest is None:
-        raise NotFound()
-    new_n = req.query_int("new", latest, maximum=latest)
-    old_n = req.query_int("old", max(1, new_n - 1), maximum=latest)
-    old, new = services.revision(req.db, plan, old_n), services.revision(req.db, plan, new_n)
+    old, new = services.revisions_to_compare(req.db, plan, req.query("new"), req.query("old"))
     sections = compare(old.content, new.content)
     return req.render("plans/compare.html", {"plan": plan, "collab": plan.collaborative, "old": old, "new": new,
                                              "sections": sections, "revisions": services.revisions(req.db, plan)})
