@@ -27,16 +27,21 @@ def _with_db(name: str) -> str:
     return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
 
 
+def _create(name: str, template: str | None = None) -> str:
+    """Create a PostgreSQL database (a copy of ``template``, if given) and return its URL."""
+    db_name = f"nesa_{_run}_{name}_{next(_names)}"
+    engine = _admin()
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{db_name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    engine.dispose()
+    return _with_db(db_name)
+
+
 def new_database(tmp_dir: Path, name: str = "test") -> str:
     """An empty database's URL."""
     if not ON_POSTGRES:
         return f"sqlite:///{tmp_dir / f'{name}.db'}"
-    db_name = f"nesa_{_run}_{name}_{next(_names)}"
-    engine = _admin()
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    engine.dispose()
-    return _with_db(db_name)
+    return _create(name)
 
 
 def clone(source_url: str, tmp_dir: Path, name: str = "test") -> str:
@@ -45,12 +50,7 @@ def clone(source_url: str, tmp_dir: Path, name: str = "test") -> str:
         target = tmp_dir / f"{name}.db"
         shutil.copy(make_url(source_url).database, target)
         return f"sqlite:///{target}"
-    db_name = f"nesa_{_run}_{name}_{next(_names)}"
-    engine = _admin()
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}" TEMPLATE "{make_url(source_url).database}"'))
-    engine.dispose()
-    return _with_db(db_name)
+    return _create(name, make_url(source_url).database)
 
 
 def drop(url: str) -> None:
