@@ -1,5 +1,13 @@
-"""The ASGI application: ``create_app(settings)`` mounts each domain's routes. ``app`` is the one
-uvicorn serves (``nesa_collab.app:app``), configured from ``NESA_*`` environment variables."""
+"""The ASGI application. ``create_app(settings)`` composes the domains in one readable place: their
+routes, the panels they add to other domains' pages, the checks a higher domain makes on a lower
+one's actions, and how the person asking becomes an actor. ``app`` is the one uvicorn serves
+(``nesa_collab.app:app``), configured from ``NESA_*`` environment variables.
+
+The domains build on each other in this order, each importing only those before it (a test holds
+the code to it): audit and notifications (written by all) → auth (people, permissions) → network →
+cores → plans → meetings. Where a lower domain needs a higher one's answer, the higher one is
+plugged in here.
+"""
 
 from __future__ import annotations
 
@@ -11,44 +19,63 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from . import models  # noqa: F401 - registers every table with the metadata
+from . import home, models  # noqa: F401 - models registers every table with the metadata
+from .api import openapi
+from .audit_log import api as audit_api
+from .audit_log import views as audit_views
+from .auth import api as auth_api
+from .auth import views as auth_views
+from .cores import api as cores_api
+from .cores import services as cores
+from .cores import views as cores_views
 from .db import Database
+from .meetings import api as meetings_api
+from .meetings import times
+from .meetings import views as meetings_views
+from .network import api as network_api
+from .network import services as network
+from .network import views as network_views
 from .paths import STATIC_DIR
+from .plans import api as plans_api
+from .plans import views as plans_views
 from .settings import Settings
 from .templating import make_templates
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
+#: What each domain adds to another's page, in the order shown. A panel is a function of the request
+#: (and the page's subject) returning its template's context, or None when it has nothing to show.
+PANELS = {
+    "home": [cores_views.home_core_panel, plans_views.home_plans_panel, meetings_views.dashboard_panel],
+    "collaborative": [cores_views.collaborative_core_panel, plans_views.collaborative_plan_panel,
+                      meetings_views.collaborative_panel],
+    "profile": [network_views.profile_panel],
+}
+
+#: Template filters a domain offers every page.
+FILTERS = {"describe_rule": times.describe_rule}
+
+
+def install_domain_rules() -> None:
+    """The checks a higher domain makes before a lower one acts (idempotent). C4: a Core member
+    stays a member of the collaborative while serving, so the network asks the Cores first."""
+    network.MEMBERSHIP_END_CHECKS[:] = [cores.serving_member_stays]
+
 
 def all_routes() -> list:
-    """Every domain's routes, in the order they are matched."""
-    from . import home
-    from .api import openapi
-    from .audit import api as audit_api
-    from .audit import views as audit_views
-    from .auth import api as auth_api
-    from .auth import views as auth_views
-    from .cores import api as cores_api
-    from .cores import views as cores_views
-    from .meetings import api as meetings_api
-    from .meetings import views as meetings_views
-    from .network import api as network_api
-    from .network import views as network_views
-    from .plans import api as plans_api
-    from .plans import views as plans_views
-
-    # Plans come before the network's routes: "/collaboratives/{slug}/{action}" would take their paths.
+    """Every domain's routes. No two match the same path (a test checks it), so their order does
+    not matter."""
     return [
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
         *home.routes,
         *auth_views.routes,
-        *plans_views.routes,
         *network_views.routes,
         *cores_views.routes,
+        *plans_views.routes,
         *meetings_views.routes,
         *audit_views.routes,
-        Mount("/api/v1", routes=[*openapi.routes, *auth_api.routes, *plans_api.routes, *network_api.routes,
-                                   *cores_api.routes, *meetings_api.routes, *audit_api.routes]),
+        Mount("/api/v1", routes=[*openapi.routes, *auth_api.routes, *network_api.routes, *cores_api.routes,
+                                 *plans_api.routes, *meetings_api.routes, *audit_api.routes]),
     ]
 
 
@@ -57,6 +84,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database = database or Database(settings.database_url, base_url=settings.base_url)
     if database.base_url is None:
         database.base_url = settings.base_url
+    install_domain_rules()
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
@@ -82,6 +110,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.templates = make_templates()
+    app.state.templates.env.filters.update(FILTERS)
+    app.state.panels = PANELS
+    #: Who is asking, as an actor: roles (auth), memberships (network) and the Cores served today (cores).
+    app.state.load_actor = cores.load_actor
     return app
 
 

@@ -15,6 +15,9 @@ from .settings import Settings, SettingsError, sqlite_path
 
 def _settings() -> Settings:
     from . import models  # noqa: F401 - every mapper, so relationships between domains resolve
+    from .app import install_domain_rules
+
+    install_domain_rules()  # the checks higher domains make on lower ones' actions (C4), as in the app
     try:
         return Settings.from_env()
     except SettingsError as exc:
@@ -62,6 +65,7 @@ def cmd_users_create(args) -> None:
     from sqlalchemy import select
 
     from .auth.models import Role
+    from .auth.permissions import SYSTEM
     from .auth.services import create_person
     from .db import Database
     from .errors import DomainError
@@ -79,7 +83,7 @@ def cmd_users_create(args) -> None:
                 school_id = db.scalar(select(School.id).where(School.slug == args.school))
                 if school_id is None:
                     sys.exit(f"nesa-collab: no school with slug {args.school!r}")
-            person = create_person(db, None, name=args.name, email=args.email, school_id=school_id,
+            person = create_person(db, SYSTEM, name=args.name, email=args.email, school_id=school_id,
                                    roles={Role(r) for r in (args.role or ["member"])}, time_zone=args.time_zone,
                                    password=password, settings=settings)
             db.flush()
@@ -92,6 +96,7 @@ def cmd_users_create(args) -> None:
 
 
 def cmd_tokens_create(args) -> None:
+    from .auth.permissions import SYSTEM
     from .auth.services import create_token, find_by_email
     from .db import Database
 
@@ -102,7 +107,7 @@ def cmd_tokens_create(args) -> None:
             person = find_by_email(db, args.email)
             if person is None:
                 sys.exit(f"nesa-collab: no person with email {args.email}")
-            _, secret = create_token(db, None, person, args.name)
+            _, secret = create_token(db, SYSTEM, person, args.name)
         print(secret)
     finally:
         database.dispose()

@@ -15,11 +15,12 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def today(tz: ZoneInfo | str | None = None) -> date:
-    """Today's date in ``tz`` (the network's zone when the caller passes it; UTC otherwise)."""
+def today(tz: ZoneInfo | str) -> date:
+    """Today's date in ``tz``: always the network's zone (``settings.tz``), so pages, the API, the
+    command line and the services agree on the day even near midnight. There is no UTC default."""
     if isinstance(tz, str):
         tz = ZoneInfo(tz)
-    return now_utc().astimezone(tz or timezone.utc).date()
+    return now_utc().astimezone(tz).date()
 
 
 def freeze(at: datetime | None) -> None:

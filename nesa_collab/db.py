@@ -127,3 +127,14 @@ def lock_row(session: Session, model: type, ident: Any):
     key = sa_inspect(model).primary_key[0]
     session.execute(select(key).where(key == ident).with_for_update())
     return session.get(model, ident, populate_existing=True)
+
+
+def related_model(attribute) -> type:
+    """The model a relationship points to: ``related_model(Person.school)`` is the School model.
+
+    The packages below others (people below the network, the audit log below everything) name a
+    higher package's model in a relationship string instead of importing it; when they need its
+    columns (to filter people by school, the audit log by collaborative) they reach it this way, so
+    every import still points downwards.
+    """
+    return attribute.property.mapper.class_

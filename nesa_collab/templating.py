@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.templating import Jinja2Templates
 
-from .meetings.times import describe_rule
+from .clock import now_utc
 from .paths import TEMPLATES_DIR
 from .web import page_url
 
@@ -26,12 +27,14 @@ def fmt_date(value: date | None, fmt: str = "%d %b %Y") -> str:
 
 def zone_label(zone: str, at: datetime | None = None) -> str:
     """"Asia/Kolkata (UTC+05:30)"."""
-    at = at or datetime.now(ZoneInfo("UTC"))
+    at = at or now_utc()
     offset = at.astimezone(ZoneInfo(zone)).strftime("%z")
     return f"{zone} (UTC{offset[:3]}:{offset[3:]})"
 
 
+@functools.cache
 def make_templates() -> Jinja2Templates:
+    """The Jinja2 environment (one per process: compiled templates are shared by every app)."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
@@ -43,5 +46,4 @@ def make_templates() -> Jinja2Templates:
     env.filters["date"] = fmt_date
     env.filters["zone_label"] = zone_label
     env.globals["page_url"] = page_url
-    env.filters["describe_rule"] = describe_rule
     return Jinja2Templates(env=env)

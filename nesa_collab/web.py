@@ -8,6 +8,7 @@ import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -16,15 +17,17 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from .auth import services as auth_services
 from .auth.permissions import Actor, can, require
-from .clock import today
+from .clock import today as clock_today
 from .errors import DomainError, FieldError, NotFound, PermissionDenied, SignInRequired
 from .settings import Settings
+from .slugs import RESERVED_SLUGS
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: The largest id a database integer column holds; larger ones cannot name anything.
@@ -46,6 +49,23 @@ class EndpointMeta:
     status: int = 200
     query: tuple[tuple[str, str, str], ...] = ()
     tag: str = ""
+
+
+class SlugConvertor(Convertor):
+    """``{slug:slug}`` in a route: any path segment except the reserved words, so that
+    ``/collaboratives/new`` and ``/collaboratives/{slug:slug}`` never match the same path and the
+    route table's order does not matter."""
+
+    regex = "(?!(?:" + "|".join(sorted(RESERVED_SLUGS)) + ")(?:/|$))[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("slug", SlugConvertor())
 
 
 # --- the request object handlers receive ---------------------------------------------------
@@ -77,6 +97,21 @@ class WebRequest:
     @property
     def person(self):
         return self.actor.person if self.actor else None
+
+    @property
+    def today(self) -> date:
+        """Today in the network's zone: the one "today" of pages, the API and the services they call."""
+        return clock_today(self.settings.tz)
+
+    def panels(self, place: str, *args: Any) -> list[dict]:
+        """The panels other domains add to a page (``create_app`` composes them), each a context for
+        its template; a panel function answers None when it has nothing for this viewer."""
+        out = []
+        for panel in self.request.app.state.panels.get(place, ()):
+            context = panel(self, *args)
+            if context is not None:
+                out.append(context)
+        return out
 
     def require(self, permission: str, target: Any = None) -> None:
         require(self.actor, permission, target)
@@ -166,6 +201,47 @@ class WebRequest:
         if self.actor is not None:
             return self.actor.person.zone_name(self.settings.network_time_zone)
         return self.settings.network_time_zone
+
+
+def posted(form: FormData | None, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The values a form page shows again after a refusal: what was posted for each of ``defaults``'
+    keys (every value for a list, "on"/absent for a check box), else the default."""
+    if form is None:
+        return dict(defaults)
+    out: dict[str, Any] = {}
+    for key, default in defaults.items():
+        if isinstance(default, list):
+            out[key] = form.getlist(key)
+        elif isinstance(default, bool):
+            out[key] = form.get(key) not in (None, "", "0", "false", "off")
+        else:
+            out[key] = form.get(key) if key in form else default
+    return out
+
+
+def form_page(req: WebRequest, template: str, *, form: dict[str, Any],
+              context: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
+              submit: Callable[[], Response]) -> Response:
+    """The cycle of every form page. GET shows ``form`` (the defaults). POST calls ``submit``, which
+    parses the form, calls one service and answers (usually a redirect); when a rule refuses, the
+    page is shown again with what was posted, each error beside its field, and 422. The session is
+    rolled back first, so nothing the refused action touched shows on the page again.
+
+    ``context`` is the rest of the page's context, or a function computing it (called after the
+    rollback). The template gets ``form`` and ``errors``.
+    """
+    def render(values: dict[str, Any], errors: dict[str, str], status: int) -> Response:
+        extra = context() if callable(context) else dict(context or {})
+        return req.render(template, {**extra, "form": values, "errors": errors}, status)
+
+    if req.method != "POST":
+        return render(form, {}, 200)
+    values = posted(req.form, form)
+    try:
+        return submit()
+    except DomainError as exc:
+        req.db.rollback()
+        return render(values, exc.field_messages(), exc.status)
 
 
 def to_jsonable(data: Any) -> Any:
@@ -339,23 +415,26 @@ def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Respon
     state = request.app.state
     unsafe = request.method in UNSAFE_METHODS
     db = state.database.session(write=unsafe)
+    wreq = None
+    committed = False
     try:
         person, by_token = _authenticate(db, request, meta)
         if meta.api and request.headers.get("authorization") and person is None:
             raise SignInRequired()
-        if unsafe and not by_token and not check_csrf(request, form):
-            response = _refuse_csrf(request, meta)
-            db.rollback()
-            return response
-        actor = auth_services.load_actor(db, person, today(state.settings.tz))
+        actor = state.load_actor(db, person, clock_today(state.settings.tz), by_token=by_token)
         request.state.actor = actor  # error pages keep the signed-in navigation
-        wreq = WebRequest(request, db, actor, state.settings, meta, form=form, body=body, by_token=by_token)
-        # The route's permission, asked without a target ("could this person ever do this?");
-        # handlers ask again with the object once they have loaded it.
+        # The route's permission, asked without a target ("could this person ever do this?"), before
+        # the CSRF check so that a visitor is asked to sign in (401 for the API). The services ask
+        # again with the thing acted upon.
         require(actor, meta.permission)
+        if unsafe and not by_token and not check_csrf(request, form):
+            db.rollback()
+            return _refuse_csrf(request, meta)
+        wreq = WebRequest(request, db, actor, state.settings, meta, form=form, body=body, by_token=by_token)
         response = handler(wreq)
         if response.status_code < 400 or wreq.keep_changes:
             db.commit()
+            committed = response.status_code < 400
         else:
             db.rollback()
     except Exception as exc:  # noqa: BLE001 - every failure rolls back, then maps to an answer
@@ -366,8 +445,10 @@ def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Respon
         return response
     finally:
         db.close()
-    for callback in wreq.after_commit:
-        callback()
+    # Side effects (mail, caches outside the database) only for changes that were committed.
+    if committed:
+        for callback in wreq.after_commit:
+            callback()
     return response
 
 

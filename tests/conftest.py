@@ -14,7 +14,7 @@ from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from nesa_collab import clock
-from nesa_collab.app import create_app
+from nesa_collab.app import create_app, install_domain_rules
 from nesa_collab.db import Database
 from nesa_collab.migrate import upgrade
 from nesa_collab.settings import Settings
@@ -23,6 +23,9 @@ from . import databases
 from .factories import Factory
 
 PASSWORD = "correct-horse-battery"
+
+# Services called directly (not through an app) apply the same cross-domain checks (C4).
+install_domain_rules()
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab.auth.models import Person, Role
 from nesa_collab.auth.services import create_person
 from nesa_collab.db import Database
@@ -25,14 +26,14 @@ class Factory:
                city: str = "New Delhi", country: str = "India") -> School:
         n = next(_seq)
         with self.database.transaction() as db:
-            return network.create_school(db, None, name=name or f"School {n}", city=city, country=country,
+            return network.create_school(db, SYSTEM, name=name or f"School {n}", city=city, country=country,
                                          time_zone=time_zone, weekend=weekend)
 
     def person(self, *roles: Role | str, school: School | None = None, name: str | None = None,
                email: str | None = None, time_zone: str | None = None, password: bool = True) -> Person:
         n = next(_seq)
         with self.database.transaction() as db:
-            p = create_person(db, None, name=name or f"Person {n}", email=email or f"person{n}@example.org",
+            p = create_person(db, SYSTEM, name=name or f"Person {n}", email=email or f"person{n}@example.org",
                               school_id=school.id if school else None,
                               roles={Role(r) for r in (roles or (Role.MEMBER,))}, time_zone=time_zone,
                               password=self.password if password else None, settings=self.settings)
@@ -50,13 +51,13 @@ class Factory:
                       activated_on: date = date(2020, 8, 1)) -> Collaborative:
         n = next(_seq)
         with self.database.transaction() as db:
-            c = network.create_collaborative(db, None, name=name or f"Collaborative {n}", kind=kind,
+            c = network.create_collaborative(db, SYSTEM, name=name or f"Collaborative {n}", kind=kind,
                                              description="A professional community.",
                                              network_url="https://groups.example.org/x", today=activated_on)
             if status in ("active", "retired"):
-                network.set_collaborative_status(db, None, c, "activate", activated_on)
+                network.set_collaborative_status(db, SYSTEM, c, "activate", activated_on)
             if status == "retired":
-                network.set_collaborative_status(db, None, c, "retire", activated_on)
+                network.set_collaborative_status(db, SYSTEM, c, "retire", activated_on)
             return c
 
     def token(self, person: Person) -> str:
@@ -64,7 +65,7 @@ class Factory:
         from nesa_collab.auth.services import create_token
 
         with self.database.transaction() as db:
-            return create_token(db, None, db.get(Person, person.id), "test")[1]
+            return create_token(db, SYSTEM, db.get(Person, person.id), "test")[1]
 
     def core_member(self, person: Person, collab: Collaborative, starts_on: date = date(2025, 8, 1),
                     ends_on: date | None = None, today: date | None = None):
@@ -76,7 +77,7 @@ class Factory:
 
         today = today or starts_on
         with self.database.transaction() as db:
-            return appoint(db, None, db.get(Collaborative, collab.id), db.get(Person, person.id),
+            return appoint(db, SYSTEM, db.get(Collaborative, collab.id), db.get(Person, person.id),
                            starts_on=starts_on, ends_on=ends_on or earliest_two_year_end(starts_on),
                            consultations=[ConsultationInput("executive_director", today - timedelta(days=20), "email"),
                                           ConsultationInput("pdac", today - timedelta(days=10), "meeting")],
@@ -86,4 +87,4 @@ class Factory:
         with self.database.transaction() as db:
             p = db.get(Person, person.id)
             c = db.get(Collaborative, collab.id)
-            return network.join(db, None, p, c, joined_on)
+            return network.join(db, SYSTEM, p, c, joined_on)

@@ -13,6 +13,7 @@ import pytest
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
+from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab import clock
 from nesa_collab.app import all_routes, create_app
 from nesa_collab.auth.models import AuthSession, Role
@@ -110,7 +111,7 @@ def world(tmp_path_factory, template_db):
     with database.transaction() as db:
         interest = network.register_interest(db, _actor(db, people["member"]), name="Outdoor", kind="discipline",
                                              description="Trips")
-        token, _ = create_token(db, None, db.merge(people["member"]), "t")
+        token, _ = create_token(db, SYSTEM, db.merge(people["member"]), "t")
         from nesa_collab.cores.services import apply_for_seat
 
         candidacy = apply_for_seat(db, _actor(db, people["member"]), db.merge(collab), "I would serve.",
@@ -134,14 +135,14 @@ def _meetings_world(db, collab, people, settings) -> dict:
     """A conference, a published meeting and a secret feed link, for the meetings routes."""
     from nesa_collab.meetings import services as meetings
 
-    conf = meetings.create_conference(db, None, name="Spring Educators Conference", starts_on=date(2027, 3, 26),
+    conf = meetings.create_conference(db, SYSTEM, name="Spring Educators Conference", starts_on=date(2027, 3, 26),
                                       ends_on=date(2027, 3, 29), city="Bangkok", time_zone="Asia/Bangkok",
                                       featured=[collab.slug])
-    meeting = meetings.create_meeting(db, None, db.merge(collab), title="Monthly meeting", mode="virtual",
+    meeting = meetings.create_meeting(db, SYSTEM, db.merge(collab), title="Monthly meeting", mode="virtual",
                                       time_zone="Africa/Cairo", starts=datetime(2026, 12, 8, 16, 0),
                                       ends=datetime(2026, 12, 8, 17, 0), join_url="https://meet.example.org/x")
-    meetings.publish_meeting(db, None, meeting)
-    row, secret = meetings.issue_token(db, None, "person", people["member"].id, settings.secret_key)
+    meetings.publish_meeting(db, SYSTEM, meeting)
+    row, secret = meetings.issue_token(db, SYSTEM, "person", people["member"].id, settings.secret_key)
     db.flush()
     return {"conference": conf.slug, "meeting_id": meeting.id, "feed_token_id": row.id, "feed_token": secret,
             "occurrence": meeting.local_start.strftime("%Y-%m-%dT%H:%M")}
@@ -153,18 +154,18 @@ def _plan_world(db, settings, collab) -> dict:
     from nesa_collab.plans import services as plans
 
     collab = db.get(Collaborative, collab.id)
-    plans.save_template(db, None, [{"key": k, "title": k.capitalize(), "kind": kind} for k, kind in (
+    plans.save_template(db, SYSTEM, [{"key": k, "title": k.capitalize(), "kind": kind} for k, kind in (
         ("purpose", "free_text"), ("goals", "goals"), ("offerings", "offerings"), ("milestones", "milestones"),
         ("impact", "evidence"), ("norms", "norms"))])  # P2: every kind the template must have
-    plan = plans.create_plan(db, None, collab, title="Literacy plan", first_year=2025, last_year=2026,
+    plan = plans.create_plan(db, SYSTEM, collab, title="Literacy plan", first_year=2025, last_year=2026,
                              settings=settings)
-    post = plans.create_post(db, None, collab, kind="proposal", title="An idea", body="Let us meet.")
+    post = plans.create_post(db, SYSTEM, collab, kind="proposal", title="An idea", body="Let us meet.")
     db.flush()
     return {"plan_id": plan.id, "number": 1, "post_id": post.id}
 
 
 def _actor(db, person):
-    from nesa_collab.auth.services import load_actor
+    from nesa_collab.cores.services import load_actor
 
     return load_actor(db, db.merge(person), TODAY.date())
 

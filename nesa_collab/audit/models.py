@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -11,8 +11,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from ..clock import now_utc
 from ..db import Base, UTCDateTime
 
-if TYPE_CHECKING:
-    from ..auth.models import Person
 
 
 class AuditEntry(Base):
@@ -33,7 +31,8 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    actor: Mapped["Person | None"] = relationship(lazy="joined")
+    # Every domain writes here, so this package imports none: people and collaboratives are named.
+    actor: Mapped["Person | None"] = relationship("Person", lazy="joined")  # noqa: F821
 
 
 @event.listens_for(Session, "before_flush")

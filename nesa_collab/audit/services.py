@@ -1,4 +1,5 @@
-"""Writing and reading the audit log (A1)."""
+"""Writing the audit log (A1): every domain records its changes here, so this package imports none
+(the actor is named by key; the page that reads the log is ``nesa_collab.audit_log``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Iterable
 
-from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..clock import now_utc
@@ -57,26 +57,3 @@ def record(
     )
     db.add(entry)
     return entry
-
-
-def entries_query(
-    *,
-    actor_id: int | None = None,
-    collaborative_id: int | None = None,
-    on_or_after: datetime | None = None,
-    before: datetime | None = None,
-    action: str | None = None,
-) -> Select:
-    """The audit log, newest first, filtered by person, collaborative, dates and action."""
-    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    if actor_id is not None:
-        stmt = stmt.where(AuditEntry.actor_id == actor_id)
-    if collaborative_id is not None:
-        stmt = stmt.where(AuditEntry.collaborative_id == collaborative_id)
-    if on_or_after is not None:
-        stmt = stmt.where(AuditEntry.at >= on_or_after)
-    if before is not None:
-        stmt = stmt.where(AuditEntry.at < before)
-    if action:
-        stmt = stmt.where(AuditEntry.action.startswith(action))
-    return stmt

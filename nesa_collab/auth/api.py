@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from ..errors import PermissionDenied
-from ..network.views import _roles, people_query
 from ..web import WebRequest, api, paginate
 from . import services
 from .models import Person
@@ -27,14 +25,12 @@ def me(req: WebRequest):
 
 @api("signed_in", summary="List your API tokens", response=TokenOut, many=True, tag="people")
 def list_tokens(req: WebRequest):
-    return req.json([TokenOut.model_validate(t) for t in services.tokens_of(req.db, req.person)])
+    return req.json([TokenOut.model_validate(t) for t in services.tokens_of(req.db, req.actor, req.person)])
 
 
 @api("signed_in", summary="Create an API token (the secret is returned once)", body=TokenIn,
      response=TokenCreated, status=201, tag="people")
 def create_token(req: WebRequest):
-    if req.by_token:  # a leaked token must not be able to outlive its own revocation
-        raise PermissionDenied("Create API tokens from a signed-in browser session (your profile page).")
     data = req.parse(TokenIn)
     token, secret = services.create_token(req.db, req.actor, req.person, data.name)
     req.db.flush()
@@ -51,7 +47,8 @@ def revoke_token(req: WebRequest):
      query=(("q", "string", "search names and emails"), ("role", "string", "only this role"),
             ("school", "string", "school slug"), ("page", "integer", "page number")), tag="people")
 def list_people(req: WebRequest):
-    result = paginate(req.db, people_query(req.query("q"), req.query("role"), req.query("school")),
+    result = paginate(req.db, services.people_query(req.actor, req.query("q"), req.query("role"),
+                                                    req.query("school")),
                       req.query_int("page", 1), 50)
     return req.json({"items": [person_out(p) for p in result.items], "page": result.number,
                      "per_page": result.per_page, "total": result.total, "pages": result.pages})
@@ -59,7 +56,7 @@ def list_people(req: WebRequest):
 
 @api("person.view", summary="One person", response=PersonOut, tag="people")
 def get_person(req: WebRequest):
-    return req.json(person_out(req.get_or_404(Person, req.path_params["person_id"])))
+    return req.json(person_out(services.get_person(req.db, req.actor, req.path_params["person_id"])))
 
 
 @api("person.manage", summary="Add a person with roles (N3)", body=PersonIn, response=PersonOut, status=201,
@@ -67,19 +64,20 @@ def get_person(req: WebRequest):
 def create_person(req: WebRequest):
     data = req.parse(PersonIn)
     p = services.create_person(req.db, req.actor, name=data.name, email=data.email, school_id=data.school_id,
-                               roles=_roles(data.roles), time_zone=data.time_zone, settings=req.settings)
+                               roles=services.parse_roles(data.roles), time_zone=data.time_zone,
+                               settings=req.settings)
     return req.json(person_out(p))
 
 
 @api("person.manage", summary="Change a person's details or roles", body=PersonUpdate, response=PersonOut,
      tag="people")
 def update_person(req: WebRequest):
-    p = req.get_or_404(Person, req.path_params["person_id"])
+    p = services.get_person(req.db, req.actor, req.path_params["person_id"])
     data = req.parse(PersonUpdate)
     changes = data.model_dump(exclude_unset=True)
     if "roles" in changes:
-        changes["roles"] = _roles(changes["roles"] or [])
-    services.update_person(req.db, req.actor, p, **changes)
+        changes["roles"] = services.parse_roles(changes["roles"] or [])
+    services.update_person(req.db, req.actor, p, today=req.today, **changes)
     return req.json(person_out(p))
 
 

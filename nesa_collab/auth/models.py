@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func)
@@ -13,8 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..clock import now_utc
 from ..db import Base, UTCDateTime
 
-if TYPE_CHECKING:
-    from ..network.models import School
 
 
 class Role(StrEnum):
@@ -64,7 +61,8 @@ class Person(Base):
     #: When the home school last changed (C10 compares it with Core terms).
     school_changed_on: Mapped[date | None]
 
-    school: Mapped["School | None"] = relationship(back_populates="people", lazy="joined")
+    #: The home school (the network package, which builds on people, defines schools: named, not imported).
+    school: Mapped["School | None"] = relationship("School", back_populates="people", lazy="joined")  # noqa: F821
     role_rows: Mapped[list["PersonRole"]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="selectin"
     )

@@ -1,7 +1,16 @@
-"""The one permission check. Pages, the API and the CLI all ask ``can()`` / ``require()``.
+"""The one permission check. Services ask ``require()`` / ``can()`` with the thing acted upon; routes
+declare a permission without a target (it drives the OpenAPI document and the permission matrix).
 
-A permission is a name; its policy decides from the actor (who is asking, with their roles and
-the Cores they currently serve on) and, for some permissions, the thing acted upon.
+A permission is a name; its policy decides from the actor (who is asking, with their roles and the
+Cores they currently serve on) and, for most permissions, the target. Targets are read by their
+attributes only (a collaborative's ``id`` and ``status``, a meeting's ``status`` and
+``collaborative``), so this module imports no other domain.
+
+Who may act:
+- a person, loaded once per request with the facts the policies need (``Actor``);
+- nobody signed in: ``None`` (the policies decide what a visitor may see; every write is refused);
+- the installation itself (the command line, the seed, the scheduler): ``SYSTEM``, which may do
+  anything and appears in the audit log as "System". No service treats ``None`` as the system.
 """
 
 from __future__ import annotations
@@ -10,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import PermissionDenied, SignInRequired
+from ..errors import NotFound, PermissionDenied, SignInRequired
 from .models import Person, Role
 
 
@@ -18,34 +27,51 @@ from .models import Person, Role
 class Actor:
     """Who is acting, with the facts permissions need, loaded once per request."""
 
-    person: Person
-    roles: frozenset[Role]
+    #: The person acting; None only for ``SYSTEM``.
+    person: Person | None
+    roles: frozenset[Role] = frozenset()
     #: ids of the collaboratives whose Core this person serves on today (derived role).
     core_of: frozenset[int] = field(default_factory=frozenset)
     #: ids of collaboratives this person is a current member of.
     member_of: frozenset[int] = field(default_factory=frozenset)
+    is_system: bool = False
+    #: Whether the person came with an API bearer token rather than a signed-in browser.
+    by_token: bool = False
 
     @property
-    def id(self) -> int:
-        return self.person.id
+    def id(self) -> int | None:
+        """The acting person's id (None for the system, which the audit log names "System")."""
+        return self.person.id if self.person is not None else None
 
     @property
     def is_dpl(self) -> bool:
-        return Role.DPL in self.roles
+        return self.is_system or Role.DPL in self.roles
 
     def has(self, *roles: Role) -> bool:
         return any(r in self.roles for r in roles)
 
     @property
     def school_is_active(self) -> bool:
-        return self.person.school is not None and self.person.school.is_active
+        school = self.person.school if self.person is not None else None
+        return school is not None and school.is_active
+
+    @property
+    def school_id(self) -> int | None:
+        return self.person.school_id if self.person is not None else None
 
     @property
     def is_core_member(self) -> bool:
         return bool(self.core_of)
 
 
+#: The installation acting on its own: the command line, the seed, the scheduler.
+SYSTEM = Actor(person=None, is_system=True)
+
 Policy = Callable[[Actor | None, Any], bool]
+
+
+def _id(target: Any) -> Any:
+    return getattr(target, "id", target)
 
 
 def _signed_in(a: Actor | None, _t: Any) -> bool:
@@ -60,34 +86,38 @@ def _roles(*roles: Role) -> Policy:
     return policy
 
 
+OVERSEERS = (Role.DPL, Role.EXECUTIVE_DIRECTOR, Role.PDAC, Role.CENTER_STAFF)
+
+
 def _educator(a: Actor | None, _t: Any) -> bool:
     """An educator of an active member school (K2, K4)."""
     return a is not None and a.school_is_active
 
 
 def _core_or_dpl(a: Actor | None, target: Any) -> bool:
-    """The DPL, or a current Core member of the target collaborative (``target`` has ``.id``)."""
+    """The DPL, or a current Core member of the target collaborative (any Core, asked without one)."""
     if a is None:
         return False
     if a.is_dpl:
         return True
-    if target is None:
-        return a.is_core_member
-    return getattr(target, "id", target) in a.core_of
+    return a.is_core_member if target is None else _id(target) in a.core_of
 
 
 def _core_of(a: Actor | None, target: Any) -> bool:
     """A current Core member of the target collaborative (any Core, when asked without a target)."""
     if a is None:
         return False
-    if target is None:
-        return a.is_core_member
-    return getattr(target, "id", target) in a.core_of
+    return a.is_core_member if target is None else _id(target) in a.core_of
 
 
 def _oversight_or_core(a: Actor | None, target: Any) -> bool:
     """M4: the DPL, Executive Director, PDAC and Center staff, or the target collaborative's Core."""
-    return _roles(Role.DPL, Role.EXECUTIVE_DIRECTOR, Role.PDAC, Role.CENTER_STAFF)(a, target) or _core_of(a, target)
+    return _roles(*OVERSEERS)(a, target) or _core_of(a, target)
+
+
+def _collaborative_visible(a: Actor | None, target: Any) -> bool:
+    """K1: an active collaborative is public; a forming or retired one is seen by signed-in people."""
+    return target is None or target.status == "active" or a is not None
 
 
 def _meeting_visible(a: Actor | None, target: Any) -> bool:
@@ -95,17 +125,50 @@ def _meeting_visible(a: Actor | None, target: Any) -> bool:
     a draft only to those who may edit it. ``target`` is a meeting (or None: "meetings in general")."""
     if target is None:
         return True
-    collab = target.collaborative
     if target.status == "draft":
-        return _core_or_dpl(a, collab)
-    return collab.status == "active" or a is not None
+        return _core_or_dpl(a, target.collaborative)
+    return _collaborative_visible(a, target.collaborative)
+
+
+def _minutes_visible(a: Actor | None, target: Any) -> bool:
+    """M4: the minutes and attendance of a meeting one may see, for signed-in people."""
+    return a is not None and _meeting_visible(a, target)
 
 
 def _self_or_dpl(a: Actor | None, target: Any) -> bool:
-    """The person themselves (``target`` is a person id), or the DPL."""
+    """The person themselves (``target`` is a person id, or has ``person_id``), or the DPL."""
     if a is None:
         return False
-    return a.is_dpl or target is None or target == a.id
+    person_id = getattr(target, "person_id", target)
+    return a.is_dpl or target is None or person_id == a.id
+
+
+def _candidacy_party(a: Actor | None, target: Any) -> bool:
+    """C9: the candidate, whoever nominated them, or the DPL."""
+    if a is None:
+        return False
+    return a.is_dpl or target is None or a.id in (target.person_id, target.nominated_by_id)
+
+
+def _feed_owner(a: Actor | None, target: Any) -> bool:
+    """M5: one's own secret link; a school's link: its coordinators; any link: the DPL.
+    ``target`` is a ``FeedOwner`` (or a feed-token row, which has ``kind``, ``person_id``, ``school_id``)."""
+    if a is None:
+        return False
+    if a.is_dpl or target is None:
+        return True
+    if target.kind == "person":
+        return target.person_id == a.id
+    return a.has(Role.SCHOOL_COORDINATOR) and a.school_id is not None and target.school_id == a.school_id
+
+
+@dataclass(frozen=True)
+class FeedOwner:
+    """Whose secret calendar link is meant: a person's (``kind="person"``) or a school's."""
+
+    kind: str
+    person_id: int | None = None
+    school_id: int | None = None
 
 
 #: Every permission in the product. A route names one; the permission-matrix test walks them.
@@ -117,7 +180,11 @@ POLICIES: dict[str, Policy] = {
     "school.manage": _roles(Role.DPL),
     "person.view": _roles(Role.DPL, Role.EXECUTIVE_DIRECTOR, Role.CENTER_STAFF),
     "person.manage": _roles(Role.DPL),
+    "token.manage": _self_or_dpl,
+    # A token cannot mint tokens: a leaked one must not outlive its own revocation.
+    "token.create": lambda a, t: _self_or_dpl(a, t) and not a.by_token,
     # Collaboratives (K1–K4)
+    "collaborative.view": _collaborative_visible,
     "collaborative.manage": _roles(Role.DPL),
     "interest.register": _educator,
     "interest.view": _signed_in,
@@ -131,6 +198,7 @@ POLICIES: dict[str, Policy] = {
     "core.manage": _roles(Role.DPL),
     "core.apply": _educator,
     "core.nominate": lambda a, t: _educator(a, t) or (a is not None and a.is_dpl),
+    "candidacy.withdraw": _candidacy_party,
     # Plans (P1–P5) and updates and proposals (M4)
     "plan.view": _signed_in,
     "plan.edit": _core_or_dpl,
@@ -142,27 +210,37 @@ POLICIES: dict[str, Policy] = {
     # Conferences, meetings, agendas, calendars (S1, M1–M6)
     "conference.manage": _roles(Role.CENTER_STAFF, Role.DPL),
     "meeting.view": _meeting_visible,
+    "minutes.view": _minutes_visible,
     "meeting.edit": _core_or_dpl,
     "agenda.edit": _core_or_dpl,
-    "feed.manage": _signed_in,
+    "feed.manage": _feed_owner,
     # Audit (A1)
     "audit.view": _roles(Role.DPL),
 }
 
 
 def can(actor: Actor | None, permission: str, target: Any = None) -> bool:
-    """Whether ``actor`` (None: anonymous) holds ``permission`` (on ``target``, if it matters)."""
+    """Whether ``actor`` (None: nobody signed in) holds ``permission`` (on ``target``, if it matters)."""
     try:
         policy = POLICIES[permission]
     except KeyError:
         raise KeyError(f"unknown permission {permission!r}") from None
+    if actor is not None and actor.is_system:
+        return True
     return policy(actor, target)
 
 
 def require(actor: Actor | None, permission: str, target: Any = None) -> None:
-    """Raise SignInRequired (anonymous) or PermissionDenied unless ``can()``."""
+    """Raise SignInRequired (nobody signed in) or PermissionDenied unless ``can()``."""
     if can(actor, permission, target):
         return
     if actor is None:
         raise SignInRequired()
     raise PermissionDenied()
+
+
+def require_visible(actor: Actor | None, permission: str, target: Any) -> None:
+    """Like ``require``, for things whose existence is not revealed to those who may not see them
+    (a draft meeting, someone else's secret link): refused as NotFound."""
+    if not can(actor, permission, target):
+        raise NotFound()

@@ -10,15 +10,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..audit.services import record, snapshot
 from ..clock import now_utc
-from ..errors import DomainError, NotFound
+from ..db import related_model
+from ..errors import DomainError, NotFound, PermissionDenied
 from ..settings import Settings
 from .models import ApiToken, AuthSession, Person, PersonRole, Role, SignInAttempt
-from .permissions import Actor
+from .permissions import Actor, require, require_visible
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -63,7 +64,7 @@ def _person_snapshot(p: Person) -> dict:
 
 def create_person(
     db: Session,
-    actor: Actor | None,
+    actor: Actor,
     *,
     name: str,
     email: str,
@@ -73,9 +74,8 @@ def create_person(
     password: str | None = None,
     settings: Settings | None = None,
 ) -> Person:
-    """N3: add a person with a unique (case-insensitive) email, a home school and roles."""
-    from ..network.models import School
-
+    """N3: add a person with a unique (case-insensitive) email, a home school and roles (the DPL)."""
+    require(actor, "person.manage")
     name = name.strip()
     if not name:
         raise DomainError("N3", "a person needs a name", field="name")
@@ -83,8 +83,7 @@ def create_person(
     if find_by_email(db, email) is not None:
         raise DomainError("N3", f"{email} is already used by another person (emails are unique "
                           "whatever their case)", field="email")
-    if school_id is not None and db.get(School, school_id) is None:
-        raise DomainError("N1", "no such school", field="school_id")
+    _check_school(db, school_id)
     person = Person(name=name, email=email, school_id=school_id, time_zone=check_time_zone(time_zone))
     person.role_rows = [PersonRole(role=Role(r).value) for r in sorted(set(roles))]
     if password is not None:
@@ -95,11 +94,17 @@ def create_person(
     return person
 
 
+def _check_school(db: Session, school_id: int | None) -> None:
+    if school_id is not None and db.get(related_model(Person.school), school_id) is None:
+        raise DomainError("N1", "no such school", field="school_id")
+
+
 def update_person(
     db: Session,
-    actor: Actor | None,
+    actor: Actor,
     person: Person,
     *,
+    today: date,
     name: str | None = None,
     email: str | None = None,
     school_id: int | None | type(...) = ...,
@@ -107,9 +112,9 @@ def update_person(
     time_zone: str | None | type(...) = ...,
     is_active: bool | None = None,
 ) -> Person:
-    """Change a person's details or roles (roles are the DPL's to change; A1 records it)."""
-    from ..network.models import School
-
+    """Change a person's details or roles (the DPL; A1 records it). ``today`` stamps a change of
+    school, which C10 compares with the person's Core terms."""
+    require(actor, "person.manage")
     before = _person_snapshot(person)
     if name is not None:
         if not name.strip():
@@ -122,11 +127,10 @@ def update_person(
             raise DomainError("N3", f"{email} is already used by another person", field="email")
         person.email = email
     if school_id is not ...:
-        if school_id is not None and db.get(School, school_id) is None:
-            raise DomainError("N1", "no such school", field="school_id")
+        _check_school(db, school_id)
         if school_id != person.school_id:
             person.school_id = school_id
-            person.school_changed_on = now_utc().date()
+            person.school_changed_on = today
             db.flush()
             db.refresh(person, ["school"])
     if roles is not None:
@@ -155,12 +159,28 @@ def hash_password(password: str, settings: Settings) -> str:
     return hasher(settings).hash(password)
 
 
-def set_password(db: Session, person: Person, current: str | None, new: str, settings: Settings,
+def set_own_time_zone(db: Session, actor: Actor, time_zone: str | None) -> Person:
+    """M6: a person chooses the zone pages show them times in (None: their school's)."""
+    require(actor, "signed_in")
+    person = actor.person
+    before = person.time_zone
+    person.time_zone = check_time_zone(time_zone)
+    if person.time_zone != before:
+        record(db, actor, "person.update", person, f"{person.name} changed their time zone",
+               before={"time_zone": before}, after={"time_zone": person.time_zone})
+    return person
+
+
+def set_password(db: Session, actor: Actor, person: Person, current: str | None, new: str, settings: Settings,
                  keep_session: str | None = None) -> None:
-    """Change a password; the current one must be given when there is one. Every other signed-in
-    session of the person ends (the browser that changed it, ``keep_session``, stays signed in)."""
-    if person.password_hash and current is not None:
-        if not _verify(person, current, settings):
+    """Change a password: one's own, giving the current one when there is one (the system may set
+    anyone's). Every other signed-in session of the person ends (the browser that changed it,
+    ``keep_session``, stays signed in)."""
+    if not actor.is_system:
+        require(actor, "signed_in")
+        if actor.id != person.id:
+            raise PermissionDenied("People change their own password.")
+        if person.password_hash and not _verify(person, current or "", settings):
             raise DomainError(None, "the current password is not right", field="current_password")
     person.password_hash = hash_password(new, settings)
     keep = _digest(keep_session) if keep_session else None
@@ -168,8 +188,7 @@ def set_password(db: Session, person: Person, current: str | None, new: str, set
                                                     AuthSession.revoked_at.is_(None))):
         if row.key_hash != keep:
             row.revoked_at = now_utc()
-    record(db, None if current is None else person, "person.password", person,
-           f"Password of {person.name} changed")
+    record(db, actor, "person.password", person, f"Password of {person.name} changed")
 
 
 def _verify(person: Person, password: str, settings: Settings) -> bool:
@@ -245,8 +264,13 @@ def end_session(db: Session, key: str | None) -> None:
 TOKEN_PREFIX = "nesa_"
 
 
-def create_token(db: Session, actor: Actor | None, person: Person, name: str) -> tuple[ApiToken, str]:
-    """A new API token for ``person``. The secret is returned once and only its hash is kept."""
+def create_token(db: Session, actor: Actor, person: Person, name: str) -> tuple[ApiToken, str]:
+    """A new API token for ``person`` (one's own; from a browser, never with another token). The
+    secret is returned once and only its hash is kept."""
+    if actor.by_token:
+        raise PermissionDenied("Create API tokens from a signed-in browser session (your profile page), "
+                               "not with another token.")
+    require(actor, "token.create", person.id)
     name = name.strip()
     if not name:
         raise DomainError(None, "give the token a name (what it is for)", field="name")
@@ -258,9 +282,11 @@ def create_token(db: Session, actor: Actor | None, person: Person, name: str) ->
 
 
 def revoke_token(db: Session, actor: Actor, token_id: int) -> ApiToken:
-    token = db.get(ApiToken, token_id)
-    if token is None or (token.person_id != actor.id and not actor.is_dpl):
+    """Revoke one's own API token (the DPL: anyone's); others' tokens are not revealed."""
+    token = db.get(ApiToken, token_id) if 0 < token_id < 2**63 else None
+    if token is None:
         raise NotFound()
+    require_visible(actor, "token.manage", token)
     if token.revoked_at is None:
         token.revoked_at = now_utc()
         record(db, actor, "token.revoke", token, f"API token {token.name!r} revoked")
@@ -277,25 +303,55 @@ def person_for_token(db: Session, secret: str) -> Person | None:
     return token.person
 
 
-def tokens_of(db: Session, person: Person) -> list[ApiToken]:
+def tokens_of(db: Session, actor: Actor, person: Person) -> list[ApiToken]:
+    require(actor, "token.manage", person.id)
     return list(db.scalars(select(ApiToken).where(ApiToken.person_id == person.id)
                            .order_by(ApiToken.created_at.desc())))
 
 
 # --- the actor --------------------------------------------------------------------------------
 
-def load_actor(db: Session, person: Person | None, today: date | None = None) -> Actor | None:
-    """Everything permission checks need about ``person``, in a constant number of queries.
+def actor_for(person: Person, *, core_of: frozenset[int], member_of: frozenset[int],
+              by_token: bool = False) -> Actor:
+    """The actor for a signed-in ``person``, with the facts higher domains derive ("Core member"
+    follows the appointments current today, C1); ``nesa_collab.domains.load_actor`` gathers them."""
+    return Actor(person=person, roles=person.roles, core_of=core_of, member_of=member_of, by_token=by_token)
 
-    "Core member" is derived here from the appointments current ``today`` (C1), so a person whose
-    term has ended loses what Core members may do.
-    """
+
+# --- people (the DPL's and staff's lists) ---------------------------------------------------------
+
+def parse_roles(values: list[str]) -> set[Role]:
+    try:
+        return {Role(v) for v in values}
+    except ValueError:
+        raise DomainError("N3", "unknown role", field="roles") from None
+
+
+def people_query(actor: Actor, search: str | None = None, role: str | None = None,
+                 school_slug: str | None = None) -> Select:
+    """People by name, for staff (N3: emails are never shown to the public); a search matches
+    names and emails."""
+    require(actor, "person.view")
+    stmt = select(Person).order_by(Person.name, Person.id)
+    if search:
+        like = f"%{search.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Person.name).like(like), func.lower(Person.email).like(like)))
+    if role:
+        stmt = stmt.where(Person.id.in_(select(PersonRole.person_id).where(PersonRole.role == role)))
+    if school_slug:
+        stmt = stmt.where(Person.school.has(slug=school_slug))
+    return stmt
+
+
+def get_person(db: Session, actor: Actor, person_id: int) -> Person:
+    require(actor, "person.view")
+    person = db.get(Person, person_id) if 0 < person_id < 2**63 else None
     if person is None:
-        return None
-    from ..cores.services import core_collaboratives_of
-    from ..network.models import Membership
+        raise NotFound()
+    return person
 
-    member_of = frozenset(db.scalars(select(Membership.collaborative_id).where(
-        Membership.person_id == person.id, Membership.left_on.is_(None))))
-    core_of = frozenset(core_collaboratives_of(db, person.id, today or now_utc().date()))
-    return Actor(person=person, roles=person.roles, core_of=core_of, member_of=member_of)
+
+def school_choices(db: Session) -> list:
+    """Every school by name, for choosing a person's home school."""
+    School = related_model(Person.school)  # noqa: N806 - a model class
+    return list(db.scalars(select(School).order_by(School.name)))

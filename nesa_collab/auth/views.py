@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, the home page, one's profile (password, time zone) and API tokens."""
+"""Sign-in, sign-out, one's profile (password, time zone), API tokens, and the people pages (staff)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from zoneinfo import available_timezones
 from starlette.routing import Route
 
 from ..errors import DomainError
-from ..network.services import memberships_of
-from ..web import WebRequest, page
+from ..web import WebRequest, form_page, page, paginate
 from . import services
-from .schemas import PasswordForm, ProfileForm, SignInForm, TokenIn
+from .models import ROLE_LABELS
+from .schemas import PasswordForm, PersonIn, ProfileForm, SignInForm, TokenIn
+
+ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 
 
 def _safe_next(url: str | None) -> str:
@@ -53,51 +55,88 @@ def sign_out(req: WebRequest):
 
 @page("signed_in")
 def profile(req: WebRequest):
-    """Change one's own time zone (M6) and password."""
-    person = req.person
-    errors: dict[str, str] = {}
-    status = 200
-    if req.method == "POST":
-        action = req.form.get("action")
-        try:
-            if action == "password":
-                data = req.parse(PasswordForm)
-                if data.new_password != data.confirm_password:
-                    raise DomainError(None, "the two new passwords differ", field="confirm_password")
-                services.set_password(req.db, person, data.current_password, data.new_password, req.settings,
-                                      keep_session=req.request.session.get("sid"))
-                return req.redirect("/profile", flash="Your password is changed.")
-            data = req.parse(ProfileForm)
-            services.update_person(req.db, req.actor, person, time_zone=data.time_zone)
-            return req.redirect("/profile", flash="Your time zone is saved.")
-        except DomainError as exc:
-            errors, status = exc.field_messages(), 422
-    return req.render("auth/profile.html", {
-        "person": person, "errors": errors,
-        "zones": sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))),
-        "memberships": memberships_of(req.db, person),
-    }, status)
+    """Change one's own time zone (M6) and password; other domains add panels (one's collaboratives)."""
+
+    def submit():
+        if req.form.get("action") == "password":
+            data = req.parse(PasswordForm)
+            if data.new_password != data.confirm_password:
+                raise DomainError(None, "the two new passwords differ", field="confirm_password")
+            services.set_password(req.db, req.actor, req.person, data.current_password, data.new_password,
+                                  req.settings, keep_session=req.request.session.get("sid"))
+            return req.redirect("/profile", flash="Your password is changed.")
+        services.set_own_time_zone(req.db, req.actor, req.parse(ProfileForm).time_zone)
+        return req.redirect("/profile", flash="Your time zone is saved.")
+
+    return form_page(req, "auth/profile.html", form={}, submit=submit,
+                     context=lambda: {"person": req.person, "zones": ZONES, "panels": req.panels("profile")})
 
 
 @page("signed_in")
 def tokens(req: WebRequest):
     """Create and revoke one's own API tokens."""
-    created = None
-    errors: dict[str, str] = {}
-    status = 200
-    if req.method == "POST":
-        try:
-            if req.form.get("revoke"):
-                token = services.revoke_token(req.db, req.actor, int(req.form["revoke"]))
-                return req.redirect("/profile/tokens", flash=f"Token {token.name!r} revoked.")
-            data = req.parse(TokenIn)
-            _, created = services.create_token(req.db, req.actor, req.person, data.name)
-        except (DomainError, ValueError) as exc:
-            errors = exc.field_messages() if isinstance(exc, DomainError) else {"revoke": "unknown token"}
-            status = 422
-    return req.render("auth/tokens.html", {
-        "tokens": services.tokens_of(req.db, req.person), "created": created, "errors": errors,
-    }, status)
+
+    def submit():
+        if req.form.get("revoke"):
+            raw = req.form["revoke"]
+            token = services.revoke_token(req.db, req.actor, int(raw) if raw.isdigit() else 0)
+            return req.redirect("/profile/tokens", flash=f"Token {token.name!r} revoked.")
+        _, secret = services.create_token(req.db, req.actor, req.person, req.parse(TokenIn).name)
+        # The secret is shown once, on this page (it is not kept).
+        return req.render("auth/tokens.html", {"tokens": services.tokens_of(req.db, req.actor, req.person),
+                                               "created": secret, "form": {"name": ""}, "errors": {}})
+
+    return form_page(req, "auth/tokens.html", form={"name": ""}, submit=submit, context=lambda: {
+        "tokens": services.tokens_of(req.db, req.actor, req.person), "created": None})
+
+
+# --- people (N3) -------------------------------------------------------------------------------
+
+@page("person.view")
+def people(req: WebRequest):
+    result = paginate(req.db, services.people_query(req.actor, req.query("q"), req.query("role"),
+                                                    req.query("school")),
+                      req.query_int("page", 1), 50)
+    return req.render("auth/people.html", {"page": result, "q": req.query("q", ""),
+                                            "role": req.query("role", ""), "roles": ROLE_LABELS})
+
+
+PERSON_FORM = {"name": "", "email": "", "school_id": "", "roles": ["member"], "time_zone": ""}
+
+
+def _person_context(req: WebRequest, person=None) -> dict:
+    return {"person": person, "schools": services.school_choices(req.db), "roles": ROLE_LABELS}
+
+
+@page("person.manage")
+def new_person(req: WebRequest):
+    def submit():
+        data = req.parse(PersonIn)
+        person = services.create_person(req.db, req.actor, name=data.name, email=data.email,
+                                        school_id=data.school_id, roles=services.parse_roles(data.roles),
+                                        time_zone=data.time_zone, settings=req.settings)
+        return req.redirect(req.url_for("people"), flash=f"Added {person.name}.")
+
+    return form_page(req, "auth/person_form.html", form=PERSON_FORM, submit=submit,
+                     context=lambda: _person_context(req))
+
+
+@page("person.manage")
+def edit_person(req: WebRequest):
+    """The DPL changes a person's details, school and roles (A1 records role changes)."""
+    person = services.get_person(req.db, req.actor, req.path_params["person_id"])
+
+    def submit():
+        data = req.parse(PersonIn)
+        services.update_person(req.db, req.actor, person, today=req.today, name=data.name, email=data.email,
+                               school_id=data.school_id, roles=services.parse_roles(data.roles),
+                               time_zone=data.time_zone)
+        return req.redirect(req.url_for("people"), flash=f"Saved {person.name}.")
+
+    form = {"name": person.name, "email": person.email, "school_id": str(person.school_id or ""),
+            "roles": [r.value for r in person.roles], "time_zone": person.time_zone or ""}
+    return form_page(req, "auth/person_form.html", form=form, submit=submit,
+                     context=lambda: _person_context(req, person))
 
 
 routes = [
@@ -105,4 +144,7 @@ routes = [
     Route("/sign-out", sign_out, methods=["POST"], name="sign_out"),
     Route("/profile", profile, methods=["GET", "POST"], name="profile"),
     Route("/profile/tokens", tokens, methods=["GET", "POST"], name="tokens"),
+    Route("/people", people, name="people"),
+    Route("/people/new", new_person, methods=["GET", "POST"], name="new_person"),
+    Route("/people/{person_id:int}/edit", edit_person, methods=["GET", "POST"], name="edit_person"),
 ]

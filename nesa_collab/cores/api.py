@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from starlette.routing import Route
 
-from ..auth.models import Person
-from ..clock import today
 from ..errors import DomainError
-from ..network.api import _collab
-from ..network.models import Collaborative
+from ..network import services as network
 from ..web import WebRequest, api
 from . import services
-from .models import Appointment, Candidacy
 from .schemas import (AppointIn, CandidacyIn, CandidacyOut, CoreSummaryOut, EndEarlyIn, OutlookPoint, ReappointIn,
                       TermDetailOut, TermOut)
+
+
+def _collab(req: WebRequest):
+    return network.get_collaborative(req.db, req.actor, req.path_params["slug"])
 
 
 def _consultations(items) -> list[services.ConsultationInput]:
@@ -35,9 +34,7 @@ def summary_out(s: services.CoreSummary) -> CoreSummaryOut:
 @api("core.oversee", summary="Every Core's strength now and over the next 12 months, with flags (C6, C10, F1–F3, F8)",
      response=CoreSummaryOut, many=True, tag="cores")
 def dashboard(req: WebRequest):
-    collabs = req.db.scalars(select(Collaborative).where(Collaborative.status != "retired")
-                             .order_by(Collaborative.name)).all()
-    return req.json([summary_out(s) for s in services.summarize(req.db, list(collabs), today(req.settings.tz))])
+    return req.json([summary_out(s) for s in services.dashboard(req.db, req.actor, req.today)])
 
 
 @api("core.view", summary="A collaborative's Core terms, past, current and future (C1, C5, C7)", response=TermOut,
@@ -45,7 +42,7 @@ def dashboard(req: WebRequest):
 def list_terms(req: WebRequest):
     collab = _collab(req)
     shape = TermDetailOut if req.can("core.oversee") else TermOut  # consultations are for the DPL, ED, PDAC
-    return req.json([shape.model_validate(t) for t in services.terms_of_collaborative(req.db, collab.id)])
+    return req.json([shape.model_validate(t) for t in services.terms_of_collaborative(req.db, req.actor, collab)])
 
 
 @api("core.manage", summary="Appoint a Core member (C1–C4, C8, C9; refused with the rule, nothing written)",
@@ -53,18 +50,15 @@ def list_terms(req: WebRequest):
 def appoint(req: WebRequest):
     collab = _collab(req)
     data = req.parse(AppointIn)
-    person = req.db.get(Person, data.person_id)
-    if person is None:
-        raise DomainError("C1", "no such person", field="person_id")
-    candidacy = req.db.get(Candidacy, data.candidacy_id) if data.candidacy_id else None
-    term = services.appoint(req.db, req.actor, collab, person, starts_on=data.starts_on, ends_on=data.ends_on,
-                            consultations=_consultations(data.consultations), note=data.note, candidacy=candidacy,
-                            today=today(req.settings.tz))
+    term = services.appoint_by_ids(req.db, req.actor, collab, person_id=data.person_id,
+                                   candidacy_id=data.candidacy_id, starts_on=data.starts_on, ends_on=data.ends_on,
+                                   consultations=_consultations(data.consultations), note=data.note,
+                                   today=req.today)
     return req.json(TermDetailOut.model_validate(term))
 
 
-def _term(req: WebRequest) -> Appointment:
-    return req.get_or_404(Appointment, req.path_params["term_id"])
+def _term(req: WebRequest):
+    return services.get_term(req.db, req.actor, req.path_params["term_id"])
 
 
 @api("core.manage", summary="End a term early with a date and a reason (C5)", body=EndEarlyIn, response=TermDetailOut,
@@ -82,15 +76,13 @@ def reappoint(req: WebRequest):
     term = _term(req)
     data = req.parse(ReappointIn)
     new = services.reappoint(req.db, req.actor, term, ends_on=data.ends_on,
-                             consultations=_consultations(data.consultations), note=data.note,
-                             today=today(req.settings.tz))
+                             consultations=_consultations(data.consultations), note=data.note, today=req.today)
     return req.json(TermDetailOut.model_validate(new))
 
 
 @api("core.oversee", summary="Open candidacies for a Core's seats (C9)", response=CandidacyOut, many=True, tag="cores")
 def list_candidacies(req: WebRequest):
-    collab = _collab(req)
-    items = services.open_candidacies(req.db, [collab.id]).get(collab.id, [])
+    items = services.candidacies_for(req.db, req.actor, _collab(req))
     return req.json([CandidacyOut.model_validate(c) for c in items])
 
 
@@ -99,17 +91,13 @@ def list_candidacies(req: WebRequest):
 def create_candidacy(req: WebRequest):
     collab = _collab(req)
     data = req.parse(CandidacyIn)
-    on = today(req.settings.tz)
     if data.person_id and data.person_id != req.actor.id:
-        person = req.db.get(Person, data.person_id)
-        if person is None:
-            raise DomainError("C9", "no such person", field="person_id")
-        c = services.nominate(req.db, req.actor, collab, person, data.statement, on)
+        c = services.nominate_by_id(req.db, req.actor, collab, data.person_id, data.statement, req.today)
     elif not req.can("core.apply"):
         raise DomainError("C9", "only educators of member schools apply; give person_id to nominate someone",
                           field="person_id")
     else:
-        c = services.apply_for_seat(req.db, req.actor, collab, data.statement, on)
+        c = services.apply_for_seat(req.db, req.actor, collab, data.statement, req.today)
     req.db.flush()
     return req.json(CandidacyOut.model_validate(c))
 
@@ -117,17 +105,17 @@ def create_candidacy(req: WebRequest):
 @api("signed_in", summary="Withdraw a candidacy (the candidate, the nominator or the DPL)", response=CandidacyOut,
      tag="cores")
 def withdraw(req: WebRequest):
-    c = req.get_or_404(Candidacy, req.path_params["candidacy_id"])
+    c = services.get_candidacy(req.db, req.actor, req.path_params["candidacy_id"])
     services.withdraw(req.db, req.actor, c)
     return req.json(CandidacyOut.model_validate(c))
 
 
 routes = [
     Route("/cores", dashboard, name="api_cores"),
-    Route("/collaboratives/{slug}/core", list_terms, name="api_core_terms"),
-    Route("/collaboratives/{slug}/core", appoint, methods=["POST"], name="api_appoint"),
-    Route("/collaboratives/{slug}/candidacies", list_candidacies, name="api_candidacies"),
-    Route("/collaboratives/{slug}/candidacies", create_candidacy, methods=["POST"], name="api_create_candidacy"),
+    Route("/collaboratives/{slug:slug}/core", list_terms, name="api_core_terms"),
+    Route("/collaboratives/{slug:slug}/core", appoint, methods=["POST"], name="api_appoint"),
+    Route("/collaboratives/{slug:slug}/candidacies", list_candidacies, name="api_candidacies"),
+    Route("/collaboratives/{slug:slug}/candidacies", create_candidacy, methods=["POST"], name="api_create_candidacy"),
     Route("/core/terms/{term_id:int}/end", end_term, methods=["POST"], name="api_end_term"),
     Route("/core/terms/{term_id:int}/reappoint", reappoint, methods=["POST"], name="api_reappoint"),
     Route("/core/candidacies/{candidacy_id:int}/withdraw", withdraw, methods=["POST"], name="api_withdraw"),

@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..auth.services import find_by_email, load_actor, update_person
+from ..auth.permissions import SYSTEM
+from ..auth.services import find_by_email, update_person
 from ..network.models import Collaborative, School
 from ..network.seed import read_yaml
 from ..settings import Settings
 from . import services
+from .services import load_actor
 from .models import Appointment, Candidacy
 
 
@@ -54,7 +56,7 @@ def load_cores(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int
                                    reason=row["end_reason"], note=row.get("end_note", ""))
             if row.get("moved_to"):
                 school = db.scalar(select(School).where(School.slug == row["moved_to"]))
-                update_person(db, None, person, school_id=school.id)
+                update_person(db, SYSTEM, person, school_id=school.id, today=row.get("moved_on", recorded_on))
         for row in block.get("candidates", []):
             person = find_by_email(db, row["person"])
             if db.scalar(select(Candidacy.id).where(Candidacy.person_id == person.id,

@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import record, snapshot
 from ..auth.models import Person, PersonRole, Role
-from ..auth.permissions import Actor, require
+from ..auth.permissions import Actor, can, require, require_visible
+from ..auth.services import actor_for
 from ..clock import now_utc
 from ..dates import earliest_two_year_end, lasts_two_years
 from ..db import lock_row
 from ..errors import DomainError, FieldError, NotFound
 from ..network import services as network
-from ..network.models import Collaborative, CollaborativeStatus, School
+from ..network.models import Collaborative, CollaborativeStatus, Membership, School
 from ..notifications.services import tell
 from .models import (MAX_CORE, MIN_CORE, Appointment, Candidacy, CandidacyStatus, Consultation, ConsultedBody,
                      EndReason)
@@ -37,8 +38,9 @@ def fmt(day: date) -> str:
 
 # --- reading terms ---------------------------------------------------------------------------------
 
-def _overlapping(start: date, end: date):
-    """Terms whose actual span [starts_on, last day] meets [start, end]."""
+def term_overlaps(start: date, end: date):
+    """SQL: terms whose actual span [starts_on, last day] meets [start, end] (C5: an early end is
+    the term's last day)."""
     last_day = Appointment.ended_on.is_(None)
     return and_(Appointment.starts_on <= end,
                 or_(and_(last_day, Appointment.ends_on >= start),
@@ -50,7 +52,7 @@ def terms_overlapping(db: Session, collab_ids, start: date, end: date) -> list[A
     if not ids:
         return []
     return list(db.scalars(select(Appointment).where(Appointment.collaborative_id.in_(ids),
-                                                     _overlapping(start, end))
+                                                     term_overlaps(start, end))
                            .order_by(Appointment.starts_on, Appointment.id)))
 
 
@@ -59,13 +61,52 @@ def current_core(db: Session, collab_id: int, on: date) -> list[Appointment]:
     return terms_overlapping(db, collab_id, on, on)
 
 
-def core_collaboratives_of(db: Session, person_id: int, on: date) -> set[int]:
-    """The collaboratives whose Core ``person_id`` serves on, on ``on`` (the derived role)."""
+def collaboratives_served(db: Session, person_id: int, on: date) -> set[int]:
+    """The collaboratives whose Core ``person_id`` serves on, on ``on`` (the derived role "Core member")."""
     return set(db.scalars(select(Appointment.collaborative_id).where(
-        Appointment.person_id == person_id, _overlapping(on, on))))
+        Appointment.person_id == person_id, term_overlaps(on, on))))
 
 
-def terms_of_collaborative(db: Session, collab_id: int) -> list[Appointment]:
+def is_serving(db: Session, person_id: int, on: date) -> bool:
+    """Whether ``person_id`` serves on any Core on ``on``."""
+    return bool(collaboratives_served(db, person_id, on))
+
+
+def core_people_query(collab_id: int, on: date):
+    """SQL: the ids of the people on the collaborative's Core on ``on`` (for a subquery)."""
+    return select(Appointment.person_id).where(Appointment.collaborative_id == collab_id, term_overlaps(on, on))
+
+
+def load_actor(db: Session, person: Person | None, today: date, *, by_token: bool = False) -> Actor | None:
+    """Everything permission checks need about ``person`` on ``today``, in a constant number of
+    queries: their roles, the collaboratives they are a member of, and the Cores they serve on —
+    "Core member" is derived from the terms current ``today`` (C1), so a person whose term has
+    ended loses what Core members may do. None: nobody is signed in."""
+    if person is None:
+        return None
+    member_of = frozenset(db.scalars(select(Membership.collaborative_id).where(
+        Membership.person_id == person.id, Membership.left_on.is_(None))))
+    return actor_for(person, core_of=frozenset(collaboratives_served(db, person.id, today)),
+                     member_of=member_of, by_token=by_token)
+
+
+def serving_member_stays(db: Session, membership: Membership, on: date) -> None:
+    """C4: a Core member is a member of the collaborative: they cannot leave it while a term of
+    theirs (current or to come) runs on ``on`` or later; the DPL ends the term first."""
+    term = db.scalar(select(Appointment).where(
+        Appointment.person_id == membership.person_id, Appointment.collaborative_id == membership.collaborative_id,
+        or_(and_(Appointment.ended_on.is_(None), Appointment.ends_on >= on), Appointment.ended_on >= on))
+        .order_by(Appointment.starts_on.desc()).limit(1))
+    if term is not None:
+        raise DomainError("C4", f"{membership.person.name} serves on the {membership.collaborative.name} Core until "
+                          f"{fmt(term.last_day)}; a Core member stays a member — the Director ends the term "
+                          "first", field="membership")
+
+
+def terms_of_collaborative(db: Session, actor: Actor | None, collab: Collaborative) -> list[Appointment]:
+    """C1, C5, C7: every term of the collaborative's Core, past, current and future (signed-in people)."""
+    require(actor, "core.view")
+    collab_id = collab.id
     return list(db.scalars(select(Appointment).where(Appointment.collaborative_id == collab_id)
                            .order_by(Appointment.starts_on, Appointment.id)))
 
@@ -155,18 +196,15 @@ def _check_room(db: Session, collab: Collaborative, starts_on: date, ends_on: da
                           f"{fmt(day)}", field="starts_on")
 
 
-def appoint(db: Session, actor: Actor | None, collab: Collaborative, person: Person, *, starts_on: date | None,
-            ends_on: date | None, consultations: list[ConsultationInput], note: str = "",
-            candidacy: Candidacy | None = None, previous: Appointment | None = None,
-            today: date | None = None) -> Appointment:
+def appoint(db: Session, actor: Actor, collab: Collaborative, person: Person, *, starts_on: date | None,
+            ends_on: date | None, consultations: list[ConsultationInput], today: date, note: str = "",
+            candidacy: Candidacy | None = None, previous: Appointment | None = None) -> Appointment:
     """C1–C4, C8, C9: appoint ``person`` to ``collab``'s Core for a term.
 
     Refusals raise a DomainError naming the rule before anything is written. The collaborative's row
     is locked so that two concurrent appointments cannot both take the last seat (C2).
     """
-    if actor is not None:
-        require(actor, "core.manage")
-    today = today or now_utc().date()
+    require(actor, "core.manage")
     if collab.status == CollaborativeStatus.RETIRED:
         raise DomainError("K1", f"{collab.name} is retired; its Core takes no appointments", field="collaborative")
     _check_school(person)
@@ -180,7 +218,7 @@ def appoint(db: Session, actor: Actor | None, collab: Collaborative, person: Per
     _check_room(db, collab, starts_on, ends_on)
 
     appt = Appointment(collaborative_id=collab.id, person_id=person.id, starts_on=starts_on, ends_on=ends_on,
-                       appointed_by_id=actor.id if actor else None, note=(note or "").strip(),
+                       appointed_by_id=actor.id, note=(note or "").strip(),
                        previous_id=previous.id if previous else None, school_id_at_appointment=person.school_id,
                        appointed_at=now_utc())
     appt.consultations = [Consultation(body=c.body, consulted_on=c.consulted_on, method=(c.method or "").strip(),
@@ -230,9 +268,33 @@ def _tell_appointed(db: Session, appt: Appointment, person: Person, collab: Coll
              f"member, including release for the one-day planning meeting beside the conference (O1).\n")
 
 
-def reappoint(db: Session, actor: Actor | None, previous: Appointment, *, ends_on: date | None,
-              consultations: list[ConsultationInput], note: str = "", today: date | None = None) -> Appointment:
+def appoint_by_ids(db: Session, actor: Actor, collab: Collaborative, *, person_id: int | None,
+                   candidacy_id: int | None, **values) -> Appointment:
+    """``appoint`` for a person (and, optionally, their candidacy) named by id, as the appointment
+    form and the API give them."""
+    require(actor, "core.manage")
+    person = db.get(Person, person_id) if person_id and 0 < person_id < 2**63 else None
+    if person is None:
+        raise DomainError("C1", "choose who to appoint" if not person_id else "no such person", field="person_id")
+    candidacy = db.get(Candidacy, candidacy_id) if candidacy_id and 0 < candidacy_id < 2**63 else None
+    if candidacy_id and candidacy is None:
+        raise DomainError("C9", "no such candidacy", field="candidacy_id")
+    return appoint(db, actor, collab, person, candidacy=candidacy, **values)
+
+
+def candidacy_to_appoint(db: Session, actor: Actor, collab: Collaborative, raw_id: str | None) -> Candidacy | None:
+    """The open candidacy the appointment form starts from (``?candidacy=``), if it is one of this Core's."""
+    require(actor, "core.manage")
+    if not raw_id or not raw_id.isdigit() or not 0 < int(raw_id) < 2**63:
+        return None
+    candidacy = db.get(Candidacy, int(raw_id))
+    return candidacy if candidacy is not None and candidacy.collaborative_id == collab.id else None
+
+
+def reappoint(db: Session, actor: Actor, previous: Appointment, *, ends_on: date | None,
+              consultations: list[ConsultationInput], today: date, note: str = "") -> Appointment:
     """C7: a new term that starts the day after the previous one ends; shown as one continuous service."""
+    require(actor, "core.manage")
     if previous.ended_early:
         raise DomainError("C7", "a term that ended early cannot be continued; appoint anew instead", field="term")
     if db.scalar(select(Appointment.id).where(Appointment.previous_id == previous.id)) is not None:
@@ -242,11 +304,10 @@ def reappoint(db: Session, actor: Actor | None, previous: Appointment, *, ends_o
                    consultations=consultations, note=note, previous=previous, today=today)
 
 
-def end_early(db: Session, actor: Actor | None, appt: Appointment, *, ended_on: date | None, reason: str,
+def end_early(db: Session, actor: Actor, appt: Appointment, *, ended_on: date | None, reason: str,
               note: str = "") -> Appointment:
     """C5: end a term early with a date and a reason; the record stays, marked as ended early."""
-    if actor is not None:
-        require(actor, "core.manage")
+    require(actor, "core.manage")
     if appt.ended_early:
         raise DomainError("C5", f"this term already ended early on {fmt(appt.ended_on)}", field="ended_on")
     if ended_on is None:
@@ -274,6 +335,27 @@ def end_early(db: Session, actor: Actor | None, appt: Appointment, *, ended_on: 
     return appt
 
 
+def get_term(db: Session, actor: Actor | None, term_id: int) -> Appointment:
+    require(actor, "core.view")
+    term = db.get(Appointment, term_id) if 0 < term_id < 2**63 else None
+    if term is None:
+        raise NotFound()
+    return term
+
+
+def service_of(db: Session, actor: Actor, today: date) -> list[dict]:
+    """C7: the actor's Core service that has not ended, one line per Core (a reappointment continues
+    the same service): the collaborative, from, until, and how many terms."""
+    terms = [t for t in db.scalars(select(Appointment).where(Appointment.person_id == actor.id)
+                                   .order_by(Appointment.starts_on)) if t.last_day >= today]
+    service: dict[int, dict] = {}
+    for t in terms:
+        s = service.setdefault(t.collaborative_id, {"collaborative": t.collaborative, "from": t.starts_on,
+                                                    "to": t.last_day, "terms": 0})
+        s["to"], s["terms"] = max(s["to"], t.last_day), s["terms"] + 1
+    return list(service.values())
+
+
 # --- open seats and candidates (C9) -------------------------------------------------------------------
 
 @dataclass
@@ -285,8 +367,13 @@ class Seats:
     open: int
 
 
-def seats(db: Session, collab: Collaborative, today: date, terms: list[Appointment] | None = None) -> Seats:
-    """C9: a seat is open for a vacancy or a term ending within the next year."""
+def seats(db: Session, actor: Actor | None, collab: Collaborative, today: date) -> Seats:
+    """C9: a seat is open for a vacancy or a term ending within the next year (signed-in people)."""
+    require(actor, "core.view")
+    return _seats(db, collab, today)
+
+
+def _seats(db: Session, collab: Collaborative, today: date, terms: list[Appointment] | None = None) -> Seats:
     horizon = today + timedelta(days=LOOK_AHEAD_DAYS)
     terms = terms if terms is not None else terms_overlapping(db, collab.id, today, date.max)
     committed = [t for t in terms if t.last_day > horizon and t.starts_on <= horizon]
@@ -302,7 +389,7 @@ def _check_candidate(db: Session, collab: Collaborative, person: Person, today: 
     if collab.status == CollaborativeStatus.RETIRED:
         raise DomainError("K1", f"{collab.name} is retired", field="collaborative")
     _check_school(person)
-    if seats(db, collab, today).open == 0:
+    if _seats(db, collab, today).open == 0:
         raise DomainError("C9", f"{collab.name}'s Core has no open seat: every seat is filled for the coming "
                           "year", field="collaborative")
     if any(t.person_id == person.id and t.last_day > today + timedelta(days=LOOK_AHEAD_DAYS)
@@ -324,11 +411,9 @@ def _statement(statement: str) -> str:
     return statement
 
 
-def apply_for_seat(db: Session, actor: Actor, collab: Collaborative, statement: str,
-                   today: date | None = None) -> Candidacy:
+def apply_for_seat(db: Session, actor: Actor, collab: Collaborative, statement: str, today: date) -> Candidacy:
     """C9: an educator of a member school applies for an open seat, with a short statement."""
     require(actor, "core.apply")
-    today = today or now_utc().date()
     statement = _statement(statement)
     _check_candidate(db, collab, actor.person, today)
     c = Candidacy(collaborative_id=collab.id, person_id=actor.id, statement=statement)
@@ -339,10 +424,9 @@ def apply_for_seat(db: Session, actor: Actor, collab: Collaborative, statement: 
 
 
 def nominate(db: Session, actor: Actor, collab: Collaborative, person: Person, statement: str,
-             today: date | None = None) -> Candidacy:
+             today: date) -> Candidacy:
     """C9: nominate an educator for an open seat."""
     require(actor, "core.nominate")
-    today = today or now_utc().date()
     statement = _statement(statement)
     if person.id == actor.id:
         raise DomainError("C9", "to put yourself forward, apply instead", field="person_id")
@@ -354,10 +438,26 @@ def nominate(db: Session, actor: Actor, collab: Collaborative, person: Person, s
     return c
 
 
+def get_candidacy(db: Session, actor: Actor | None, candidacy_id: int) -> Candidacy:
+    require(actor, "signed_in")
+    candidacy = db.get(Candidacy, candidacy_id) if 0 < candidacy_id < 2**63 else None
+    if candidacy is None:
+        raise NotFound()
+    return candidacy
+
+
+def nominate_by_id(db: Session, actor: Actor, collab: Collaborative, person_id: int | None, statement: str,
+                   today: date) -> Candidacy:
+    """``nominate`` an educator named by id (the nomination form and the API)."""
+    person = db.get(Person, person_id) if person_id and 0 < person_id < 2**63 else None
+    if person is None:
+        raise DomainError("C9", "choose whom to nominate" if not person_id else "no such person", field="person_id")
+    return nominate(db, actor, collab, person, statement, today)
+
+
 def withdraw(db: Session, actor: Actor, candidacy: Candidacy) -> Candidacy:
     """C9: the candidate, their nominator or the DPL withdraws a candidacy."""
-    if not (actor.is_dpl or actor.id in (candidacy.person_id, candidacy.nominated_by_id)):
-        raise NotFound()
+    require_visible(actor, "candidacy.withdraw", candidacy)
     if candidacy.status != CandidacyStatus.OPEN:
         raise DomainError("C9", f"this candidacy is {candidacy.status}", field="candidacy_id")
     candidacy.status, candidacy.decided_at = CandidacyStatus.WITHDRAWN, now_utc()
@@ -366,6 +466,15 @@ def withdraw(db: Session, actor: Actor, candidacy: Candidacy) -> Candidacy:
            before={"status": CandidacyStatus.OPEN.value}, after={"status": candidacy.status},
            collaborative_id=candidacy.collaborative_id)
     return candidacy
+
+
+def candidacies_for(db: Session, actor: Actor, collab: Collaborative) -> list[Candidacy]:
+    """C9: the open candidacies for a Core's seats: all of them, with their statements, for the DPL,
+    the Executive Director and the PDAC; for anyone else, those they are the candidate or nominator of."""
+    require(actor, "core.view")
+    mine = [] if can(actor, "core.oversee") else [actor.id]
+    return [c for c in open_candidacies(db, [collab.id]).get(collab.id, [])
+            if not mine or actor.id in (c.person_id, c.nominated_by_id)]
 
 
 def open_candidacies(db: Session, collab_ids) -> dict[int, list[Candidacy]]:
@@ -425,8 +534,22 @@ def school_change(appt: Appointment, today: date) -> str | None:
     return None
 
 
+def dashboard(db: Session, actor: Actor, today: date) -> list[CoreSummary]:
+    """The DPL's dashboard (also the Executive Director's and the PDAC's): every Core that is not
+    retired, now and over the next 12 months."""
+    require(actor, "core.oversee")
+    return summarize(db, network.collaboratives_in_service(db), today)
+
+
+def core_summary(db: Session, actor: Actor | None, collab: Collaborative, today: date) -> CoreSummary:
+    """One Core's strength, outlook, open seats and flags (signed-in people)."""
+    require(actor, "core.view")
+    return summarize(db, [collab], today)[0]
+
+
 def summarize(db: Session, collabs: list[Collaborative], today: date) -> list[CoreSummary]:
-    """Every collaborative's Core now and over the next 12 months, in a fixed number of queries."""
+    """Every collaborative's Core now and over the next 12 months, in a fixed number of queries.
+    The rules behind F1–F3, F8 and C6, C10: the dashboards and (later) the scheduler call it."""
     horizon = today + timedelta(days=LOOK_AHEAD_DAYS)
     ids = [c.id for c in collabs]
     by_collab: dict[int, list[Appointment]] = defaultdict(list)
@@ -450,7 +573,7 @@ def summarize(db: Session, collabs: list[Collaborative], today: date) -> list[Co
         ended = [t for t in terms if today - timedelta(days=LOOK_AHEAD_DAYS) <= t.last_day < today
                  and t.id not in successors]
         vacancies = max(0, min(len(ended), MAX_CORE - len(current)))
-        seat_info = seats(db, c, today, live)
+        seat_info = _seats(db, c, today, live)
         changes = [(t, reason) for t in live if (reason := school_change(t, today))]
         summary = CoreSummary(
             collaborative=c, strength=len(current), outlook=[(d, strength_on(live, d)) for d in months],
@@ -512,13 +635,14 @@ def core_flags(s: CoreSummary, today: date) -> list[str]:
 OTHER_CHOICES = 100
 
 
-def person_choices(db: Session, collab: Collaborative, search: str | None = None,
+def person_choices(db: Session, actor: Actor, collab: Collaborative, search: str | None = None,
                    keep_id: int | None = None) -> dict[str, list[Person]]:
     """People the appointment form offers: candidates, members, then other educators of active
     schools — those matching ``search`` (name or school), at most ``OTHER_CHOICES`` of them, plus
     ``keep_id`` (the person already chosen)."""
+    require(actor, "core.manage")
     candidates = [c.person for c in open_candidacies(db, [collab.id]).get(collab.id, [])]
-    members = [m.person for m in db.scalars(network.members_query(collab))]
+    members = [m.person for m in db.scalars(network.members_query(actor, collab))]
     seen = {p.id for p in candidates + members}
     stmt = (select(Person).join(School, School.id == Person.school_id)
             .where(School.status == "active", Person.is_active.is_(True), Person.id.not_in(seen or {0}))

@@ -11,14 +11,15 @@ from starlette.routing import Route
 from ..clock import now_utc
 from ..errors import DomainError, NotFound
 from ..network.models import Collaborative, School
-from ..network.services import collaborative_by_slug
+from ..auth.permissions import require_visible
+from ..network.services import get_collaborative
 from ..web import WebRequest, api, paginate
 from . import scheduling, services, times
 from .models import FeedKind, FeedToken, Meeting, MeetingMinutes
 from .schemas import (AgendaIn, AgendaOut, AttendanceIn, CancelIn, ConferenceIn, ConferenceOut, ConferenceUpdate,
                       FeedTokenIn, FeedTokenOut, MeetingIn, MeetingOut, MeetingUpdate, MinutesIn, MinutesOut,
                       OccurrenceIn, OccurrenceOut, SchedulingOut)
-from .views import _attendees, occurrence_param, token_links
+from .views import occurrence_param, token_links
 
 PAGE_Q = ("page", "integer", "page number (50 per page)")
 
@@ -58,8 +59,7 @@ def update_conference(req: WebRequest):
 
 def _meeting(req: WebRequest) -> Meeting:
     meeting = services.meeting_or_404(req.db, req.path_params["meeting_id"])
-    if not services.can_see(req.actor, meeting):
-        raise NotFound()
+    require_visible(req.actor, "meeting.view", meeting)
     return meeting
 
 
@@ -70,7 +70,7 @@ def _meeting(req: WebRequest) -> Meeting:
 def list_meetings(req: WebRequest):
     ids = None
     if req.query("collaborative"):
-        ids = [collaborative_by_slug(req.db, req.query("collaborative")).id]
+        ids = [get_collaborative(req.db, req.actor, req.query("collaborative")).id]
     try:
         since = datetime.fromisoformat(req.query("from")) if req.query("from") else now_utc()
         if since.tzinfo is None:
@@ -150,7 +150,7 @@ def change_occurrence(req: WebRequest):
      query=(("collaborative", "string", "collaborative slug"), ("starts", "string", "local start, e.g. 2027-01-12T16:00"),
             ("time_zone", "string", "IANA zone of starts"), ("minutes", "integer", "length (default 60)")))
 def find_a_time(req: WebRequest):
-    collab = collaborative_by_slug(req.db, req.query("collaborative") or "")
+    collab = get_collaborative(req.db, req.actor, req.query("collaborative") or "")
     req.require("meeting.edit", collab)
     try:
         starts = datetime.fromisoformat(req.query("starts") or "")
@@ -161,7 +161,7 @@ def find_a_time(req: WebRequest):
     if minutes < 1:
         raise DomainError("M1", "minutes: a meeting lasts at least 1 minute", field="minutes")
     starts_at = times.to_utc(starts.replace(tzinfo=None), zone)
-    attendees = _attendees(req, collab)
+    attendees = services.attendees(req.db, collab, req.today, req.settings.network_time_zone)
     groups = scheduling.zone_table(attendees, starts_at, starts_at + timedelta(minutes=minutes))
     return req.json(SchedulingOut(
         zones=[{"zone": g.zone, "offset": g.offset, "local_start": g.local_start, "local_end": g.local_end,
@@ -297,8 +297,8 @@ def revoke_feed_token(req: WebRequest):
 routes = [
     Route("/conferences", list_conferences, methods=["GET"], name="api_conferences"),
     Route("/conferences", create_conference, methods=["POST"], name="api_create_conference"),
-    Route("/conferences/{conference}", get_conference, methods=["GET"], name="api_conference"),
-    Route("/conferences/{conference}", update_conference, methods=["PATCH"], name="api_update_conference"),
+    Route("/conferences/{conference:slug}", get_conference, methods=["GET"], name="api_conference"),
+    Route("/conferences/{conference:slug}", update_conference, methods=["PATCH"], name="api_update_conference"),
     Route("/meetings", list_meetings, methods=["GET"], name="api_meetings"),
     Route("/meetings", create_meeting, methods=["POST"], name="api_create_meeting"),
     Route("/meetings/find-a-time", find_a_time, methods=["GET"], name="api_find_a_time"),

@@ -189,11 +189,11 @@ def conferences_scope(base_url: str, network: str) -> FeedScope:
 
 def person_scope(db: Session, person: Person, today: date, base_url: str, network: str) -> FeedScope:
     """M5: a person's collaboratives' meetings (planning days among them) and the conferences featuring them."""
-    from ..cores.services import core_collaboratives_of
+    from ..cores.services import collaboratives_served
 
     ids = set(db.scalars(select(Membership.collaborative_id).where(Membership.person_id == person.id,
                                                                    Membership.left_on.is_(None))))
-    ids |= core_collaboratives_of(db, person.id, today)
+    ids |= collaboratives_served(db, person.id, today)
     ids = sorted(ids)
     featuring = select(ConferenceCollaborative.conference_id).where(ConferenceCollaborative.collaborative_id.in_(ids))
     return FeedScope(key=f"person:{person.id}", name=f"{person.name} — {network} collaboratives",

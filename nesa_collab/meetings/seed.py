@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..auth.permissions import SYSTEM
 from ..auth.models import Person
 from ..network.models import Collaborative
 from ..network.seed import read_yaml
@@ -35,7 +36,7 @@ def load_meetings(db: Session, seed_dir: Path, settings: Settings) -> dict[str, 
     for row in read_yaml(seed_dir / "conferences.yaml"):
         if row["slug"] in known:
             continue
-        services.create_conference(db, None, slug=row["slug"], name=row["name"], kind=row.get("kind", "conference"),
+        services.create_conference(db, SYSTEM, slug=row["slug"], name=row["name"], kind=row.get("kind", "conference"),
                                    starts_on=_d(row["starts_on"]), ends_on=_d(row["ends_on"]), city=row["city"],
                                    country=row.get("country", ""), time_zone=row["time_zone"],
                                    hotel=row.get("hotel", ""), hotel_address=row.get("hotel_address", ""),
@@ -52,22 +53,22 @@ def load_meetings(db: Session, seed_dir: Path, settings: Settings) -> dict[str, 
             continue
         organizer = people.get((row.get("organizer") or "").lower())
         meeting = services.create_meeting(
-            db, None, collab, organizer_id=organizer, title=row["title"], mode=row["mode"],
+            db, SYSTEM, collab, organizer_id=organizer, title=row["title"], mode=row["mode"],
             time_zone=row["time_zone"], starts=starts, ends=_dt(row["ends"]), place=row.get("place", ""),
             join_url=row.get("join_url"), description=row.get("description", ""), conference=row.get("conference"),
             rrule=row.get("rrule"), repeat_until=_d(row.get("repeat_until")),
             agenda_final_by=_d(row.get("agenda_final_by")))
         for item in row.get("agenda", []):
-            services.add_agenda_item(db, None, meeting, title=item["title"], minutes=item["minutes"],
+            services.add_agenda_item(db, SYSTEM, meeting, title=item["title"], minutes=item["minutes"],
                                      presenter=item.get("presenter", ""), notes=item.get("notes", ""))
         status = row.get("status", "published")
         if status != "draft":
-            services.publish_meeting(db, None, meeting)
+            services.publish_meeting(db, SYSTEM, meeting)
         for occ in row.get("occurrences", []):
-            services.change_occurrence(db, None, meeting, _dt(occ["original_start"]), cancel=bool(occ.get("cancel")),
+            services.change_occurrence(db, SYSTEM, meeting, _dt(occ["original_start"]), cancel=bool(occ.get("cancel")),
                                        starts=_dt(occ["starts"]) if occ.get("starts") else None,
                                        note=occ.get("note", ""))
         if status == "cancelled":
-            services.cancel_meeting(db, None, meeting, row.get("cancel_reason", ""))
+            services.cancel_meeting(db, SYSTEM, meeting, row.get("cancel_reason", ""))
         counts["meetings"] += 1
     return counts

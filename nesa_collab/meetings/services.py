@@ -21,8 +21,9 @@ from ..auth.permissions import Actor, require
 from ..clock import now_utc
 from ..errors import DomainError, NotFound
 from ..network.models import Collaborative, Membership
-from ..network.services import slugify
-from . import times
+from ..slugs import check_slug, slugify
+from ..cores import services as cores
+from . import scheduling, times
 from .models import (CALENDAR_STATUSES, AgendaItem, Attendance, Conference, ConferenceKind, FeedKind, FeedToken, Meeting, MeetingMinutes, MeetingMode, MeetingOccurrence,
                      MeetingStatus, OccurrenceStatus)
 
@@ -98,7 +99,7 @@ def create_conference(db: Session, actor: Actor | None, *, featured: Iterable[st
     if not values.get("time_zone"):
         raise DomainError("S1", "a conference needs the IANA time zone of its city", field="time_zone")
     _conference_values(conf, values)
-    conf.slug = slug or slugify(f"{conf.name} {conf.starts_on.year}")
+    conf.slug = check_slug(slug or slugify(f"{conf.name} {conf.starts_on.year}"), rule="S1")
     if db.scalar(select(Conference.id).where(Conference.slug == conf.slug)) is not None:
         raise DomainError("S1", f"another conference already uses the slug {conf.slug!r}", field="slug")
     conf.featured = _featured(db, featured)
@@ -475,20 +476,13 @@ def change_occurrence(db: Session, actor: Actor | None, meeting: Meeting, origin
 
 
 def meeting_or_404(db: Session, meeting_id: int) -> Meeting:
+    if not 0 < meeting_id < 2**63:
+        raise NotFound()
     meeting = db.scalar(select(Meeting).where(Meeting.id == meeting_id)
                         .options(selectinload(Meeting.agenda), selectinload(Meeting.occurrences)))
     if meeting is None:
         raise NotFound()
     return meeting
-
-
-def can_see(actor: Actor | None, meeting: Meeting) -> bool:
-    """M2: drafts are seen by those who edit them; a published meeting by anyone who may see its collaborative."""
-    from ..auth.permissions import can
-
-    if meeting.is_draft:
-        return can(actor, "meeting.edit", meeting.collaborative)
-    return meeting.collaborative.is_active or actor is not None
 
 
 # --- listing ------------------------------------------------------------------------------------
@@ -732,16 +726,24 @@ ATTENDANCE_STATUSES = ("present", "apologies", "absent")
 def expected_people(db: Session, meeting: Meeting, day: date | None = None) -> list[Person]:
     """Who is expected: the collaborative's current members and its Core on the meeting day (``day``:
     the day of the occurrence, for a series)."""
-    from ..cores.models import Appointment
-    from ..cores.services import _overlapping
+    return _people_of(db, meeting.collaborative_id, day or meeting.local_start.date())
 
-    day = day or meeting.local_start.date()
-    core_ids = select(Appointment.person_id).where(Appointment.collaborative_id == meeting.collaborative_id,
-                                                   _overlapping(day, day))
-    member_ids = select(Membership.person_id).where(Membership.collaborative_id == meeting.collaborative_id,
+
+def _people_of(db: Session, collab_id: int, day: date) -> list[Person]:
+    """The collaborative's current members and its Core on ``day``, by name."""
+    member_ids = select(Membership.person_id).where(Membership.collaborative_id == collab_id,
                                                     Membership.left_on.is_(None))
-    return list(db.scalars(select(Person).where(or_(Person.id.in_(core_ids), Person.id.in_(member_ids)))
-                           .order_by(Person.name)))
+    return list(db.scalars(select(Person).where(or_(Person.id.in_(cores.core_people_query(collab_id, day)),
+                                                    Person.id.in_(member_ids)))
+                           .order_by(Person.name, Person.id)))
+
+
+def attendees(db: Session, collab: Collaborative, day: date, network_zone: str) -> list[scheduling.Attendee]:
+    """Who the cross-zone aid plans for: the collaborative's members and its Core on ``day``, each in
+    their zone (M6) with their school's weekend."""
+    return [scheduling.Attendee(p.name, p.zone_name(network_zone),
+                                p.school.weekend_weekdays if p.school else frozenset())
+            for p in _people_of(db, collab.id, day)]
 
 
 def occurrence_at(meeting: Meeting, original_start: datetime) -> times.Occurrence | None:
@@ -913,12 +915,10 @@ def _rekey_minutes(db: Session, meeting: Meeting, old_start: datetime, old_rule:
 def headcounts(db: Session, meetings: list[Meeting]) -> dict[int, int]:
     """S2: for each meeting, the size of its collaborative's Core on the meeting day (or, once recorded,
     how many attended) — what Center staff cater for. A fixed number of queries."""
-    from ..cores.services import terms_overlapping
-
     if not meetings:
         return {}
     days = [m.local_start.date() for m in meetings]
-    terms = terms_overlapping(db, {m.collaborative_id for m in meetings}, min(days), max(days))
+    terms = cores.terms_overlapping(db, {m.collaborative_id for m in meetings}, min(days), max(days))
     # Planning meetings are face to face, so never a series: their one occurrence is their start.
     present = dict(db.execute(select(Attendance.meeting_id, func.count())
                               .join(Meeting, Meeting.id == Attendance.meeting_id).where(

@@ -16,7 +16,8 @@ from ..auth.models import Role
 from ..clock import now_utc, today
 from ..errors import DomainError, NotFound
 from ..network.models import Collaborative, School
-from ..network.services import collaborative_by_slug
+from ..auth.permissions import can, require_visible
+from ..network.services import get_collaborative
 from ..web import WebRequest, page
 from . import feeds, ical, scheduling, services, times
 from .models import Conference, ConferenceKind, FeedKind, FeedToken, Meeting, MeetingMode
@@ -73,10 +74,10 @@ def conference_page(req: WebRequest):
     conf = _conference(req)
     editable = services.editable_collabs(req.actor)
     meetings = [m for m in services.planning_meetings(req.db, [conf.id], include_drafts=bool(editable))
-                if services.can_see(req.actor, m)]
+                if can(req.actor, "meeting.view", m)]
     others = list(req.db.scalars(services.meetings_query(editable=editable)
                                  .where(Meeting.conference_id == conf.id, Meeting.is_planning.is_(False))))
-    others = [m for m in others if services.can_see(req.actor, m)]
+    others = [m for m in others if can(req.actor, "meeting.view", m)]
     counts = services.headcounts(req.db, meetings) if req.can("conference.manage") else {}
     return req.render("meetings/conference.html", {"conf": conf, "planning": meetings, "others": others,
                                                    "headcounts": counts})
@@ -133,8 +134,7 @@ def edit_conference(req: WebRequest):
 
 def _meeting(req: WebRequest) -> Meeting:
     meeting = services.meeting_or_404(req.db, req.path_params["meeting_id"])
-    if not services.can_see(req.actor, meeting):
-        raise NotFound()  # drafts are not revealed
+    require_visible(req.actor, "meeting.view", meeting)  # M2: drafts are not revealed
     return meeting
 
 
@@ -144,7 +144,7 @@ def meeting_list(req: WebRequest):
     collab = None
     ids = None
     if req.query("collaborative"):
-        collab = collaborative_by_slug(req.db, req.query("collaborative"))
+        collab = get_collaborative(req.db, req.actor, req.query("collaborative"))
         ids = [collab.id]
     elif req.query("mine") == "1" and req.actor is not None:
         ids = sorted(req.actor.member_of | req.actor.core_of)
@@ -188,23 +188,6 @@ def meeting_page(req: WebRequest):
     return req.render("meetings/meeting.html", context)
 
 
-def _attendees(req: WebRequest, collab: Collaborative, meeting: Meeting | None = None) -> list[scheduling.Attendee]:
-    from ..cores.models import Appointment
-    from ..cores.services import _overlapping
-    from ..auth.models import Person
-    from ..network.models import Membership
-    from sqlalchemy import or_
-
-    day = meeting.local_start.date() if meeting else _today(req)
-    core_ids = select(Appointment.person_id).where(Appointment.collaborative_id == collab.id, _overlapping(day, day))
-    member_ids = select(Membership.person_id).where(Membership.collaborative_id == collab.id,
-                                                    Membership.left_on.is_(None))
-    people = req.db.scalars(select(Person).where(or_(Person.id.in_(core_ids), Person.id.in_(member_ids)))).all()
-    zone = req.settings.network_time_zone
-    return [scheduling.Attendee(p.name, p.zone_name(zone),
-                                p.school.weekend_weekdays if p.school else frozenset()) for p in people]
-
-
 def _scheduling(req: WebRequest, collab: Collaborative | None, form: dict) -> dict | None:
     """The cross-zone aid for the form's proposed time (and the best starts of that day)."""
     if collab is None or not form.get("starts") or not form.get("time_zone"):
@@ -218,7 +201,7 @@ def _scheduling(req: WebRequest, collab: Collaborative | None, form: dict) -> di
         return None
     if ends_at <= starts_at:
         return None
-    attendees = _attendees(req, collab)
+    attendees = services.attendees(req.db, collab, req.today, req.settings.network_time_zone)
     groups = scheduling.zone_table(attendees, starts_at, ends_at)
     minutes = int((ends_at - starts_at).total_seconds() // 60)
     return {"groups": groups, "people": len(attendees), "outside": sum(g.outside for g in groups),
@@ -276,7 +259,7 @@ def new_meeting(req: WebRequest):
             return _meeting_form(req, None, form, {})
         try:
             data = req.parse(MeetingIn)
-            collab = collaborative_by_slug(req.db, data.collaborative)
+            collab = get_collaborative(req.db, req.actor, data.collaborative)
             req.require("meeting.edit", collab)
             values = data.model_dump(exclude={"collaborative"})
             _recurrence(form, values)
@@ -676,8 +659,8 @@ def collaborative_panel(req: WebRequest, collab: Collaborative) -> dict | None:
 routes = [
     Route("/conferences", conference_list, name="conferences"),
     Route("/conferences/new", new_conference, methods=["GET", "POST"], name="new_conference"),
-    Route("/conferences/{conference}", conference_page, name="conference"),
-    Route("/conferences/{conference}/edit", edit_conference, methods=["GET", "POST"], name="edit_conference"),
+    Route("/conferences/{conference:slug}", conference_page, name="conference"),
+    Route("/conferences/{conference:slug}/edit", edit_conference, methods=["GET", "POST"], name="edit_conference"),
     Route("/meetings", meeting_list, name="meetings"),
     Route("/meetings/new", new_meeting, methods=["GET", "POST"], name="new_meeting"),
     Route("/meetings/{meeting_id:int}", meeting_page, name="meeting"),
@@ -695,20 +678,7 @@ routes = [
     Route("/calendars/tokens", create_feed_token, methods=["POST"], name="create_feed_token"),
     Route("/calendars/tokens/{feed_token_id:int}/revoke", revoke_feed_token, methods=["POST"], name="revoke_feed_token"),
     Route("/calendars/conferences.ics", conferences_feed, name="conferences_feed"),
-    Route("/calendars/collaboratives/{slug}.ics", collaborative_feed, name="collaborative_feed"),
+    Route("/calendars/collaboratives/{slug:slug}.ics", collaborative_feed, name="collaborative_feed"),
     Route("/calendars/people/{feed_token}.ics", person_feed, name="person_feed"),
     Route("/calendars/schools/{feed_token}.ics", school_feed, name="school_feed"),
 ]
-
-
-def _register_panels() -> None:
-    from .. import home
-    from ..network import views as network_views
-
-    if dashboard_panel not in home.dashboard_panels:
-        home.dashboard_panels.append(dashboard_panel)
-    if collaborative_panel not in network_views.collaborative_panels:
-        network_views.collaborative_panels.append(collaborative_panel)
-
-
-_register_panels()

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from starlette.routing import Route
 
-from ..clock import today
 from ..errors import NotFound
-from ..web import WebRequest, api, paginate
+from ..web import Page, WebRequest, api, paginate
 from . import services
-from .models import Interest, School
 from .schemas import (CollaborativeIn, CollaborativeOut, CollaborativeUpdate, ConvertIn, DeclineIn,
                       DirectoryEntryOut, InterestIn, InterestOut, LapseIn, LeaveIn, MembershipOut, NormsIn,
                       NormsOut, SchoolIn, SchoolOut, SchoolUpdate)
@@ -18,21 +15,11 @@ PAGE_Q = ("page", "integer", "page number (50 per page)")
 
 
 def _collab(req: WebRequest):
-    collab = services.collaborative_by_slug(req.db, req.path_params["slug"])
-    if not collab.is_active and req.actor is None:
-        raise NotFound()
-    return collab
+    return services.get_collaborative(req.db, req.actor, req.path_params["slug"])
 
 
-def _school(req: WebRequest) -> School:
-    return req.one_or_404(select(School).where(School.slug == req.path_params["school"]))
-
-
-def _page(items, number: int, per_page: int) -> dict:
-    total = len(items)
-    start = (number - 1) * per_page
-    return {"items": items[start:start + per_page], "page": number, "per_page": per_page, "total": total,
-            "pages": max(1, -(-total // per_page))}
+def _school(req: WebRequest):
+    return services.get_school(req.db, req.actor, req.path_params["school"])
 
 
 # --- collaboratives -------------------------------------------------------------------------------
@@ -42,26 +29,23 @@ def _page(items, number: int, per_page: int) -> dict:
      query=(("q", "string", "search"), ("kind", "string", "discipline or responsibility"),
             ("status", "string", "active (default); DPL: forming, retired, all"), PAGE_Q))
 def list_collaboratives(req: WebRequest):
-    status = req.query("status", "active")
-    if status != "active" and not req.can("collaborative.manage"):
-        status = "active"
-    entries = services.directory(req.db, status=None if status == "all" else status,
-                                 search=req.query("q"), kind=req.query("kind"))
-    out = [DirectoryEntryOut.model_validate(e) for e in entries]
-    return req.json(_page(out, req.query_int("page", 1), 50))
+    entries = services.directory(req.db, req.actor, status=req.query("status"), search=req.query("q"),
+                                 kind=req.query("kind"))
+    number, per_page = req.query_int("page", 1), 50
+    page = Page(entries[(number - 1) * per_page:number * per_page], number, per_page, len(entries))
+    return req.page_json(page, DirectoryEntryOut)
 
 
 @api("public", summary="One collaborative", response=DirectoryEntryOut, tag="collaboratives")
 def get_collaborative(req: WebRequest):
-    collab = _collab(req)
-    return req.json(DirectoryEntryOut.model_validate(services.directory(req.db, status=None, only_id=collab.id)[0]))
+    return req.json(DirectoryEntryOut.model_validate(services.directory_entry(req.db, req.actor, _collab(req))))
 
 
 @api("collaborative.manage", summary="Create a collaborative; it starts forming (K2: DPL only)",
      body=CollaborativeIn, response=CollaborativeOut, status=201, tag="collaboratives")
 def create_collaborative(req: WebRequest):
     data = req.parse(CollaborativeIn)
-    collab = services.create_collaborative(req.db, req.actor, **data.model_dump(), today=today(req.settings.tz))
+    collab = services.create_collaborative(req.db, req.actor, **data.model_dump(), today=req.today)
     return req.json(CollaborativeOut.model_validate(collab))
 
 
@@ -76,7 +60,7 @@ def update_collaborative(req: WebRequest):
 
 def _change_status(req: WebRequest, action: str):
     collab = _collab(req)
-    services.set_collaborative_status(req.db, req.actor, collab, action, today(req.settings.tz))
+    services.set_collaborative_status(req.db, req.actor, collab, action, req.today)
     return req.json(CollaborativeOut.model_validate(collab))
 
 
@@ -96,7 +80,8 @@ def retire(req: WebRequest):
      query=(("q", "string", "search names"), PAGE_Q), tag="collaboratives")
 def list_members(req: WebRequest):
     collab = _collab(req)
-    result = paginate(req.db, services.members_query(collab, req.query("q")), req.query_int("page", 1), 50)
+    result = paginate(req.db, services.members_query(req.actor, collab, req.query("q")),
+                      req.query_int("page", 1), 50)
     return req.page_json(result, MembershipOut)
 
 
@@ -104,7 +89,7 @@ def list_members(req: WebRequest):
      status=201, tag="collaboratives")
 def join(req: WebRequest):
     collab = _collab(req)
-    m = services.join(req.db, req.actor, req.person, collab, today(req.settings.tz))
+    m = services.join(req.db, req.actor, req.person, collab, req.today)
     req.db.flush()
     return req.json(MembershipOut.model_validate(m))
 
@@ -112,19 +97,15 @@ def join(req: WebRequest):
 @api("membership.leave", summary="Leave a collaborative (K4: a reason is required before two years)",
      body=LeaveIn, response=MembershipOut, tag="collaboratives")
 def leave(req: WebRequest):
-    collab = _collab(req)
-    m = services.current_membership(req.db, req.actor.id, collab.id)
-    if m is None:
-        raise NotFound()
-    req.require("membership.leave", m.person_id)
+    m = services.membership_for_leaving(req.db, req.actor, _collab(req))
     data = req.parse(LeaveIn)
-    services.leave(req.db, req.actor, m, today(req.settings.tz), data.reason)
+    services.leave(req.db, req.actor, m, req.today, data.reason)
     return req.json(MembershipOut.model_validate(m))
 
 
 @api("signed_in", summary="The current norms and agreements (K3)", response=NormsOut, tag="collaboratives")
 def get_norms(req: WebRequest):
-    norms = services.current_norms(req.db, _collab(req))
+    norms = services.current_norms(req.db, req.actor, _collab(req))
     if norms is None:
         raise NotFound()
     return req.json(NormsOut.model_validate(norms))
@@ -133,14 +114,13 @@ def get_norms(req: WebRequest):
 @api("signed_in", summary="Every version of the norms, newest first (K3)", response=NormsOut, many=True,
      tag="collaboratives")
 def norms_history(req: WebRequest):
-    return req.json([NormsOut.model_validate(n) for n in services.norms_history(req.db, _collab(req))])
+    return req.json([NormsOut.model_validate(n) for n in services.norms_history(req.db, req.actor, _collab(req))])
 
 
 @api("norms.edit", summary="Record a new version of the norms (K3: Core members and the DPL)", body=NormsIn,
      response=NormsOut, status=201, tag="collaboratives")
 def update_norms(req: WebRequest):
     collab = _collab(req)
-    req.require("norms.edit", collab)
     data = req.parse(NormsIn)
     rev = services.update_norms(req.db, req.actor, collab, data.text, data.summary)
     req.db.flush()
@@ -153,7 +133,7 @@ def update_norms(req: WebRequest):
      query=(("status", "string", "open (default), accepted, declined or all"), PAGE_Q), tag="interests")
 def list_interests(req: WebRequest):
     status = req.query("status", "open")
-    result = paginate(req.db, services.interests_query(None if status == "all" else status),
+    result = paginate(req.db, services.interests_query(req.actor, None if status == "all" else status),
                       req.query_int("page", 1), 50)
     return req.page_json(result, InterestOut)
 
@@ -168,8 +148,8 @@ def register_interest(req: WebRequest):
     return req.json(InterestOut.model_validate(interest))
 
 
-def _interest(req: WebRequest) -> Interest:
-    return req.get_or_404(Interest, req.path_params["interest_id"])
+def _interest(req: WebRequest):
+    return services.get_interest(req.db, req.actor, req.path_params["interest_id"])
 
 
 @api("interest.register", summary="Add your name to an interest", response=InterestOut, tag="interests")
@@ -184,7 +164,7 @@ def support_interest(req: WebRequest):
 def convert_interest(req: WebRequest):
     interest = _interest(req)
     data = req.parse(ConvertIn)
-    collab = services.convert_interest(req.db, req.actor, interest, **data.model_dump())
+    collab = services.convert_interest(req.db, req.actor, interest, today=req.today, **data.model_dump())
     return req.json(CollaborativeOut.model_validate(collab))
 
 
@@ -203,7 +183,7 @@ def decline_interest(req: WebRequest):
      query=(("q", "string", "search name, city, country"), ("status", "string", "active or lapsed"), PAGE_Q),
      tag="schools")
 def list_schools(req: WebRequest):
-    result = paginate(req.db, services.schools_query(req.query("q"), req.query("status")),
+    result = paginate(req.db, services.schools_query(req.actor, req.query("q"), req.query("status")),
                       req.query_int("page", 1), 50)
     return req.page_json(result, SchoolOut)
 
@@ -248,16 +228,16 @@ def reinstate_school(req: WebRequest):
 routes = [
     Route("/collaboratives", list_collaboratives, name="api_collaboratives"),
     Route("/collaboratives", create_collaborative, methods=["POST"], name="api_create_collaborative"),
-    Route("/collaboratives/{slug}", get_collaborative, name="api_collaborative"),
-    Route("/collaboratives/{slug}", update_collaborative, methods=["PATCH"], name="api_update_collaborative"),
-    Route("/collaboratives/{slug}/members", list_members, name="api_members"),
-    Route("/collaboratives/{slug}/membership", join, methods=["POST"], name="api_join"),
-    Route("/collaboratives/{slug}/membership/leave", leave, methods=["POST"], name="api_leave"),
-    Route("/collaboratives/{slug}/norms", get_norms, name="api_norms"),
-    Route("/collaboratives/{slug}/norms", update_norms, methods=["PUT"], name="api_update_norms"),
-    Route("/collaboratives/{slug}/norms/history", norms_history, name="api_norms_history"),
-    Route("/collaboratives/{slug}/activate", activate, methods=["POST"], name="api_activate"),
-    Route("/collaboratives/{slug}/retire", retire, methods=["POST"], name="api_retire"),
+    Route("/collaboratives/{slug:slug}", get_collaborative, name="api_collaborative"),
+    Route("/collaboratives/{slug:slug}", update_collaborative, methods=["PATCH"], name="api_update_collaborative"),
+    Route("/collaboratives/{slug:slug}/members", list_members, name="api_members"),
+    Route("/collaboratives/{slug:slug}/membership", join, methods=["POST"], name="api_join"),
+    Route("/collaboratives/{slug:slug}/membership/leave", leave, methods=["POST"], name="api_leave"),
+    Route("/collaboratives/{slug:slug}/norms", get_norms, name="api_norms"),
+    Route("/collaboratives/{slug:slug}/norms", update_norms, methods=["PUT"], name="api_update_norms"),
+    Route("/collaboratives/{slug:slug}/norms/history", norms_history, name="api_norms_history"),
+    Route("/collaboratives/{slug:slug}/activate", activate, methods=["POST"], name="api_activate"),
+    Route("/collaboratives/{slug:slug}/retire", retire, methods=["POST"], name="api_retire"),
     Route("/interests", list_interests, name="api_interests"),
     Route("/interests", register_interest, methods=["POST"], name="api_register_interest"),
     Route("/interests/{interest_id:int}/support", support_interest, methods=["POST"], name="api_support_interest"),
@@ -265,8 +245,8 @@ routes = [
     Route("/interests/{interest_id:int}/decline", decline_interest, methods=["POST"], name="api_decline_interest"),
     Route("/schools", list_schools, name="api_schools"),
     Route("/schools", create_school, methods=["POST"], name="api_create_school"),
-    Route("/schools/{school}", get_school, name="api_school"),
-    Route("/schools/{school}", update_school, methods=["PATCH"], name="api_update_school"),
-    Route("/schools/{school}/lapse", lapse_school, methods=["POST"], name="api_lapse_school"),
-    Route("/schools/{school}/reinstate", reinstate_school, methods=["POST"], name="api_reinstate_school"),
+    Route("/schools/{school:slug}", get_school, name="api_school"),
+    Route("/schools/{school:slug}", update_school, methods=["PATCH"], name="api_update_school"),
+    Route("/schools/{school:slug}/lapse", lapse_school, methods=["POST"], name="api_lapse_school"),
+    Route("/schools/{school:slug}/reinstate", reinstate_school, methods=["POST"], name="api_reinstate_school"),
 ]

@@ -12,6 +12,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..auth.permissions import SYSTEM
 from ..auth import services as auth_services
 from ..auth.models import Person, Role
 from ..settings import Settings
@@ -41,7 +42,7 @@ def load_network(db: Session, seed_dir: Path, settings: Settings) -> dict[str, i
     for row in read_yaml(seed_dir / "schools.yaml"):
         school = schools.get(row["slug"])
         if school is None:
-            school = services.create_school(db, None, slug=row["slug"], name=row["name"], city=row["city"],
+            school = services.create_school(db, SYSTEM, slug=row["slug"], name=row["name"], city=row["city"],
                                             country=row["country"], time_zone=row["time_zone"],
                                             weekend=row.get("weekend", ["sat", "sun"]))
             schools[school.slug] = school
@@ -54,7 +55,7 @@ def load_network(db: Session, seed_dir: Path, settings: Settings) -> dict[str, i
             continue
         roles = {Role(r) for r in row["roles"].split(";") if r}
         person = auth_services.create_person(
-            db, None, name=row["name"], email=row["email"],
+            db, SYSTEM, name=row["name"], email=row["email"],
             school_id=schools[row["school"]].id if row["school"] else None,
             roles=roles, time_zone=row.get("time_zone") or None)
         people[person.email.lower()] = person
@@ -73,13 +74,13 @@ def load_network(db: Session, seed_dir: Path, settings: Settings) -> dict[str, i
         collab = collabs.get(row["slug"])
         if collab is None:
             collab = services.create_collaborative(
-                db, None, slug=row["slug"], name=row["name"], kind=row["kind"],
+                db, SYSTEM, slug=row["slug"], name=row["name"], kind=row["kind"],
                 description=row.get("description", ""), network_url=row.get("network_url"),
                 today=_as_date(row.get("forming_since") or row.get("activated_on")))
             if row["status"] in ("active", "retired"):
-                services.set_collaborative_status(db, None, collab, "activate", _as_date(row["activated_on"]))
+                services.set_collaborative_status(db, SYSTEM, collab, "activate", _as_date(row["activated_on"]))
             if row.get("norms"):
-                services.update_norms(db, None, collab, row["norms"], "Norms agreed when the group formed")
+                services.update_norms(db, SYSTEM, collab, row["norms"], "Norms agreed when the group formed")
             collabs[collab.slug] = collab
             counts["collaboratives"] += 1
         if row["status"] == "retired" and collab.status != "retired":
@@ -91,10 +92,10 @@ def load_network(db: Session, seed_dir: Path, settings: Settings) -> dict[str, i
         joined = _as_date(row["joined_on"])
         if (person.id, collab.id, joined) in existing:
             continue
-        m = services.join(db, None, person, collab, joined)
+        m = services.join(db, SYSTEM, person, collab, joined)
         db.flush()
         if row.get("left_on"):
-            services.leave(db, None, m, _as_date(row["left_on"]), row.get("leave_reason") or None)
+            services.leave(db, SYSTEM, m, _as_date(row["left_on"]), row.get("leave_reason") or None)
         counts["memberships"] += 1
 
     interests = {i.name for i in db.scalars(select(Interest))}
@@ -111,7 +112,7 @@ def load_network(db: Session, seed_dir: Path, settings: Settings) -> dict[str, i
         counts["interests"] += 1
 
     for collab, on in retirements:
-        services.set_collaborative_status(db, None, collab, "retire", on)
+        services.set_collaborative_status(db, SYSTEM, collab, "retire", on)
     db.flush()
     return counts
 
@@ -124,6 +125,6 @@ def lapse_schools(db: Session, seed_dir: Path, settings: Settings) -> dict[str, 
     for row in read_yaml(seed_dir / "schools.yaml"):
         school = schools[row["slug"]]
         if row.get("status") == "lapsed" and school.is_active:
-            services.lapse_school(db, None, school, _as_date(row["lapsed_on"]))
+            services.lapse_school(db, SYSTEM, school, _as_date(row["lapsed_on"]))
             lapsed += 1
     return {"lapsed schools": lapsed}

@@ -5,36 +5,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Iterable
+
+from collections.abc import Callable
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..audit.services import record, snapshot
-from ..auth.models import Person
-from ..auth.permissions import Actor, require
+from ..auth.models import Person, Role
+from ..auth.permissions import OVERSEERS, Actor, can, require
 from ..auth.services import check_time_zone
 from ..clock import now_utc
 from ..dates import earliest_two_year_end
 from ..errors import DomainError, NotFound
+from ..slugs import check_slug, slugify
 from .models import (WEEKDAYS, Collaborative, CollaborativeKind, CollaborativeStatus, Interest,
                      InterestStatus, InterestSupporter, Membership, NormsRevision, School,
                      SchoolStatus)
-
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
-
-
-def _check_slug(slug: str, field: str = "slug") -> str:
-    slug = slug.strip()
-    if not SLUG_RE.match(slug):
-        raise DomainError("K1", "a slug is lowercase letters, digits and single hyphens "
-                          "(e.g. world-languages)", field=field)
-    return slug
-
 
 # --- schools (N1, N2) ---------------------------------------------------------------------------
 
@@ -50,16 +38,17 @@ def _check_weekend(days: list[str] | tuple[str, ...] | str) -> str:
     return ",".join(sorted(days, key=WEEKDAYS.index))
 
 
-def create_school(db: Session, actor: Actor | None, *, name: str, city: str, country: str,
+def create_school(db: Session, actor: Actor, *, name: str, city: str, country: str,
                   time_zone: str, weekend: Any = "sat,sun", slug: str | None = None) -> School:
-    """N1: add a member school with its city, country, IANA zone and weekend days."""
+    """N1: add a member school with its city, country, IANA zone and weekend days (the DPL)."""
+    require(actor, "school.manage")
     for key, value in (("name", name), ("city", city), ("country", country)):
         if not value or not value.strip():
             raise DomainError("N1", f"a school needs a {key}", field=key)
     if not time_zone:
         raise DomainError("N1", "a school needs its IANA time zone", field="time_zone")
     check_time_zone(time_zone)
-    slug = _check_slug(slug or slugify(name))
+    slug = check_slug(slug or slugify(name), rule="N1")
     if db.scalar(select(School.id).where(School.slug == slug)) is not None:
         raise DomainError("N1", f"another school already uses the slug {slug!r}", field="slug")
     school = School(slug=slug, name=name.strip(), city=city.strip(), country=country.strip(),
@@ -70,7 +59,9 @@ def create_school(db: Session, actor: Actor | None, *, name: str, city: str, cou
     return school
 
 
-def update_school(db: Session, actor: Actor | None, school: School, **changes: Any) -> School:
+def update_school(db: Session, actor: Actor, school: School, **changes: Any) -> School:
+    """N1: change a school's name, city, country, zone or weekend (the DPL)."""
+    require(actor, "school.manage")
     before = snapshot(school, SCHOOL_FIELDS)
     for key in ("name", "city", "country"):
         if key in changes and changes[key] is not None:
@@ -87,8 +78,9 @@ def update_school(db: Session, actor: Actor | None, school: School, **changes: A
     return school
 
 
-def lapse_school(db: Session, actor: Actor | None, school: School, on: date) -> School:
-    """N2: the school's membership lapses on ``on``; its people can no longer be appointed."""
+def lapse_school(db: Session, actor: Actor, school: School, on: date) -> School:
+    """N2: the school's membership lapses on ``on``; its people can no longer be appointed (the DPL)."""
+    require(actor, "school.manage")
     if not school.is_active:
         raise DomainError("N2", f"{school.name} has already lapsed", field="status")
     before = snapshot(school, SCHOOL_FIELDS)
@@ -98,7 +90,8 @@ def lapse_school(db: Session, actor: Actor | None, school: School, on: date) -> 
     return school
 
 
-def reinstate_school(db: Session, actor: Actor | None, school: School) -> School:
+def reinstate_school(db: Session, actor: Actor, school: School) -> School:
+    require(actor, "school.manage")
     if school.is_active:
         raise DomainError("N2", f"{school.name} is already an active member", field="status")
     before = snapshot(school, SCHOOL_FIELDS)
@@ -108,7 +101,9 @@ def reinstate_school(db: Session, actor: Actor | None, school: School) -> School
     return school
 
 
-def schools_query(search: str | None = None, status: str | None = None) -> Select:
+def schools_query(actor: Actor | None, search: str | None = None, status: str | None = None) -> Select:
+    """N1: member schools by name (signed-in people), searched by name, city or country."""
+    require(actor, "school.view")
     stmt = select(School).order_by(School.name)
     if search:
         like = f"%{search.strip().lower()}%"
@@ -134,25 +129,23 @@ def _check_url(url: str | None) -> str | None:
     return url
 
 
-def create_collaborative(db: Session, actor: Actor | None, *, name: str, kind: str, description: str = "",
-                         network_url: str | None = None, slug: str | None = None,
-                         today: date | None = None) -> Collaborative:
-    """K1/K2: only the DPL creates a collaborative; it starts out ``forming``."""
-    if actor is not None:
-        require(actor, "collaborative.manage")
+def create_collaborative(db: Session, actor: Actor, *, name: str, kind: str, today: date, description: str = "",
+                         network_url: str | None = None, slug: str | None = None) -> Collaborative:
+    """K1/K2: only the DPL creates a collaborative; it starts out ``forming`` (since ``today``)."""
+    require(actor, "collaborative.manage")
     name = (name or "").strip()
     if not name:
         raise DomainError("K1", "a collaborative needs a name", field="name")
     if kind not in set(CollaborativeKind):
         raise DomainError("K1", "kind is either discipline or responsibility", field="kind")
-    slug = _check_slug(slug or slugify(name))
+    slug = check_slug(slug or slugify(name))
     if db.scalar(select(Collaborative.id).where(Collaborative.slug == slug)) is not None:
         raise DomainError("K1", f"the slug {slug!r} is taken by another collaborative", field="slug")
     if db.scalar(select(Collaborative.id).where(func.lower(Collaborative.name) == name.lower())) is not None:
         raise DomainError("K1", f"there is already a collaborative called {name}", field="name")
     collab = Collaborative(name=name, slug=slug, kind=kind, description=(description or "").strip(),
                            network_url=_check_url(network_url), status=CollaborativeStatus.FORMING,
-                           forming_since=today or now_utc().date())
+                           forming_since=today)
     db.add(collab)
     db.flush()
     record(db, actor, "collaborative.create", collab, f"Created collaborative {name} (forming)",
@@ -160,9 +153,11 @@ def create_collaborative(db: Session, actor: Actor | None, *, name: str, kind: s
     return collab
 
 
-def update_collaborative(db: Session, actor: Actor | None, collab: Collaborative, *, name: str | None = None,
+def update_collaborative(db: Session, actor: Actor, collab: Collaborative, *, name: str | None = None,
                          description: str | None = None, network_url: str | None = None,
                          kind: str | None = None) -> Collaborative:
+    """K1: the DPL changes a collaborative's name, kind, description or link."""
+    require(actor, "collaborative.manage")
     before = snapshot(collab, COLLAB_FIELDS)
     if name is not None:
         name = name.strip()
@@ -194,10 +189,10 @@ _TRANSITIONS = {
 }
 
 
-def set_collaborative_status(db: Session, actor: Actor | None, collab: Collaborative, action: str,
-                             on: date | None = None) -> Collaborative:
+def set_collaborative_status(db: Session, actor: Actor, collab: Collaborative, action: str,
+                             on: date) -> Collaborative:
     """K1/K2: ``forming`` → ``active`` → ``retired``; only the DPL moves a collaborative."""
-    on = on or now_utc().date()
+    require(actor, "collaborative.manage")
     before = snapshot(collab, COLLAB_FIELDS)
     if action == "activate":
         if collab.status != CollaborativeStatus.FORMING:
@@ -216,11 +211,28 @@ def set_collaborative_status(db: Session, actor: Actor | None, collab: Collabora
     return collab
 
 
-def collaborative_by_slug(db: Session, slug: str) -> Collaborative:
+def get_collaborative(db: Session, actor: Actor | None, slug: str) -> Collaborative:
+    """The collaborative with ``slug``, if ``actor`` may see it (K1: an active one is public; a
+    forming or retired one is for signed-in people): else NotFound."""
     collab = db.scalar(select(Collaborative).where(Collaborative.slug == slug))
-    if collab is None:
+    if collab is None or not can(actor, "collaborative.view", collab):
         raise NotFound()
     return collab
+
+
+def in_service_query() -> Select:
+    """The collaboratives that are not retired (forming or active), by name: those whose Cores,
+    plans and meetings the dashboards and forms list."""
+    return (select(Collaborative).where(Collaborative.status != CollaborativeStatus.RETIRED)
+            .order_by(Collaborative.name, Collaborative.id))
+
+
+def collaboratives_in_service(db: Session, ids: Iterable[int] | None = None) -> list[Collaborative]:
+    """``in_service_query()`` as a list (only those of ``ids``, when given)."""
+    stmt = in_service_query()
+    if ids is not None:
+        stmt = stmt.where(Collaborative.id.in_(sorted(ids)))
+    return list(db.scalars(stmt))
 
 
 @dataclass
@@ -232,26 +244,45 @@ class DirectoryEntry:
     schools: list[School] = field(default_factory=list)
 
 
-def directory(db: Session, *, status: str | None = CollaborativeStatus.ACTIVE, search: str | None = None,
-              kind: str | None = None, only_id: int | None = None) -> list[DirectoryEntry]:
-    """The directory: collaboratives with member counts and the schools taking part.
+def directory_status(actor: Actor | None, asked: str | None) -> str:
+    """K1: the directory lists active collaboratives; the DPL may also list forming, retired or all."""
+    if asked in (CollaborativeStatus.FORMING, CollaborativeStatus.RETIRED, "all") and \
+            can(actor, "collaborative.manage"):
+        return asked
+    return CollaborativeStatus.ACTIVE
+
+
+def directory(db: Session, actor: Actor | None, *, status: str | None = CollaborativeStatus.ACTIVE,
+              search: str | None = None, kind: str | None = None) -> list[DirectoryEntry]:
+    """The directory: collaboratives with member counts and the schools taking part. ``status``
+    is what was asked for (see ``directory_status``: visitors see active ones only).
 
     Three queries, whatever the size of the network.
     """
+    status = directory_status(actor, status)
     stmt = select(Collaborative).order_by(Collaborative.name)
-    if status:
-        stmt = stmt.where(Collaborative.status == status)
+    entries = _entries(db, stmt if status == "all" else stmt.where(Collaborative.status == status),
+                       search=search, kind=kind)
+    return list(entries.values())
+
+
+def directory_entry(db: Session, actor: Actor | None, collab: Collaborative) -> DirectoryEntry:
+    """One collaborative as the directory shows it (member count, schools taking part)."""
+    require(actor, "collaborative.view", collab)
+    return _entries(db, select(Collaborative).where(Collaborative.id == collab.id))[collab.id]
+
+
+def _entries(db: Session, stmt: Select, *, search: str | None = None,
+             kind: str | None = None) -> dict[int, DirectoryEntry]:
     if kind:
         stmt = stmt.where(Collaborative.kind == kind)
-    if only_id is not None:
-        stmt = stmt.where(Collaborative.id == only_id)
     if search:
         like = f"%{search.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(Collaborative.name).like(like),
                               func.lower(Collaborative.description).like(like)))
     entries = {c.id: DirectoryEntry(c) for c in db.scalars(stmt)}
     if not entries:
-        return []
+        return {}
     current = (Membership.left_on.is_(None), Membership.collaborative_id.in_(entries))
     for cid, count in db.execute(select(Membership.collaborative_id, func.count())
                                  .where(*current).group_by(Membership.collaborative_id)):
@@ -263,7 +294,7 @@ def directory(db: Session, *, status: str | None = CollaborativeStatus.ACTIVE, s
     )
     for cid, school in rows:
         entries[cid].schools.append(school)
-    return list(entries.values())
+    return entries
 
 
 # --- interests (K2) ---------------------------------------------------------------------------
@@ -300,17 +331,16 @@ def support_interest(db: Session, actor: Actor, interest: Interest) -> InterestS
     return row
 
 
-def convert_interest(db: Session, actor: Actor | None, interest: Interest, *, name: str | None = None,
+def convert_interest(db: Session, actor: Actor, interest: Interest, *, today: date, name: str | None = None,
                      slug: str | None = None, description: str | None = None,
                      network_url: str | None = None) -> Collaborative:
     """K2: the DPL turns an interest into a ``forming`` collaborative."""
-    if actor is not None:
-        require(actor, "interest.convert")
+    require(actor, "interest.convert")
     if interest.status != InterestStatus.OPEN:
         raise DomainError("K2", "this interest has already been decided", field="status")
     collab = create_collaborative(db, actor, name=name or interest.name, kind=interest.kind,
                                   description=description if description is not None else interest.description,
-                                  network_url=network_url, slug=slug)
+                                  network_url=network_url, slug=slug, today=today)
     interest.status, interest.collaborative_id, interest.decided_at = InterestStatus.ACCEPTED, collab.id, now_utc()
     record(db, actor, "interest.convert", interest, f"Turned interest into forming collaborative {collab.name}",
            before={"status": InterestStatus.OPEN.value, "collaborative_id": None},
@@ -318,9 +348,9 @@ def convert_interest(db: Session, actor: Actor | None, interest: Interest, *, na
     return collab
 
 
-def decline_interest(db: Session, actor: Actor | None, interest: Interest, note: str) -> Interest:
-    if actor is not None:
-        require(actor, "interest.convert")
+def decline_interest(db: Session, actor: Actor, interest: Interest, note: str) -> Interest:
+    """K2: the DPL declines an interest, saying why."""
+    require(actor, "interest.convert")
     if interest.status != InterestStatus.OPEN:
         raise DomainError("K2", "this interest has already been decided", field="status")
     if not (note or "").strip():
@@ -332,9 +362,27 @@ def decline_interest(db: Session, actor: Actor | None, interest: Interest, note:
     return interest
 
 
-def interests_query(status: str | None = InterestStatus.OPEN) -> Select:
-    stmt = select(Interest).order_by(Interest.created_at.desc())
+def get_interest(db: Session, actor: Actor | None, interest_id: int) -> Interest:
+    require(actor, "interest.view")
+    interest = db.get(Interest, interest_id) if 0 < interest_id < 2**63 else None
+    if interest is None:
+        raise NotFound()
+    return interest
+
+
+def interests_query(actor: Actor | None, status: str | None = InterestStatus.OPEN) -> Select:
+    """K2: interests in new collaboratives, newest first (signed-in people)."""
+    require(actor, "interest.view")
+    stmt = select(Interest).order_by(Interest.created_at.desc(), Interest.id.desc())
     return stmt.where(Interest.status == status) if status else stmt
+
+
+def supported_by(db: Session, actor: Actor, interest_ids: list[int]) -> set[int]:
+    """Which of ``interest_ids`` ``actor`` supports."""
+    if not interest_ids or actor.id is None:
+        return set()
+    return set(db.scalars(select(InterestSupporter.interest_id).where(
+        InterestSupporter.person_id == actor.id, InterestSupporter.interest_id.in_(interest_ids))))
 
 
 def supporter_counts(db: Session, interest_ids: list[int]) -> dict[int, int]:
@@ -347,29 +395,38 @@ def supporter_counts(db: Session, interest_ids: list[int]) -> dict[int, int]:
 
 # --- norms (K3) ---------------------------------------------------------------------------------
 
-def current_norms(db: Session, collab: Collaborative) -> NormsRevision | None:
+def current_norms(db: Session, actor: Actor | None, collab: Collaborative) -> NormsRevision | None:
+    """K3: the collaborative's norms as they stand (for signed-in people)."""
+    require(actor, "signed_in")
     return db.scalar(select(NormsRevision).where(NormsRevision.collaborative_id == collab.id)
                      .order_by(NormsRevision.created_at.desc(), NormsRevision.id.desc()).limit(1))
 
 
-def norms_history(db: Session, collab: Collaborative) -> list[NormsRevision]:
+def norms_history(db: Session, actor: Actor | None, collab: Collaborative) -> list[NormsRevision]:
+    """K3: every version of the norms, newest first: who changed what and when (signed-in people)."""
+    require(actor, "signed_in")
     return list(db.scalars(select(NormsRevision).where(NormsRevision.collaborative_id == collab.id)
                            .order_by(NormsRevision.created_at.desc(), NormsRevision.id.desc())))
 
 
-def update_norms(db: Session, actor: Actor | None, collab: Collaborative, text: str,
+def norms_for_editing(db: Session, actor: Actor, collab: Collaborative) -> NormsRevision | None:
+    """K3: the norms to start an edit from, for those who may change them."""
+    require(actor, "norms.edit", collab)
+    return current_norms(db, actor, collab)
+
+
+def update_norms(db: Session, actor: Actor, collab: Collaborative, text: str,
                  summary: str = "") -> NormsRevision:
     """K3: record a new version of the norms (Core members of this collaborative and the DPL)."""
-    if actor is not None:
-        require(actor, "norms.edit", collab)
+    require(actor, "norms.edit", collab)
     text = (text or "").strip()
     if not text:
         raise DomainError("K3", "the norms cannot be empty", field="text")
-    previous = current_norms(db, collab)
+    previous = current_norms(db, actor, collab)
     if previous is not None and previous.text == text:
         raise DomainError("K3", "nothing changed", field="text")
     rev = NormsRevision(collaborative_id=collab.id, text=text, summary=(summary or "").strip()[:300],
-                        author_id=actor.id if actor else None)
+                        author_id=actor.id)
     db.add(rev)
     record(db, actor, "norms.update", collab, f"Updated the norms of {collab.name}",
            before={"text": previous.text} if previous else None, after={"text": text},
@@ -379,16 +436,23 @@ def update_norms(db: Session, actor: Actor | None, collab: Collaborative, text: 
 
 # --- memberships (K4) -----------------------------------------------------------------------------
 
-def current_membership(db: Session, person_id: int, collab_id: int) -> Membership | None:
+def current_membership(db: Session, person_id: int | None, collab_id: int) -> Membership | None:
+    """K4: ``person_id``'s open membership of the collaborative, if any."""
+    if person_id is None:
+        return None
     return db.scalar(select(Membership).where(Membership.person_id == person_id,
                                               Membership.collaborative_id == collab_id,
                                               Membership.left_on.is_(None)))
 
 
-def join(db: Session, actor: Actor | None, person: Person, collab: Collaborative, on: date | None = None,
+def join(db: Session, actor: Actor, person: Person, collab: Collaborative, on: date,
          *, via: str = "joined") -> Membership:
-    """K4: a person of an active member school joins with a commitment to serve two years."""
-    on = on or now_utc().date()
+    """K4: a person of an active member school joins with a commitment to serve two years. People
+    join themselves; the DPL makes a member of someone appointed to the Core (C4, ``via="core"``)."""
+    if actor.id == person.id:
+        require(actor, "membership.join")
+    else:
+        require(actor, "core.manage")
     if collab.status == CollaborativeStatus.RETIRED:
         raise DomainError("K1", f"{collab.name} is retired and takes no new members", field="collaborative")
     if person.school is None or not person.school.is_active:
@@ -403,25 +467,30 @@ def join(db: Session, actor: Actor | None, person: Person, collab: Collaborative
     return m
 
 
-def leave(db: Session, actor: Actor | None, membership: Membership, on: date | None = None,
-          reason: str | None = None) -> Membership:
+#: Checks that higher domains make before a membership ends; each raises a DomainError to refuse.
+#: ``nesa_collab.domains.install_checks`` adds them (C4, from the cores package: a Core member stays
+#: a member of the collaborative while serving). Each is called as ``check(db, membership, on)``.
+MEMBERSHIP_END_CHECKS: list[Callable[[Session, Membership, date], None]] = []
+
+
+def membership_for_leaving(db: Session, actor: Actor, collab: Collaborative) -> Membership:
+    """K4: the actor's own open membership of ``collab`` (NotFound when there is none)."""
+    membership = current_membership(db, actor.id, collab.id)
+    if membership is None:
+        raise NotFound()
+    require(actor, "membership.leave", membership)
+    return membership
+
+
+def leave(db: Session, actor: Actor, membership: Membership, on: date, reason: str | None = None) -> Membership:
     """K4: leave a collaborative. Leaving before two years is allowed with a reason, which is kept."""
-    if actor is not None:
-        require(actor, "membership.leave", membership.person_id)
-    on = on or now_utc().date()
+    require(actor, "membership.leave", membership)
     if membership.left_on is not None:
         raise DomainError("K4", "this membership has already ended", field="membership")
     if on < membership.joined_on:
         raise DomainError("K4", "one cannot leave before joining", field="left_on")
-    from ..cores.models import Appointment
-
-    serving = db.scalars(select(Appointment).where(
-        Appointment.person_id == membership.person_id, Appointment.collaborative_id == membership.collaborative_id))
-    term = next((t for t in serving if t.last_day >= on), None)
-    if term is not None:
-        raise DomainError("C4", f"{membership.person.name} serves on the {membership.collaborative.name} Core until "
-                          f"{term.last_day:%d %B %Y}; a Core member stays a member — the Director ends the term "
-                          "first", field="membership")
+    for check in MEMBERSHIP_END_CHECKS:
+        check(db, membership, on)
     reason = (reason or "").strip()
     commitment_end = earliest_two_year_end(membership.joined_on)
     if on < commitment_end and not reason:
@@ -437,7 +506,9 @@ def leave(db: Session, actor: Actor | None, membership: Membership, on: date | N
     return membership
 
 
-def members_query(collab: Collaborative, search: str | None = None) -> Select:
+def members_query(actor: Actor | None, collab: Collaborative, search: str | None = None) -> Select:
+    """K4: a collaborative's current members by name (for signed-in people)."""
+    require(actor, "signed_in")
     stmt = (select(Membership).join(Person, Person.id == Membership.person_id)
             .where(Membership.collaborative_id == collab.id, Membership.left_on.is_(None))
             .order_by(Person.name))
@@ -446,8 +517,9 @@ def members_query(collab: Collaborative, search: str | None = None) -> Select:
     return stmt
 
 
-def school_collaboratives(db: Session, school: School) -> list[tuple[Collaborative, int]]:
+def school_collaboratives(db: Session, actor: Actor | None, school: School) -> list[tuple[Collaborative, int]]:
     """The collaboratives a school's people belong to, with how many of them."""
+    require(actor, "school.view")
     return list(db.execute(
         select(Collaborative, func.count(Membership.id))
         .join(Membership, Membership.collaborative_id == Collaborative.id)
@@ -456,6 +528,66 @@ def school_collaboratives(db: Session, school: School) -> list[tuple[Collaborati
         .group_by(Collaborative.id).order_by(Collaborative.name)).all())
 
 
-def memberships_of(db: Session, person: Person) -> list[Membership]:
+def memberships_of(db: Session, actor: Actor, person: Person) -> list[Membership]:
+    """A person's memberships, current first (their own, or for staff who see people)."""
+    if actor.id != person.id:
+        require(actor, "person.view")
     return list(db.scalars(select(Membership).where(Membership.person_id == person.id)
                            .order_by(Membership.left_on.is_not(None), Membership.joined_on.desc())))
+
+
+def get_school(db: Session, actor: Actor | None, slug: str) -> School:
+    require(actor, "school.view")
+    school = db.scalar(select(School).where(School.slug == slug))
+    if school is None:
+        raise NotFound()
+    return school
+
+
+def school_people_query(actor: Actor | None, school: School) -> Select:
+    """The people of a school, by name (signed-in people see who belongs to a member school)."""
+    require(actor, "school.view")
+    return select(Person).where(Person.school_id == school.id).order_by(Person.name, Person.id)
+
+
+# --- what the home page shows of the network --------------------------------------------------------
+
+@dataclass
+class NetworkOverview:
+    """What a signed-in person's home page shows of the network: counts for those who oversee it,
+    their school's collaboratives for a coordinator, collaboratives they might join."""
+
+    memberships: list[Membership]
+    suggested: list[Collaborative]
+    collab_counts: dict[str, int] | None = None
+    school_counts: dict[str, int] | None = None
+    people_count: int | None = None
+    open_interests: list[Interest] = field(default_factory=list)
+    school: School | None = None
+    school_collabs: list[tuple[Collaborative, int]] = field(default_factory=list)
+    school_people: int | None = None
+
+
+def overview(db: Session, actor: Actor) -> NetworkOverview:
+    """The home page's view of the network, in a fixed number of aggregate queries."""
+    require(actor, "signed_in")
+    person = actor.person
+    memberships = memberships_of(db, actor, person)
+    joined = [m.collaborative_id for m in memberships if m.left_on is None]
+    out = NetworkOverview(memberships=memberships, suggested=list(db.scalars(
+        select(Collaborative).where(Collaborative.status == CollaborativeStatus.ACTIVE,
+                                    Collaborative.id.not_in(joined))
+        .order_by(Collaborative.name).limit(6))))
+    if actor.has(*OVERSEERS):
+        out.collab_counts = dict(db.execute(select(Collaborative.status, func.count())
+                                            .group_by(Collaborative.status)).all())
+        out.school_counts = dict(db.execute(select(School.status, func.count()).group_by(School.status)).all())
+        out.people_count = db.scalar(select(func.count()).select_from(Person))
+        out.open_interests = list(db.scalars(select(Interest).where(Interest.status == InterestStatus.OPEN)
+                                             .order_by(Interest.created_at).limit(5)))
+    if actor.has(Role.SCHOOL_COORDINATOR) and person.school is not None:
+        out.school = person.school
+        out.school_collabs = school_collaboratives(db, actor, person.school)
+        out.school_people = db.scalar(select(func.count()).select_from(Person)
+                                      .where(Person.school_id == person.school_id))
+    return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,8 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..clock import now_utc
 from ..db import Base, UTCDateTime
 
-if TYPE_CHECKING:
-    from ..auth.models import Person
 
 
 class OutboxMessage(Base):
@@ -29,4 +26,4 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
-    person: Mapped["Person"] = relationship()
+    person: Mapped["Person"] = relationship("Person")  # noqa: F821 - people are named, not imported

@@ -21,7 +21,7 @@ PAGE_Q = ("page", "integer", "page number")
 
 
 def _collab(req: WebRequest) -> Collaborative:
-    return network.collaborative_by_slug(req.db, req.path_params["slug"])
+    return network.get_collaborative(req.db, req.actor, req.path_params["slug"])
 
 
 def _plan(req: WebRequest) -> Plan:
@@ -204,10 +204,10 @@ routes = [
     Route("/plans/{plan_id:int}/revisions", list_revisions, name="api_plan_revisions"),
     Route("/plans/{plan_id:int}/revisions/{number:int}", get_revision, name="api_plan_revision"),
     Route("/plans/{plan_id:int}/compare", compare_revisions, name="api_compare_plan"),
-    Route("/collaboratives/{slug}/plans", list_plans, name="api_collaborative_plans"),
-    Route("/collaboratives/{slug}/plans", create_plan, methods=["POST"], name="api_create_plan"),
-    Route("/collaboratives/{slug}/posts", list_collaborative_posts, name="api_collaborative_posts"),
-    Route("/collaboratives/{slug}/posts", create_post, methods=["POST"], name="api_create_post"),
+    Route("/collaboratives/{slug:slug}/plans", list_plans, name="api_collaborative_plans"),
+    Route("/collaboratives/{slug:slug}/plans", create_plan, methods=["POST"], name="api_create_plan"),
+    Route("/collaboratives/{slug:slug}/posts", list_collaborative_posts, name="api_collaborative_posts"),
+    Route("/collaboratives/{slug:slug}/posts", create_post, methods=["POST"], name="api_create_post"),
     Route("/posts", list_posts, name="api_posts"),
     Route("/posts/{post_id:int}/answer", answer_proposal, methods=["POST"], name="api_answer_proposal"),
 ]

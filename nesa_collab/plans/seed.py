@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..auth.permissions import SYSTEM
 from ..auth.models import Person, PersonRole, Role
 from ..auth.services import find_by_email
 from ..clock import today as clock_today
@@ -47,7 +48,7 @@ def load_plans(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int
     template_file = seed_dir / "plan_template.yaml"
     if template_file.exists() and db.scalar(select(PlanTemplate.id).limit(1)) is None:
         data = read_yaml(template_file)
-        services.save_template(db, None, data["sections"], data.get("summary", ""),
+        services.save_template(db, SYSTEM, data["sections"], data.get("summary", ""),
                                at=services.at_day(on - timedelta(days=900), settings))
         counts["plan templates"] += 1
         db.flush()
@@ -69,7 +70,7 @@ def load_plans(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int
         core = services.core_people(db, collab, on)
         revs = row["revisions"]
         start = services.at_day(on - timedelta(days=revs[0]["days_ago"]), settings, 9)
-        plan = services.create_plan(db, None, collab, title=row["title"], first_year=first, last_year=last,
+        plan = services.create_plan(db, SYSTEM, collab, title=row["title"], first_year=first, last_year=last,
                                     settings=settings, summary="Started from the template", at=start)
         plan.created_at = start
         counts["plans"] += 1
@@ -77,7 +78,7 @@ def load_plans(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int
         for rev_spec in revs:
             content.update(_content(rev_spec.get("set", {}), year0, core, on))
             at = services.at_day(on - timedelta(days=rev_spec["days_ago"]), settings)
-            rev = services.save_plan(db, None, plan, {**content, "texts": {**plan.texts, **content.get("texts", {})}},
+            rev = services.save_plan(db, SYSTEM, plan, {**content, "texts": {**plan.texts, **content.get("texts", {})}},
                                      rev_spec["summary"], on, at=at)
             author = _person(db, rev_spec.get("author"))
             rev.author_id = author.id if author else None
@@ -85,11 +86,11 @@ def load_plans(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int
         for step in row.get("review", []):
             at = services.at_day(on - timedelta(days=step["days_ago"]), settings, 15)
             if step["action"] == "submitted":
-                services.submit_plan(db, None, plan, at=at)
+                services.submit_plan(db, SYSTEM, plan, at=at)
             elif step["action"] == "accepted":
-                services.accept_plan(db, None, plan, step.get("comment", ""), at=at)
+                services.accept_plan(db, SYSTEM, plan, step.get("comment", ""), at=at)
             else:
-                services.return_plan(db, None, plan, step["comment"], at=at)
+                services.return_plan(db, SYSTEM, plan, step["comment"], at=at)
             db.flush()
             if dpl is not None and step["action"] != "submitted":
                 review = db.scalar(select(PlanReview).where(PlanReview.plan_id == plan.id)
@@ -101,11 +102,11 @@ def load_plans(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int
         if collab is None or db.scalar(select(Post.id).where(Post.collaborative_id == collab.id,
                                                              Post.title == row["title"])):
             continue
-        post = services.create_post(db, None, collab, kind=row["kind"], title=row["title"], body=row["body"],
+        post = services.create_post(db, SYSTEM, collab, kind=row["kind"], title=row["title"], body=row["body"],
                                     at=services.at_day(on - timedelta(days=row["days_ago"]), settings, 11),
                                     author=_person(db, row.get("author")))
         if row.get("answer"):
-            services.answer_proposal(db, None, post, row["answer"], row["note"],
+            services.answer_proposal(db, SYSTEM, post, row["answer"], row["note"],
                                      at=services.at_day(on - timedelta(days=row["answer_days_ago"]), settings, 16))
             post.answered_by_id = dpl.id if dpl else None
         counts["updates and proposals"] += 1

@@ -12,12 +12,11 @@ from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import home
 from ..auth.models import Role
 from ..clock import today
 from ..dates import school_year_of
 from ..errors import DomainError, FieldError
-from ..network import views as network_views
+from ..network import services as network
 from ..network.models import Collaborative
 from ..web import WebRequest, page, paginate, validation_error
 from . import services
@@ -33,7 +32,7 @@ def _today(req: WebRequest) -> date:
 
 
 def _collab(req: WebRequest) -> Collaborative:
-    return network_views._collab(req)
+    return network.get_collaborative(req.db, req.actor, req.path_params["slug"])
 
 
 def _plan(req: WebRequest) -> Plan:
@@ -481,10 +480,6 @@ def home_plans_panel(req: WebRequest) -> dict | None:
             "open_count": services.count_open_proposals(req.db) if overseer else 0}
 
 
-network_views.collaborative_panels.append(collaborative_plan_panel)
-home.dashboard_panels.append(home_plans_panel)
-
-
 routes = [
     Route("/plans", overview, name="plans"),
     Route("/plans/template", template_page, name="plan_template"),
@@ -499,9 +494,9 @@ routes = [
     Route("/plans/{plan_id:int}/compare", compare_page, name="compare_plan"),
     Route("/plans/{plan_id:int}/print", print_page, name="print_plan"),
     Route("/plans/{plan_id:int}/export.md", export_markdown, name="export_plan"),
-    Route("/collaboratives/{slug}/plan", collaborative_plan, name="collaborative_plan"),
-    Route("/collaboratives/{slug}/plans/new", new_plan, methods=["GET", "POST"], name="new_plan"),
-    Route("/collaboratives/{slug}/posts", collaborative_posts, name="collaborative_posts"),
-    Route("/collaboratives/{slug}/posts/new", new_post, methods=["GET", "POST"], name="new_post"),
+    Route("/collaboratives/{slug:slug}/plan", collaborative_plan, name="collaborative_plan"),
+    Route("/collaboratives/{slug:slug}/plans/new", new_plan, methods=["GET", "POST"], name="new_plan"),
+    Route("/collaboratives/{slug:slug}/posts", collaborative_posts, name="collaborative_posts"),
+    Route("/collaboratives/{slug:slug}/posts/new", new_post, methods=["GET", "POST"], name="new_post"),
     Route("/posts/{post_id:int}/answer", answer_proposal, methods=["GET", "POST"], name="answer_proposal"),
 ]

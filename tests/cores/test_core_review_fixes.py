@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
 
+from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab import clock
 from nesa_collab.auth.models import Person, Role
 from nesa_collab.auth.services import update_person
@@ -69,12 +70,12 @@ def test_c9_appointing_a_candidate_settles_their_candidacy_even_without_naming_i
     literacy = factory.collaborative("Literacy")
     priya = factory.educator(name="Priya Sharma")
     with database.transaction() as db:
-        from nesa_collab.auth.services import load_actor
+        from nesa_collab.cores.services import load_actor
 
         cores.apply_for_seat(db, load_actor(db, db.get(Person, priya.id), date(2026, 11, 27)),
                              db.get(Collaborative, literacy.id), "I lead our pilot.", date(2026, 11, 27))
     with database.transaction() as db:
-        cores.appoint(db, None, db.get(Collaborative, literacy.id), db.get(Person, priya.id),
+        cores.appoint(db, SYSTEM, db.get(Collaborative, literacy.id), db.get(Person, priya.id),
                       starts_on=date(2027, 8, 1), ends_on=date(2029, 7, 31), consultations=consulted(),
                       today=date(2026, 11, 27))
     with database.session(write=False) as db:
@@ -87,7 +88,7 @@ def test_c3_a_term_cannot_be_backdated_far(factory, database):
     person = factory.educator()
     with database.transaction() as db:
         try:
-            cores.appoint(db, None, db.get(Collaborative, science.id), db.get(Person, person.id),
+            cores.appoint(db, SYSTEM, db.get(Collaborative, science.id), db.get(Person, person.id),
                           starts_on=date(1990, 8, 1), ends_on=date(1992, 7, 31), consultations=consulted(),
                           today=date(2026, 11, 27))
         except DomainError as exc:
@@ -104,7 +105,7 @@ def test_c10_a_future_term_of_someone_whose_school_changed_is_flagged(factory, d
     person = factory.educator(a, name="Future Member")
     factory.core_member(person, math, date(2027, 8, 1), date(2029, 7, 31), today=date(2026, 11, 1))
     with database.transaction() as db:
-        update_person(db, None, db.get(Person, person.id), school_id=b.id)
+        update_person(db, SYSTEM, db.get(Person, person.id), school_id=b.id, today=date(2026, 11, 27))
     with database.session(write=False) as db:
         s = cores.summarize(db, [db.get(Collaborative, math.id)], date(2026, 11, 27))[0]
         assert any("Future Member moved to B school" in f for f in s.flags)

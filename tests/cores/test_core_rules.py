@@ -8,10 +8,12 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab import clock
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.auth.models import Person, Role
-from nesa_collab.auth.services import load_actor, update_person
+from nesa_collab.auth.services import update_person
+from nesa_collab.cores.services import load_actor
 from nesa_collab.cores import services as cores
 from nesa_collab.cores.models import Appointment, Candidacy
 from nesa_collab.errors import DomainError
@@ -38,7 +40,7 @@ def rows(database, model) -> int:
 def appoint(database, collab, person, starts_on=date(2027, 8, 1), ends_on=date(2029, 7, 31), today=TODAY,
             consultations=None, **kw):
     with database.transaction() as db:
-        return cores.appoint(db, None, db.get(Collaborative, collab.id), db.get(Person, person.id),
+        return cores.appoint(db, SYSTEM, db.get(Collaborative, collab.id), db.get(Person, person.id),
                              starts_on=starts_on, ends_on=ends_on,
                              consultations=consulted() if consultations is None else consultations,
                              today=today, **kw)
@@ -97,7 +99,7 @@ def test_c2_ninth_core_member_is_refused_and_nothing_written(factory, database, 
 def test_c2_a_seat_freed_by_a_term_ending_can_be_filled_from_the_next_day(factory, database, math):
     terms = full_core(factory, math, ends_on=date(2028, 7, 31))
     with database.transaction() as db:
-        cores.end_early(db, None, db.get(Appointment, terms[0].id), ended_on=date(2027, 12, 31),
+        cores.end_early(db, SYSTEM, db.get(Appointment, terms[0].id), ended_on=date(2027, 12, 31),
                         reason="resignation")
     newcomer = factory.educator()
     with pytest.raises(DomainError):  # still 8 on 31 December
@@ -187,7 +189,7 @@ def test_c4_a_person_of_a_lapsed_school_cannot_be_appointed(factory, database, m
     school = factory.school("QSI Dushanbe", time_zone="Asia/Dushanbe")
     person = factory.educator(school)
     with database.transaction() as db:
-        network.lapse_school(db, None, db.get(School, school.id), date(2026, 6, 30))
+        network.lapse_school(db, SYSTEM, db.get(School, school.id), date(2026, 6, 30))
     with pytest.raises(DomainError) as err:
         appoint(database, math, person)
     assert err.value.rule == "C4" and "N2" in err.value.message and "30 June 2026" in err.value.message
@@ -205,7 +207,7 @@ def test_c4_network_staff_without_a_school_cannot_be_appointed(factory, database
 def test_c5_ending_early_keeps_the_record(factory, database, math):
     term = factory.core_member(factory.educator(), math, date(2025, 8, 1), date(2027, 7, 31))
     with database.transaction() as db:
-        cores.end_early(db, None, db.get(Appointment, term.id), ended_on=date(2026, 1, 31), reason="moved_school")
+        cores.end_early(db, SYSTEM, db.get(Appointment, term.id), ended_on=date(2026, 1, 31), reason="moved_school")
     with database.session(write=False) as db:
         t = db.get(Appointment, term.id)
         assert (t.ended_on, t.end_reason, t.ends_on, t.ended_early) == (
@@ -224,7 +226,7 @@ def test_c5_ending_early_keeps_the_record(factory, database, math):
 def test_c5_early_end_refusals(factory, database, math, ended_on, reason, field):
     term = factory.core_member(factory.educator(), math, date(2025, 8, 1), date(2027, 7, 31))
     with database.transaction() as db, pytest.raises(DomainError) as err:
-        cores.end_early(db, None, db.get(Appointment, term.id), ended_on=ended_on, reason=reason)
+        cores.end_early(db, SYSTEM, db.get(Appointment, term.id), ended_on=ended_on, reason=reason)
     assert (err.value.rule, err.value.field) == ("C5", field)
 
 
@@ -249,11 +251,11 @@ def test_c7_reappointment_starts_the_day_after_and_reads_as_continuous(factory, 
     person = factory.educator(name="Karen Whitfield")
     term = factory.core_member(person, math, date(2025, 8, 1), date(2027, 7, 31))
     with database.transaction() as db:
-        new = cores.reappoint(db, None, db.get(Appointment, term.id), ends_on=date(2029, 7, 31),
+        new = cores.reappoint(db, SYSTEM, db.get(Appointment, term.id), ends_on=date(2029, 7, 31),
                               consultations=consulted(), today=TODAY)
         assert (new.starts_on, new.previous_id) == (date(2027, 8, 1), term.id)
     with database.transaction() as db, pytest.raises(DomainError) as err:
-        cores.reappoint(db, None, db.get(Appointment, term.id), ends_on=date(2029, 7, 31),
+        cores.reappoint(db, SYSTEM, db.get(Appointment, term.id), ends_on=date(2029, 7, 31),
                         consultations=consulted(), today=TODAY)
     assert err.value.rule == "C7"
     clock.freeze(datetime(2026, 11, 27, 9, tzinfo=timezone.utc))
@@ -269,10 +271,10 @@ def test_c7_reappointment_is_still_held_to_c2(factory, database, math):
     factory.core_member(factory.educator(), factory.collaborative("Other"))  # unrelated
     extra = factory.educator()
     with database.transaction() as db:
-        cores.end_early(db, None, db.get(Appointment, terms[0].id), ended_on=date(2026, 12, 31), reason="resignation")
+        cores.end_early(db, SYSTEM, db.get(Appointment, terms[0].id), ended_on=date(2026, 12, 31), reason="resignation")
     short = appoint(database, math, extra, starts_on=date(2027, 1, 1), ends_on=date(2028, 12, 31))
     with database.transaction() as db:  # reappointing the others is fine: still 8
-        cores.reappoint(db, None, db.get(Appointment, terms[1].id), ends_on=date(2030, 7, 31),
+        cores.reappoint(db, SYSTEM, db.get(Appointment, terms[1].id), ends_on=date(2030, 7, 31),
                         consultations=consulted(), today=TODAY)
     assert short.id is not None
 
@@ -380,8 +382,8 @@ def test_c10_a_school_change_or_lapse_is_flagged_not_ended(factory, database, ma
     t1 = factory.core_member(mover, math, date(2025, 8, 1), date(2027, 7, 31))
     t2 = factory.core_member(stayer, math, date(2025, 8, 1), date(2027, 7, 31))
     with database.transaction() as db:
-        update_person(db, None, db.get(Person, mover.id), school_id=b_school.id)
-        network.lapse_school(db, None, db.get(School, b_school.id), date(2026, 6, 30))
+        update_person(db, SYSTEM, db.get(Person, mover.id), school_id=b_school.id, today=TODAY)
+        network.lapse_school(db, SYSTEM, db.get(School, b_school.id), date(2026, 6, 30))
     with database.session(write=False) as db:
         s = cores.summarize(db, [db.get(Collaborative, math.id)], TODAY)[0]
         flagged = {t.id for t, _ in s.school_changes}

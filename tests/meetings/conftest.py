@@ -8,8 +8,9 @@ from datetime import date, datetime
 
 import pytest
 
+from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab.auth.models import Person, Role
-from nesa_collab.auth.services import load_actor
+from nesa_collab.cores.services import load_actor
 from nesa_collab.db import Base
 from nesa_collab.meetings import services as meetings
 from nesa_collab.network.models import Collaborative
@@ -52,7 +53,7 @@ def world(factory, database) -> World:
     dpl = factory.dpl()
     staff = factory.person(Role.CENTER_STAFF, name="Eleni Papadopoulou", time_zone="Europe/Athens")
     with database.transaction() as db:
-        conf = meetings.create_conference(db, None, name="Spring Educators Conference", starts_on=date(2027, 3, 26),
+        conf = meetings.create_conference(db, SYSTEM, name="Spring Educators Conference", starts_on=date(2027, 3, 26),
                                           ends_on=date(2027, 3, 29), city="Bangkok", country="Thailand",
                                           time_zone="Asia/Bangkok", hotel="Grand Riverside Hotel",
                                           featured=[collab.slug], slug="sec-2027")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab.meetings import services as meetings
 from nesa_collab.meetings.feed_cache import FeedEntry
 from nesa_collab.network import services as network
@@ -56,7 +57,7 @@ def test_m5_renaming_the_collaborative_refreshes_its_meetings_entries(world, act
     m = act(world.core, meetings.create_meeting, world.collab, **virtual())
     act(world.core, meetings.publish_meeting, m)
     with database.transaction() as db:
-        network.update_collaborative(db, None, db.get(Collaborative, world.collab.id), name="Library Media")
+        network.update_collaborative(db, SYSTEM, db.get(Collaborative, world.collab.id), name="Library Media")
     assert "Library Media" in unfold(entry(database, m.id).body)
     assert "Library Media" in feed(client, world)
 

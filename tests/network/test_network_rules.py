@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.auth.models import Person, Role
 from nesa_collab.auth.services import create_person
@@ -30,13 +31,13 @@ def test_n1_school_records_zone_and_weekend(factory, database):
     assert school.weekend_days == ("fri", "sat")
     assert school.weekend_weekdays == {4, 5}
     with database.transaction() as db, pytest.raises(DomainError) as err:
-        network.create_school(db, None, name="X", city="Y", country="Z", time_zone="Mars/Olympus")
+        network.create_school(db, SYSTEM, name="X", city="Y", country="Z", time_zone="Mars/Olympus")
     assert err.value.field == "time_zone"
 
 
 def test_n1_weekend_must_be_days(database):
     with database.transaction() as db, pytest.raises(DomainError) as err:
-        network.create_school(db, None, name="X", city="Y", country="Z", time_zone="Asia/Dubai", weekend="funday")
+        network.create_school(db, SYSTEM, name="X", city="Y", country="Z", time_zone="Asia/Dubai", weekend="funday")
     assert (err.value.rule, err.value.field) == ("N1", "weekend")
 
 
@@ -45,9 +46,9 @@ def test_n2_people_of_a_lapsed_school_cannot_join(factory, database):
     teacher = factory.educator(school)
     collab = factory.collaborative()
     with database.transaction() as db:
-        network.lapse_school(db, None, db.get(School, school.id), date(2026, 6, 30))
+        network.lapse_school(db, SYSTEM, db.get(School, school.id), date(2026, 6, 30))
     with database.transaction() as db, pytest.raises(DomainError) as err:
-        network.join(db, None, db.get(Person, teacher.id), db.get(Collaborative, collab.id))
+        network.join(db, SYSTEM, db.get(Person, teacher.id), db.get(Collaborative, collab.id), date(2026, 11, 1))
     assert err.value.rule == "N2"
     assert count(database, Membership) == 0
 
@@ -55,11 +56,11 @@ def test_n2_people_of_a_lapsed_school_cannot_join(factory, database):
 def test_n2_lapsing_twice_is_refused_and_reinstating_works(factory, database):
     school = factory.school()
     with database.transaction() as db:
-        network.lapse_school(db, None, db.get(School, school.id), date(2026, 6, 30))
+        network.lapse_school(db, SYSTEM, db.get(School, school.id), date(2026, 6, 30))
     with database.transaction() as db, pytest.raises(DomainError):
-        network.lapse_school(db, None, db.get(School, school.id), date(2026, 7, 30))
+        network.lapse_school(db, SYSTEM, db.get(School, school.id), date(2026, 7, 30))
     with database.transaction() as db:
-        s = network.reinstate_school(db, None, db.get(School, school.id))
+        s = network.reinstate_school(db, SYSTEM, db.get(School, school.id))
         assert s.is_active and s.lapsed_on is None
 
 
@@ -67,7 +68,7 @@ def test_n3_duplicate_email_in_another_case_is_refused_and_nothing_written(facto
     factory.person(email="Priya.Sharma@aes.example")
     before = count(database, Person), count(database, AuditEntry)
     with database.transaction() as db, pytest.raises(DomainError) as err:
-        create_person(db, None, name="Other Priya", email="priya.sharma@AES.example", settings=settings)
+        create_person(db, SYSTEM, name="Other Priya", email="priya.sharma@AES.example", settings=settings)
     assert (err.value.rule, err.value.field) == ("N3", "email")
     assert (count(database, Person), count(database, AuditEntry)) == before
 
@@ -102,10 +103,12 @@ def test_n3_emails_are_never_shown_to_the_public(factory, client):
 def test_k1_slug_is_unique_and_well_formed(factory, database):
     factory.collaborative("Math")
     with database.transaction() as db, pytest.raises(DomainError) as err:
-        network.create_collaborative(db, None, name="Mathematics", slug="math", kind="discipline")
+        network.create_collaborative(db, SYSTEM, name="Mathematics", slug="math", kind="discipline",
+                                     today=date(2026, 11, 1))
     assert (err.value.rule, err.value.field) == ("K1", "slug")
     with database.transaction() as db, pytest.raises(DomainError) as err:
-        network.create_collaborative(db, None, name="Bad", slug="Bad Slug!", kind="discipline")
+        network.create_collaborative(db, SYSTEM, name="Bad", slug="Bad Slug!", kind="discipline",
+                                     today=date(2026, 11, 1))
     assert err.value.field == "slug"
 
 
@@ -113,10 +116,10 @@ def test_k1_status_moves_forming_active_retired(factory, database):
     collab = factory.collaborative("Coaches", status="forming")
     with database.transaction() as db:
         c = db.get(Collaborative, collab.id)
-        network.set_collaborative_status(db, None, c, "activate", date(2026, 11, 1))
+        network.set_collaborative_status(db, SYSTEM, c, "activate", date(2026, 11, 1))
         with pytest.raises(DomainError):
-            network.set_collaborative_status(db, None, c, "activate")
-        network.set_collaborative_status(db, None, c, "retire", date(2026, 12, 1))
+            network.set_collaborative_status(db, SYSTEM, c, "activate", date(2026, 11, 2))
+        network.set_collaborative_status(db, SYSTEM, c, "retire", date(2026, 12, 1))
         assert (c.status, c.activated_on, c.retired_on) == ("retired", date(2026, 11, 1), date(2026, 12, 1))
 
 
@@ -187,7 +190,7 @@ def test_k3_norms_keep_history_of_who_changed_what(factory, as_, database):
                      {"text": "We start on time.\nWe share minutes within a week.",
                       "summary": "minutes"}).status_code == 303
     with database.transaction() as db:
-        history = network.norms_history(db, db.get(Collaborative, collab.id))
+        history = network.norms_history(db, SYSTEM, db.get(Collaborative, collab.id))
         assert [h.summary for h in history] == ["minutes", "first"]
         assert all(h.author_id == dpl.id for h in history)
     page = d.get(f"/collaboratives/{collab.slug}/norms")
@@ -231,8 +234,8 @@ def test_k4_commitment_boundary(factory, database):
     m = factory.member(member, collab, joined_on=date(2024, 8, 1))
     with database.transaction() as db:
         with pytest.raises(DomainError):  # one day short of two years: a reason is needed
-            network.leave(db, None, db.get(Membership, m.id), date(2026, 7, 30))
-        network.leave(db, None, db.get(Membership, m.id), date(2026, 7, 31))  # two years served
+            network.leave(db, SYSTEM, db.get(Membership, m.id), date(2026, 7, 30))
+        network.leave(db, SYSTEM, db.get(Membership, m.id), date(2026, 7, 31))  # two years served
 
 
 def test_k4_join_twice_is_refused_and_rejoining_after_leaving_works(factory, as_, database):

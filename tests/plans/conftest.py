@@ -7,9 +7,10 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab import clock
 from nesa_collab.auth.models import Person, Role
-from nesa_collab.auth.services import load_actor
+from nesa_collab.cores.services import load_actor
 from nesa_collab.network.models import Collaborative
 from nesa_collab.plans import services
 
@@ -59,5 +60,5 @@ def world(factory, database, settings) -> World:
     dpl = factory.dpl()
     director = factory.person(Role.EXECUTIVE_DIRECTOR)
     with database.transaction() as db:
-        services.save_template(db, None, SECTIONS, "first")
+        services.save_template(db, SYSTEM, SECTIONS, "first")
     return World(collab, dpl, core, core2, member, director, database, settings)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timezone
 
+from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab import clock
 from nesa_collab.plans import services
 from nesa_collab.plans.models import Plan
@@ -149,9 +150,9 @@ def test_scenario_6_p5_keeping_the_plan_alive_through_the_pages(world, as_):
 
     long_ago = datetime(2025, 9, 27, 8, 0, tzinfo=timezone.utc)
     with world.database.transaction() as db:
-        plan = services.create_plan(db, None, db.get(Collaborative, world.collab.id), title="Early years plan",
+        plan = services.create_plan(db, SYSTEM, db.get(Collaborative, world.collab.id), title="Early years plan",
                                     first_year=2025, last_year=2026, settings=world.settings, at=long_ago)
-        services.save_plan(db, None, plan, {
+        services.save_plan(db, SYSTEM, plan, {
             "offerings": [{"school_year": 2025, "kind": "institute", "title": "Play institute"}],
             "milestones": [{"title": "Observation protocol", "due_on": date(2026, 9, 1), "owner_id": world.core.id},
                            {"title": "Documentation panels", "due_on": date(2026, 10, 15), "owner_id": world.core2.id}]},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab.network.models import Collaborative
 from nesa_collab.plans import services
 from nesa_collab.plans.models import Plan
@@ -16,10 +17,10 @@ def add_plan(world, factory, collab=None, milestones: int = 2, revisions: int = 
     collab = collab or factory.collaborative()
     with world.database.transaction() as db:
         c = db.get(Collaborative, collab.id)
-        plan = services.create_plan(db, None, c, title="Plan", first_year=2025, last_year=2026,
+        plan = services.create_plan(db, SYSTEM, c, title="Plan", first_year=2025, last_year=2026,
                                     settings=world.settings)
         for n in range(revisions):
-            services.save_plan(db, None, plan, {
+            services.save_plan(db, SYSTEM, plan, {
                 "texts": {"purpose": f"Version {n}"},
                 "goals": [{"statement": f"Goal {i}"} for i in range(milestones)],
                 "offerings": [{"school_year": 2025, "kind": "institute", "title": f"O{i}"} for i in range(milestones)],
@@ -27,7 +28,7 @@ def add_plan(world, factory, collab=None, milestones: int = 2, revisions: int = 
                                for i in range(milestones)],
                 "evidence": [{"indicator": f"E{i}"} for i in range(milestones)]}, f"Revision {n}", TODAY)
         for i in range(posts):
-            services.create_post(db, None, c, kind="proposal", title=f"P{i}", body="b")
+            services.create_post(db, SYSTEM, c, kind="proposal", title=f"P{i}", body="b")
         return plan.id
 
 
@@ -35,8 +36,8 @@ def review(world, plan_id: int, comment: str) -> None:
     """The Core submits and the DPL returns the plan (a review row pointing at a revision)."""
     with world.database.transaction() as db:
         plan = db.get(Plan, plan_id)
-        services.submit_plan(db, None, plan)
-        services.return_plan(db, None, plan, comment)
+        services.submit_plan(db, SYSTEM, plan)
+        services.return_plan(db, SYSTEM, plan, comment)
 
 
 def test_plan_pages_and_dashboard_panel_queries_do_not_grow(world, factory, as_, count_queries):
@@ -57,7 +58,7 @@ def test_plan_pages_and_dashboard_panel_queries_do_not_grow(world, factory, as_,
         add_plan(world, factory, milestones=5, revisions=3, posts=3)
     with world.database.transaction() as db:
         plan = db.get(Plan, plan_id)
-        services.save_plan(db, None, plan, {
+        services.save_plan(db, SYSTEM, plan, {
             "texts": {"purpose": "Bigger"},
             "goals": [{"statement": f"Goal {i}"} for i in range(6)],
             "offerings": [{"school_year": 2026, "kind": "institute", "title": f"O{i}"} for i in range(6)],
@@ -65,13 +66,13 @@ def test_plan_pages_and_dashboard_panel_queries_do_not_grow(world, factory, as_,
                            for i in range(6)],
             "evidence": [{"indicator": f"E{i}"} for i in range(6)]}, "More of everything", TODAY)
         for i in range(4):
-            services.create_post(db, None, plan.collaborative, kind="update", title=f"U{i}", body="b")
+            services.create_post(db, SYSTEM, plan.collaborative, kind="update", title=f"U{i}", body="b")
     review(world, plan_id, "More evidence.")
     with world.database.transaction() as db:
-        services.save_plan(db, None, db.get(Plan, plan_id), {"texts": {"purpose": "Biggest"}}, "Again", TODAY)
+        services.save_plan(db, SYSTEM, db.get(Plan, plan_id), {"texts": {"purpose": "Biggest"}}, "Again", TODAY)
     review(world, plan_id, "Nearly there.")
     with world.database.transaction() as db:  # the reviewed revisions drop out of the page's latest 8
         for i in range(8):
-            services.save_plan(db, None, db.get(Plan, plan_id), {"texts": {"purpose": f"Later {i}"}}, "On", TODAY)
+            services.save_plan(db, SYSTEM, db.get(Plan, plan_id), {"texts": {"purpose": f"Later {i}"}}, "On", TODAY)
     large = [measure(count_queries, c, u) for c, u in urls]
     assert large == small, list(zip([u for _, u in urls], small, large))

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.errors import DomainError, PermissionDenied
 from nesa_collab.plans import services
@@ -44,7 +45,7 @@ def test_p1_plans_of_a_collaborative_do_not_share_school_years(world):
 def test_p2_a_plan_records_its_template_version_and_starts_from_the_norms(world):
     plan_id = world.new_plan()
     with world.database.transaction() as db:
-        services.save_template(db, None, [{**s, "title": "Why"} if s["key"] == "purpose" else s
+        services.save_template(db, SYSTEM, [{**s, "title": "Why"} if s["key"] == "purpose" else s
                                           for s in reversed(SECTIONS)], "reordered")
     with world.database.transaction() as db:
         plan = db.get(Plan, plan_id)

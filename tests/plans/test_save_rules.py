@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.errors import DomainError
 from nesa_collab.plans import services
@@ -87,8 +88,8 @@ def test_p3_a_partial_api_put_changes_only_what_it_sends(world, factory, client)
     h = api(factory, world.core)
     with world.database.transaction() as db:
         plan = db.get(Plan, plan_id)
-        services.submit_plan(db, None, plan)
-        services.accept_plan(db, None, plan, "Good.")
+        services.submit_plan(db, SYSTEM, plan)
+        services.accept_plan(db, SYSTEM, plan, "Good.")
         milestone_id = plan.milestones[0].id
     # nothing but the summary and the same title: nothing changed, and the plan stays accepted
     before = counts(world.database)

@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from starlette.routing import Route
 
-from ..auth.models import Person
-from ..network.models import Collaborative
 from ..web import WebRequest, page, paginate
-from .services import entries_query
+from .services import entries_query, filter_choices
 
 
 def _day_start(raw: str | None, zone: str, plus_days: int = 0) -> datetime | None:
@@ -54,14 +51,13 @@ def bad_dates(req: WebRequest) -> dict[str, str]:
 
 @page("audit.view")
 def audit_log(req: WebRequest):
-    result = paginate(req.db, entries_query(**audit_filters(req)), req.query_int("page", 1), 50)
+    result = paginate(req.db, entries_query(req.actor, **audit_filters(req)), req.query_int("page", 1), 50)
+    people, collaboratives = filter_choices(req.db, req.actor)
     return req.render("audit/log.html", {
         "errors": bad_dates(req),
         "page": result,
         "filters": {k: req.query(k, "") for k in ("person", "collaborative", "from", "to", "action")},
-        "people": req.db.execute(select(Person.id, Person.name).order_by(Person.name)).all(),
-        "collaboratives": req.db.execute(select(Collaborative.id, Collaborative.name)
-                                         .order_by(Collaborative.name)).all(),
+        "people": people, "collaboratives": collaboratives,
     })
 
 

@@ -32,7 +32,7 @@ class AuditEntryOut(BaseModel):
             ("from", "string", "first day, YYYY-MM-DD"), ("to", "string", "last day, YYYY-MM-DD"),
             ("action", "string", "action prefix, e.g. collaborative."), ("page", "integer", "page number")))
 def list_audit(req: WebRequest):
-    result = paginate(req.db, entries_query(**audit_filters(req)), req.query_int("page", 1), 50)
+    result = paginate(req.db, entries_query(req.actor, **audit_filters(req)), req.query_int("page", 1), 50)
     return req.page_json(result, AuditEntryOut)
 
 

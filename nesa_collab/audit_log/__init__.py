@@ -1,0 +1,1 @@
+"""The audit log page and API (A1): reading what every domain recorded."""
