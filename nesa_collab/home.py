@@ -7,6 +7,7 @@ from sqlalchemy import select
 from starlette.routing import Route
 
 from .network import services as network
+from .rulebook import rulebook
 from .web import WebRequest, page
 
 
@@ -18,9 +19,16 @@ def home(req: WebRequest):
 
 
 @page("public")
+def rules(req: WebRequest):
+    """The rulebook: every rule the product applies, one heading per rule ID (/rules#c2)."""
+    html, _ = rulebook()
+    return req.render("rules.html", {"rulebook": html})
+
+
+@page("public")
 def health(req: WebRequest):
     req.db.execute(select(1))
     return req.json({"status": "ok"})
 
 
-routes = [Route("/", home, name="home"), Route("/health", health, name="health")]
+routes = [Route("/", home, name="home"), Route("/rules", rules, name="rules"), Route("/health", health, name="health")]

@@ -17,5 +17,6 @@ def _dir(name: str) -> Path:
 
 TEMPLATES_DIR = _dir("templates")
 SEED_DIR = _dir("seed_data")
+DOCS_DIR = _dir("docs")
 STATIC_DIR = PACKAGE_DIR / "static"
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"

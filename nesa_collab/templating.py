@@ -11,6 +11,7 @@ from starlette.templating import Jinja2Templates
 
 from .clock import now_utc
 from .paths import TEMPLATES_DIR
+from .rulebook import link_rules, split_rule
 from .web import page_url
 
 
@@ -46,4 +47,6 @@ def make_templates() -> Jinja2Templates:
     env.filters["date"] = fmt_date
     env.filters["zone_label"] = zone_label
     env.globals["page_url"] = page_url
+    env.filters["link_rules"] = link_rules
+    env.filters["split_rule"] = split_rule
     return Jinja2Templates(env=env)

@@ -26,6 +26,7 @@ from .auth import services as auth_services
 from .auth.permissions import Actor, can, require
 from .clock import today as clock_today
 from .errors import DomainError, FieldError, NotFound, PermissionDenied, SignInRequired
+from .rulebook import rule_url
 from .settings import Settings
 from .slugs import RESERVED_SLUGS
 
@@ -151,16 +152,19 @@ class WebRequest:
 
     # input --------------------------------------------------------------------------------
     def parse(self, model: type[BaseModel], **extra: Any) -> BaseModel:
-        """Validate the form (pages) or JSON body (API) with ``model``; errors name the field."""
+        """Validate the form (pages) or JSON body (API) with ``model``; errors name the field and the
+        rule the schema belongs to (its ``rule`` class attribute)."""
         if self.meta.api:
-            data = self.body if isinstance(self.body, dict) else {}
+            if self.body is not None and not isinstance(self.body, dict):
+                raise DomainError(schema_rule(model), "the body must be a JSON object", field="body")
+            data = dict(self.body or {})
         else:
             data = form_to_dict(self.form, model)
         data.update(extra)
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            raise validation_error(exc) from None
+            raise validation_error(exc, schema_rule(model)) from None
 
     # output -------------------------------------------------------------------------------
     def flash(self, message: str, kind: str = "success") -> None:
@@ -271,14 +275,23 @@ def form_to_dict(form: FormData | None, model: type[BaseModel]) -> dict[str, Any
     return out
 
 
-def validation_error(exc: ValidationError) -> DomainError:
+def schema_rule(model: type[BaseModel]) -> str | None:
+    """The rule an input schema serves (``rule: ClassVar[str] = "K1"`` on the schema), if it names one."""
+    rule = getattr(model, "rule", None)
+    return rule if isinstance(rule, str) else None
+
+
+def validation_error(exc: ValidationError, rule: str | None = None) -> DomainError:
+    """A schema's refusal in the same shape as a rule's: each field error carries the rule (the one
+    its message names, else the schema's)."""
+    default_rule = rule
     errors = []
     for e in exc.errors():
         loc = ".".join(str(p) for p in e["loc"]) or "body"
         msg = e["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
-        rule = None
+        rule = default_rule
         if len(msg) > 3 and msg[0].isupper() and msg[1:3].rstrip(":").isdigit() and ":" in msg[:4]:
             rule, msg = msg.split(":", 1)
             msg = msg.strip()
@@ -349,10 +362,12 @@ def check_csrf(request: Request, form: FormData | None) -> bool:
 # --- problem+json --------------------------------------------------------------------------------
 
 def problem(status: int, title: str, detail: str | None = None, rule: str | None = None,
-            errors: list[FieldError] | None = None, headers: dict[str, str] | None = None) -> Response:
-    """An RFC 9457 problem document carrying the rule ID and the field errors."""
+            errors: list[FieldError] | None = None, headers: dict[str, str] | None = None,
+            base_url: str = "") -> Response:
+    """An RFC 9457 problem document carrying the rule ID and the field errors; its ``type`` is the
+    rule's place in the rulebook (``https://…/rules#c2``)."""
     body: dict[str, Any] = {
-        "type": f"urn:nesa-collab:rule:{rule}" if rule else "about:blank",
+        "type": rule_url(rule, base_url) or "about:blank",
         "title": title,
         "status": status,
     }
@@ -478,6 +493,7 @@ def _error_response(exc: Exception, request: Request, meta: EndpointMeta, state)
     if isinstance(exc, DomainError):
         if meta.api:
             return problem(exc.status, "Refused" if exc.rule else "Invalid input", str(exc),
+                           base_url=state.settings.base_url,
                            rule=exc.rule, errors=exc.errors)
         return _error_page(templates, request, exc.status, "That could not be done", str(exc))
     if isinstance(exc, (OverflowError, DataError)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +21,7 @@ class PasswordForm(BaseModel):
 
 
 class ProfileForm(BaseModel):
+    rule: ClassVar[str] = "M6"
     time_zone: str | None = Field(default=None, max_length=64)
 
 
@@ -28,14 +30,16 @@ class TokenIn(BaseModel):
 
 
 class PersonIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(max_length=320)
+    rule: ClassVar[str] = "N3"
+    name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320)
     school_id: int | None = None
     roles: list[str] = Field(default_factory=lambda: ["member"])
     time_zone: str | None = None
 
 
 class PersonUpdate(BaseModel):
+    rule: ClassVar[str] = "N3"
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
     school_id: int | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,6 +11,7 @@ from ..network.schemas import PersonBrief
 
 
 class ConsultationIn(BaseModel):
+    rule: ClassVar[str] = "C1"
     body: Literal["executive_director", "pdac"] = Field(description="who was consulted (C1)")
     consulted_on: date
     method: str = Field(default="", max_length=40, description="email, meeting, call")
@@ -20,6 +21,7 @@ class ConsultationIn(BaseModel):
 class ConsultationFields(BaseModel):
     """C1 on a form: flat fields, one consultation each for the ED and the PDAC, and a note."""
 
+    rule: ClassVar[str] = "C1"
     ed_consulted_on: date | None = None
     ed_method: str = Field(default="", max_length=40)
     ed_note: str = Field(default="", max_length=2000)
@@ -37,6 +39,7 @@ class AppointForm(ConsultationFields):
 
 
 class AppointIn(BaseModel):
+    rule: ClassVar[str] = "C1"
     person_id: int
     starts_on: date
     ends_on: date
@@ -46,6 +49,7 @@ class AppointIn(BaseModel):
 
 
 class ReappointIn(BaseModel):
+    rule: ClassVar[str] = "C7"
     ends_on: date
     consultations: list[ConsultationIn]
     note: str = Field(default="", max_length=2000)
@@ -56,12 +60,14 @@ class ReappointForm(ConsultationFields):
 
 
 class EndEarlyIn(BaseModel):
+    rule: ClassVar[str] = "C5"
     ended_on: date | None = None
     reason: str = Field(default="", description="resignation, moved_school or other")
     note: str = Field(default="", max_length=2000)
 
 
 class CandidacyIn(BaseModel):
+    rule: ClassVar[str] = "C9"
     statement: str = Field(default="", max_length=2000)
     person_id: int | None = Field(default=None, description="to nominate someone else")
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class SchoolIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
-    country: str = Field(min_length=1, max_length=100)
-    time_zone: str = Field(min_length=1, max_length=64, description="IANA zone, e.g. Asia/Kolkata")
+    rule: ClassVar[str] = "N1"
+    name: str = Field(default="", max_length=200)
+    city: str = Field(default="", max_length=100)
+    country: str = Field(default="", max_length=100)
+    time_zone: str = Field(default="", max_length=64, description="IANA zone, e.g. Asia/Kolkata")
     weekend: list[str] = Field(default_factory=lambda: ["sat", "sun"], description="e.g. [\"fri\", \"sat\"]")
     slug: str | None = Field(default=None, max_length=80)
 
 
 class SchoolUpdate(BaseModel):
+    rule: ClassVar[str] = "N1"
     name: str | None = Field(default=None, max_length=200)
     city: str | None = Field(default=None, max_length=100)
     country: str | None = Field(default=None, max_length=100)
@@ -25,6 +28,7 @@ class SchoolUpdate(BaseModel):
 
 
 class LapseIn(BaseModel):
+    rule: ClassVar[str] = "N2"
     lapsed_on: date
 
 
@@ -42,14 +46,16 @@ class SchoolOut(BaseModel):
 
 
 class CollaborativeIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    kind: str = Field(description="discipline or responsibility")
+    rule: ClassVar[str] = "K1"
+    name: str = Field(default="", max_length=200)
+    kind: str = Field(default="", description="discipline or responsibility")
     description: str = Field(default="", max_length=5000)
     network_url: str | None = Field(default=None, max_length=500)
     slug: str | None = Field(default=None, max_length=80)
 
 
 class CollaborativeUpdate(BaseModel):
+    rule: ClassVar[str] = "K1"
     name: str | None = Field(default=None, max_length=200)
     kind: str | None = None
     description: str | None = Field(default=None, max_length=5000)
@@ -86,12 +92,14 @@ class DirectoryEntryOut(BaseModel):
 
 
 class InterestIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    kind: str = Field(description="discipline or responsibility")
-    description: str = Field(min_length=1, max_length=5000)
+    rule: ClassVar[str] = "K2"
+    name: str = Field(default="", max_length=200)
+    kind: str = Field(default="", description="discipline or responsibility")
+    description: str = Field(default="", max_length=5000)
 
 
 class ConvertIn(BaseModel):
+    rule: ClassVar[str] = "K2"
     name: str | None = Field(default=None, max_length=200)
     slug: str | None = Field(default=None, max_length=80)
     description: str | None = Field(default=None, max_length=5000)
@@ -99,7 +107,8 @@ class ConvertIn(BaseModel):
 
 
 class DeclineIn(BaseModel):
-    note: str = Field(min_length=1, max_length=2000)
+    rule: ClassVar[str] = "K2"
+    note: str = Field(default="", max_length=2000)
 
 
 class PersonBrief(BaseModel):
@@ -125,7 +134,8 @@ class InterestOut(BaseModel):
 
 
 class NormsIn(BaseModel):
-    text: str = Field(min_length=1, max_length=20000)
+    rule: ClassVar[str] = "K3"
+    text: str = Field(default="", max_length=20000)
     summary: str = Field(default="", max_length=300)
 
 
@@ -141,6 +151,7 @@ class NormsOut(BaseModel):
 class LeaveIn(BaseModel):
     """Members leave today (K4); before two years a reason is required."""
 
+    rule: ClassVar[str] = "K4"
     reason: str | None = Field(default=None, max_length=2000)
 
 

@@ -18,7 +18,7 @@ from ..auth.permissions import OVERSEERS, Actor, can, require
 from ..auth.services import check_time_zone
 from ..clock import now_utc
 from ..dates import earliest_two_year_end
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, FieldError, NotFound
 from ..slugs import check_slug, slugify
 from .models import (WEEKDAYS, Collaborative, CollaborativeKind, CollaborativeStatus, Interest,
                      InterestStatus, InterestSupporter, Membership, NormsRevision, School,
@@ -42,11 +42,11 @@ def create_school(db: Session, actor: Actor, *, name: str, city: str, country: s
                   time_zone: str, weekend: Any = "sat,sun", slug: str | None = None) -> School:
     """N1: add a member school with its city, country, IANA zone and weekend days (the DPL)."""
     require(actor, "school.manage")
-    for key, value in (("name", name), ("city", city), ("country", country)):
-        if not value or not value.strip():
-            raise DomainError("N1", f"a school needs a {key}", field=key)
-    if not time_zone:
-        raise DomainError("N1", "a school needs its IANA time zone", field="time_zone")
+    missing = [FieldError(key, f"a school needs {what}", "N1") for key, value, what in (
+        ("name", name, "a name"), ("city", city, "a city"), ("country", country, "a country"),
+        ("time_zone", time_zone, "its IANA time zone")) if not (value or "").strip()]
+    if missing:
+        raise DomainError("N1", missing[0].message, field=missing[0].field, errors=missing)
     check_time_zone(time_zone)
     slug = check_slug(slug or slugify(name), rule="N1")
     if db.scalar(select(School.id).where(School.slug == slug)) is not None:
