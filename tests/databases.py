@@ -60,3 +60,38 @@ def drop(url: str) -> None:
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
     engine.dispose()
+
+
+class RolledBackDatabase:
+    """A database whose sessions all run inside one outer transaction of one connection: each
+    session's commit only releases a savepoint, and ``reset()`` rolls everything back. For tests
+    that ask many questions of one world without it changing (the permission matrix)."""
+
+    def __init__(self, url: str):
+        from sqlalchemy.orm import sessionmaker
+
+        from nesa_collab.db import make_engine
+
+        self.url = url
+        self.base_url = None
+        self.engine = make_engine(url)
+        self.connection = self.engine.connect()
+        self._outer = self.connection.begin()
+        self._sessions = sessionmaker(bind=self.connection, expire_on_commit=False,
+                                      join_transaction_mode="create_savepoint")
+
+    def session(self, *, write: bool):
+        return self._sessions()
+
+    def reset(self) -> None:
+        """Forget every change since the world was built."""
+        self._outer.rollback()
+        self._outer = self.connection.begin()
+
+    def dispose(self) -> None:
+        """Kept open across apps' lifespans; ``close()`` ends it."""
+
+    def close(self) -> None:
+        self._outer.rollback()
+        self.connection.close()
+        self.engine.dispose()

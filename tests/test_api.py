@@ -78,11 +78,23 @@ def test_unknown_json_is_a_problem_not_a_crash(factory, client):
     assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
 
 
-def test_app_is_importable_for_uvicorn(monkeypatch, tmp_path):
-    monkeypatch.setenv("NESA_DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
-    import importlib
+def test_app_is_importable_for_uvicorn(tmp_path):
+    """``uvicorn nesa_collab.app:app`` finds an app configured from the environment (a fresh process,
+    so nothing this suite imported or configured helps it)."""
+    import subprocess
+    import sys
 
-    import nesa_collab.app as module
+    from nesa_collab.migrate import upgrade
 
-    importlib.reload(module)
-    assert module.app is not None and callable(module.create_app)
+    url = f"sqlite:///{tmp_path}/x.db"
+    upgrade(url)
+    script = ("from uvicorn.importer import import_from_string\n"
+              "from starlette.testclient import TestClient\n"
+              "app = import_from_string('nesa_collab.app:app')\n"
+              "with TestClient(app) as c:\n"
+              "    print(app.state.settings.network_name, c.get('/health').json()['status'],"
+              " c.get('/collaboratives').status_code)\n")
+    env = {**__import__("os").environ, "NESA_DATABASE_URL": url, "NESA_NETWORK_NAME": "Test Network"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["Test", "Network", "ok", "200"]

@@ -20,20 +20,36 @@ from . import databases
 CAIRO = ZoneInfo("Africa/Cairo")
 
 
-def test_migrations_match_the_models(template_db):
-    engine = create_engine(template_db)
+def _differences(url: str) -> list:
+    """What the database at ``url`` lacks or has beyond the models' schema (Alembic's autogenerate)."""
+    engine = create_engine(url)
     with engine.connect() as conn, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # expression indexes cannot be reflected on SQLite
         diff = compare_metadata(MigrationContext.configure(conn, opts={"render_as_batch": True}), Base.metadata)
     engine.dispose()
-    assert diff == []
+    return diff
 
 
-def test_migrations_downgrade_and_upgrade_again(tmp_path):
-    url = f"sqlite:///{tmp_path}/walk.db"
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    names = set(sa.inspect(engine).get_table_names())
+    engine.dispose()
+    return names
+
+
+def test_migrations_match_the_models(template_db):
+    assert _differences(template_db) == []
+
+
+def test_migrations_downgrade_to_nothing_and_upgrade_to_the_models_again(tmp_path):
+    url = databases.new_database(tmp_path, "walk")
     upgrade(url)
     downgrade(url, "base")
+    assert _tables(url) <= {"alembic_version"}  # every table the migrations made is gone
     upgrade(url)
+    assert set(Base.metadata.tables) <= _tables(url)
+    assert _differences(url) == []
+    databases.drop(url)
 
 
 # --- 0005: minutes and attendance per occurrence (M4) -------------------------------------------------

@@ -5,6 +5,7 @@ table does not know fails here, so no route escapes it."""
 from __future__ import annotations
 
 import json
+import re
 from base64 import b64encode
 from datetime import date, datetime, timezone
 
@@ -13,12 +14,11 @@ import pytest
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab import clock
 from nesa_collab.app import all_routes, create_app
-from nesa_collab.auth.models import AuthSession, Role
-from nesa_collab.auth.services import _digest, create_token
-from nesa_collab.clock import now_utc
+from nesa_collab.auth.models import Role
+from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.auth.services import create_token, start_session
 from nesa_collab.db import Database
 from nesa_collab.settings import Settings
 
@@ -86,7 +86,10 @@ ROUTES = list(walk(all_routes()))
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, template_db):
-    """A small network on disk, with one signed-in session per persona."""
+    """A small network on disk, with one signed-in session per persona: the collaborative X
+    (Literacy, whose Core "core" serves on) with a plan, a published meeting and a proposal, and a
+    second collaborative Y (Science, with its own Core) whose plan, meetings, agenda, minutes, norms
+    and posts "core" must not touch; a second member and a second school with their secret links."""
     path = databases.clone(template_db, tmp_path_factory.mktemp("world"), "world")
     settings = Settings(database_url=path, env="test", secret_key="matrix-" + "k" * 40,
                         password_time_cost=1, password_memory_cost=1024)
@@ -118,17 +121,56 @@ def world(tmp_path_factory, template_db):
                                    today=TODAY.date())
         db.flush()
         ids = {"interest_id": interest.id, "token_id": token.id, "term_id": term.id, "candidacy_id": candidacy.id}
+        network.update_norms(db, SYSTEM, db.merge(collab), "We start on time.", "first")
         ids.update(_meetings_world(db, collab, people, settings))
         ids.update(_plan_world(db, settings, collab))
         sessions = {}
         for name, person in people.items():
-            key = f"key-{name}"
-            db.add(AuthSession(key_hash=_digest(key), person_id=person.id, expires_at=now_utc().replace(year=2100)))
-            sessions[name] = {"sid": key, "csrf": f"csrf-{name}"}
+            sessions[name] = {"sid": start_session(db, db.merge(person), settings), "csrf": f"csrf-{name}"}
+    others = _others_world(f, database, settings)
     database.dispose()
     params = {"slug": collab.slug, "school": school.slug, "person_id": people["member"].id,
               **ids}
-    return {"path": path, "settings": settings, "params": params, "sessions": sessions}
+    return {"path": path, "settings": settings, "params": params, "sessions": sessions, "others": others}
+
+
+def _others_world(f: Factory, database, settings) -> dict:
+    """What belongs to others: the collaborative Y with its own Core member and, made through the API
+    as Y's people would, its plan, a published and a draft meeting and a post; another member's API
+    token and secret link; another school's coordinator and the school's secret link."""
+    science = f.collaborative("Science")
+    other_school = f.school("ACS Amman", time_zone="Asia/Amman")
+    core_y = f.educator(other_school)
+    f.core_member(core_y, science, date(2025, 8, 1), date(2027, 7, 31), today=date(2025, 7, 1))
+    member_b = f.educator(other_school)
+    coordinator_b = f.educator(other_school, Role.MEMBER, Role.SCHOOL_COORDINATOR)
+    dpl_token = f.token(f.dpl(name="Second Director", email="dpl2@example.org"))
+    with TestClient(create_app(settings, Database(settings.database_url))) as api:
+        def call(method: str, url: str, token: str, body: dict | None = None) -> dict:
+            r = api.request(method, "/api/v1" + url, json=body, headers={"Authorization": f"Bearer {token}"})
+            assert r.status_code < 300, (url, r.status_code, r.text)
+            return r.json()
+
+        core_token = f.token(core_y)
+        plan = call("POST", "/collaboratives/science/plans", core_token,
+                    {"title": "Science plan", "first_year": 2025, "last_year": 2026})
+        meeting = {"collaborative": "science", "title": "Science Core", "mode": "virtual", "time_zone": "Asia/Amman",
+                   "starts": "2026-11-20T16:00", "ends": "2026-11-20T17:00", "join_url": "https://meet.example.org/y"}
+        published = call("POST", "/meetings", core_token, meeting)
+        call("POST", f"/meetings/{published['id']}/publish", core_token)
+        draft = call("POST", "/meetings", core_token, {**meeting, "starts": "2027-01-20T16:00",
+                                                       "ends": "2027-01-20T17:00"})
+        call("POST", "/collaboratives/science/posts", core_token, {"kind": "update", "title": "News", "body": "Hi."})
+        call("PUT", "/collaboratives/science/norms", dpl_token, {"text": "We listen.", "summary": "first"})
+        b_feed = call("POST", "/feed-tokens", f.token(member_b), {"kind": "person"})
+        school_feed = call("POST", "/feed-tokens", f.token(coordinator_b), {"kind": "school", "school": other_school.slug})
+    with database.transaction() as db:
+        b_token, _ = create_token(db, SYSTEM, db.merge(member_b), "b's script")
+        db.flush()
+        b_token_id = b_token.id
+    return {"y": "science", "y_plan": plan["id"], "y_meeting": published["id"], "y_draft": draft["id"],
+            "y_occurrence": "2026-11-20T16:00", "b_feed_token_id": b_feed["id"], "b_token_id": b_token_id,
+            "other_school": other_school.slug, "school_feed_token_id": school_feed["id"]}
 
 
 def _meetings_world(db, collab, people, settings) -> dict:
@@ -193,35 +235,213 @@ def test_every_route_declares_a_permission_the_matrix_knows():
         assert meta.permission in EXPECTED, f"{method} {path}: add {meta.permission!r} to EXPECTED"
 
 
-@pytest.mark.parametrize(("path", "method", "route"), ROUTES, ids=[f"{m} {p}" for p, m, _ in ROUTES])
-def test_permission_matrix(path, method, route, world, tmp_path):
-    clock.freeze(TODAY)
-    meta = route.endpoint.meta
-    for persona in PERSONAS:
-        db_url = databases.clone(world["path"], tmp_path, persona)
-        settings = world["settings"].with_(database_url=db_url)
-        app = create_app(settings)
-        client = TestClient(app)
+@pytest.fixture(scope="module")
+def asker(world):
+    """One app on the world, asked as any persona; every answer is rolled back, so each question
+    meets the world as it was built."""
+    database = databases.RolledBackDatabase(world["settings"].database_url)
+    app = create_app(world["settings"], database)
+    client = TestClient(app)
+
+    def ask(persona: str, method: str, url: str, *, api: bool, data: dict | None = None):
+        database.reset()
+        clock.freeze(TODAY)
         # Anonymous visitors have a session too (holding only a CSRF token), as browsers do.
         session = world["sessions"].get(persona, {"csrf": "csrf-anonymous"})
-        client.cookies.set("nesa_session", _cookie(settings.secret_key, session))
+        client.cookies.clear()
+        client.cookies.set("nesa_session", _cookie(world["settings"].secret_key, session))
         headers = {"X-CSRF-Token": session["csrf"]}
-        data = {"csrf_token": session["csrf"]}
-        url = _url(path, world["params"])
-        if meta.api and method != "GET":
-            r = client.request(method, url, json={}, headers=headers, follow_redirects=False)
-        elif method == "GET":
-            r = client.get(url, headers=headers, follow_redirects=False)
+        if api and method != "GET":
+            return client.request(method, url, json=data or {}, headers=headers, follow_redirects=False)
+        if method == "GET":
+            return client.get(url, headers=headers, follow_redirects=False)
+        return client.request(method, url, data={"csrf_token": session["csrf"], **(data or {})}, headers=headers,
+                              follow_redirects=False)
+
+    yield ask
+    client.close()
+    database.close()
+
+
+_RULE_MENTION = re.compile(r"\b[A-Z]\d{1,2}:")
+
+
+def verdict(r) -> str:
+    """What an answer says: refused (401, 403, or sent to sign in), hidden (404: not revealed),
+    ruled (a 4xx in which a rule refused the input: the permission was granted), or allowed."""
+    if r.status_code in (401, 403) or (r.status_code == 303 and r.headers["location"].startswith("/sign-in")):
+        return "refused"
+    if r.status_code == 404:
+        return "hidden"
+    if r.status_code in (400, 422):
+        if r.headers.get("content-type", "").startswith("application/problem+json"):
+            named = r.json().get("rule") is not None
         else:
-            r = client.request(method, url, data=data, headers=headers, follow_redirects=False)
-        app.state.database.dispose()
-        databases.drop(db_url)
-        refused = r.status_code in (401, 403) or (
-            r.status_code == 303 and r.headers["location"].startswith("/sign-in"))
+            named = bool(_RULE_MENTION.search(r.text))
+        return "ruled" if named else f"unexplained {r.status_code}"
+    if r.status_code < 400:
+        return "allowed"
+    return f"error {r.status_code}"
+
+
+#: Allowed personas whose answer is not "allowed" or "ruled", and why. The matrix posts empty forms
+#: and asks about the world's own things, so a few answers are 404s or unnamed refusals on purpose.
+#: Plans and meetings schemas still refuse empty input before their rules (being moved to the rules).
+PENDING = "a schema refusal without a rule (plans and meetings schemas get their rules next)"
+EXPLAINED: dict[tuple[str, str], tuple[str, str]] = {
+    ("POST", "/plans/template/edit"): ("unexplained 422", PENDING),
+    ("POST", "/plans/{plan_id:int}/edit"): ("unexplained 422", PENDING),
+    ("POST", "/plans/{plan_id:int}/review"): ("unexplained 422", PENDING),
+    ("POST", "/collaboratives/{slug:slug}/plans/new"): ("unexplained 422", PENDING),
+    ("POST", "/collaboratives/{slug:slug}/posts/new"): ("unexplained 422", PENDING),
+    ("POST", "/posts/{post_id:int}/answer"): ("unexplained 422", PENDING),
+    ("POST", "/conferences/new"): ("unexplained 422", PENDING),
+    ("POST", "/conferences/{conference:slug}/edit"): ("unexplained 422", PENDING),
+    ("POST", "/meetings/{meeting_id:int}/occurrences"): ("unexplained 422", PENDING),
+    ("POST", "/meetings/{meeting_id:int}/agenda"): ("unexplained 422", PENDING),
+    ("PUT", "/api/v1/plan-template"): ("unexplained 422", PENDING),
+    ("PUT", "/api/v1/plans/{plan_id:int}"): ("unexplained 422", PENDING),
+    ("POST", "/api/v1/collaboratives/{slug:slug}/plans"): ("unexplained 422", PENDING),
+    ("POST", "/api/v1/collaboratives/{slug:slug}/posts"): ("unexplained 422", PENDING),
+    ("POST", "/api/v1/posts/{post_id:int}/answer"): ("unexplained 422", PENDING),
+    ("POST", "/api/v1/conferences"): ("unexplained 422", PENDING),
+    ("POST", "/api/v1/meetings"): ("unexplained 422", PENDING),
+    ("POST", "/api/v1/meetings/{meeting_id:int}/occurrences"): ("unexplained 422", PENDING),
+    ("PUT", "/api/v1/meetings/{meeting_id:int}/agenda"): ("unexplained 422", PENDING),
+    ("GET", "/api/v1/meetings/find-a-time"): ("hidden", "no collaborative named in the query"),
+    ("GET", "/api/v1/meetings/{meeting_id:int}/minutes"): ("hidden", "M4: minutes are for signed-in people"),
+    ("GET", "/api/v1/meetings/{meeting_id:int}/minutes/{occurrence}"): (
+        "hidden", "M4: minutes are for signed-in people"),
+    ("POST", "/sign-in"): ("unexplained 400", "an empty sign-in form: the email and password do not match"),
+    ("POST", "/profile/tokens"): ("unexplained 422", "a token needs a name (API tokens are not in the rulebook)"),
+    ("POST", "/api/v1/tokens"): ("unexplained 422", "a token needs a name (API tokens are not in the rulebook)"),
+    ("GET", "/collaboratives/{slug:slug}/leave"): ("hidden", "Center staff are not members: nothing to leave"),
+    ("POST", "/collaboratives/{slug:slug}/leave"): ("hidden", "Center staff are not members: nothing to leave"),
+    ("POST", "/api/v1/collaboratives/{slug:slug}/membership/leave"): (
+        "hidden", "Center staff are not members: nothing to leave"),
+    ("POST", "/core/candidacies/{candidacy_id:int}/withdraw"): (
+        "hidden", "C9: the candidacy is the member's; others' are not revealed"),
+    ("POST", "/api/v1/core/candidacies/{candidacy_id:int}/withdraw"): (
+        "hidden", "C9: the candidacy is the member's; others' are not revealed"),
+    ("DELETE", "/api/v1/tokens/{token_id:int}"): ("hidden", "the API token is the member's; others' are not revealed"),
+    ("POST", "/calendars/tokens/{feed_token_id:int}/revoke"): (
+        "hidden", "M5: the secret link is the member's; others' are not revealed"),
+    ("DELETE", "/api/v1/feed-tokens/{feed_token_id:int}"): (
+        "hidden", "M5: the secret link is the member's; others' are not revealed"),
+    ("GET", "/calendars/schools/{feed_token}.ics"): (
+        "hidden", "M5: the world's secret link is a person's, so as a school's link it is unknown (a bare 404)"),
+}
+
+
+@pytest.mark.parametrize(("path", "method", "route"), ROUTES, ids=[f"{m} {p}" for p, m, _ in ROUTES])
+def test_permission_matrix(path, method, route, world, asker):
+    meta = route.endpoint.meta
+    url = _url(path, world["params"])
+    for persona in PERSONAS:
+        r = asker(persona, method, url, api=meta.api)
+        seen = verdict(r)
         allowed = persona in EXPECTED[meta.permission]
-        assert r.status_code < 500, f"{method} {path} as {persona}: {r.status_code}"
-        assert refused != allowed, (
-            f"{method} {path} ({meta.permission}) as {persona}: expected "
-            f"{'allowed' if allowed else 'refused'}, got {r.status_code}")
-        if refused and persona == "anonymous":
-            assert r.status_code == (401 if meta.api else 303)
+        assert not seen.startswith("error"), f"{method} {path} as {persona}: {r.status_code}"
+        if not allowed:
+            assert seen == "refused", f"{method} {path} ({meta.permission}) as {persona}: expected refused, got {seen}"
+            if persona == "anonymous":
+                assert r.status_code == (401 if meta.api else 303)
+            continue
+        explained = EXPLAINED.get((method, path))
+        if explained and seen == explained[0]:
+            continue
+        assert seen in ("allowed", "ruled"), (
+            f"{method} {path} ({meta.permission}) as {persona}: expected allowed, got {seen} "
+            f"({r.status_code}); if that is right, say why in EXPLAINED")
+
+
+
+
+#: What a Core member of X, a member, a coordinator of school A may not do to others' things, each
+#: refused as the route's own permission check cannot (it does not know the thing): (persona,
+#: method, path with the others' ids, whether it goes through the API, expected verdict).
+OBJECT_CASES = [
+    # A Core member of X on Y's plan, meetings, agenda, minutes, norms and posts.
+    ("core", "GET", "/plans/{y_plan}/edit", False, "refused"),
+    ("core", "POST", "/plans/{y_plan}/edit", False, "refused"),
+    ("core", "POST", "/plans/{y_plan}/submit", False, "refused"),
+    ("core", "PUT", "/api/v1/plans/{y_plan}", True, "refused"),
+    ("core", "POST", "/api/v1/plans/{y_plan}/submit", True, "refused"),
+    ("core", "GET", "/meetings/{y_meeting}/edit", False, "refused"),
+    ("core", "POST", "/meetings/{y_meeting}/edit", False, "refused"),
+    ("core", "POST", "/meetings/{y_meeting}/cancel", False, "refused"),
+    ("core", "PATCH", "/api/v1/meetings/{y_meeting}", True, "refused"),
+    ("core", "GET", "/meetings/{y_draft}", False, "hidden"),
+    ("core", "GET", "/api/v1/meetings/{y_draft}", True, "hidden"),
+    ("core", "POST", "/meetings/{y_draft}/publish", False, "hidden"),
+    ("core", "POST", "/api/v1/meetings/{y_draft}/publish", True, "hidden"),
+    ("core", "GET", "/meetings/{y_meeting}/agenda", False, "refused"),
+    ("core", "POST", "/meetings/{y_meeting}/agenda", False, "refused"),
+    ("core", "PUT", "/api/v1/meetings/{y_meeting}/agenda", True, "refused"),
+    ("core", "POST", "/meetings/{y_meeting}/minutes", False, "refused"),
+    ("core", "PUT", "/api/v1/meetings/{y_meeting}/minutes/{y_occurrence}", True, "refused"),
+    ("core", "GET", "/collaboratives/{y}/norms/edit", False, "refused"),
+    ("core", "POST", "/collaboratives/{y}/norms/edit", False, "refused"),
+    ("core", "PUT", "/api/v1/collaboratives/{y}/norms", True, "refused"),
+    ("core", "GET", "/collaboratives/{y}/posts", False, "refused"),
+    ("core", "GET", "/collaboratives/{y}/posts/new", False, "refused"),
+    ("core", "POST", "/collaboratives/{y}/posts/new", False, "refused"),
+    ("core", "GET", "/api/v1/collaboratives/{y}/posts", True, "refused"),
+    ("core", "POST", "/api/v1/collaboratives/{y}/posts", True, "refused"),
+    ("core", "GET", "/api/v1/meetings/find-a-time?collaborative={y}&starts=2027-01-12T16:00", True, "refused"),
+    # A member on another person's secret link and API token.
+    ("member", "POST", "/calendars/tokens/{b_feed_token_id}/revoke", False, "hidden"),
+    ("member", "DELETE", "/api/v1/feed-tokens/{b_feed_token_id}", True, "hidden"),
+    ("member", "DELETE", "/api/v1/tokens/{b_token_id}", True, "hidden"),
+    ("member", "POST", "/profile/tokens", False, "hidden"),
+    # A coordinator of school A on school B's secret link.
+    ("coordinator", "POST", "/calendars/tokens", False, "hidden"),
+    ("coordinator", "POST", "/api/v1/feed-tokens", True, "hidden"),
+    ("coordinator", "DELETE", "/api/v1/feed-tokens/{school_feed_token_id}", True, "hidden"),
+]
+#: The bodies those requests carry (what would be allowed for the owner).
+OBJECT_BODIES = {
+    ("member", "POST", "/profile/tokens"): {"revoke": "{b_token_id}"},
+    ("coordinator", "POST", "/calendars/tokens"): {"kind": "school", "school": "{other_school}"},
+    ("coordinator", "POST", "/api/v1/feed-tokens"): {"kind": "school", "school": "{other_school}"},
+    ("core", "PUT", "/api/v1/collaboratives/{y}/norms"): {"text": "Ours now."},
+    ("core", "PUT", "/api/v1/meetings/{y_meeting}/agenda"): {"items": []},
+    ("core", "POST", "/collaboratives/{y}/norms/edit"): {"text": "Ours now."},
+    ("core", "POST", "/api/v1/collaboratives/{y}/posts"): {"kind": "update", "title": "T", "body": "B"},
+    ("core", "POST", "/collaboratives/{y}/posts/new"): {"kind": "update", "title": "T", "body": "B"},
+}
+
+
+@pytest.mark.parametrize(("persona", "method", "path", "api", "expected"), OBJECT_CASES,
+                         ids=[f"{p} {m} {u}" for p, m, u, _, _ in OBJECT_CASES])
+def test_object_level_refusals(persona, method, path, api, expected, world, asker):
+    others = world["others"]
+    body = {k: v.format(**others) if isinstance(v, str) else v
+            for k, v in OBJECT_BODIES.get((persona, method, path), {}).items()}
+    r = asker(persona, method, path.format(**others), api=api, data=body)
+    assert verdict(r) == expected, f"{persona} {method} {path}: {r.status_code} {r.text[:300]}"
+
+
+def test_the_owners_may_do_what_the_object_cases_refuse(world, asker):
+    """The object cases are refused because of whose things they are: Y's own things are there
+    and visible (the DPL reaches each of them), so a refusal above is not a missing object."""
+    others = world["others"]
+    for path in ("/plans/{y_plan}/edit", "/meetings/{y_meeting}/edit", "/meetings/{y_draft}",
+                 "/meetings/{y_meeting}/agenda", "/collaboratives/{y}/norms/edit"):
+        r = asker("dpl", "GET", path.format(**others), api=False)
+        assert verdict(r) == "allowed", (path, r.status_code)
+
+
+GOVERNANCE_WRITES = {"school.manage", "person.manage", "collaborative.manage", "interest.convert", "norms.edit",
+                     "core.manage", "plan.edit", "plan.review", "template.manage", "post.create",
+                     "proposal.answer", "conference.manage", "meeting.edit", "agenda.edit", "audit.view"}
+
+
+def test_the_executive_director_and_the_pdac_are_consulted_but_write_nothing():
+    """C1/P4/M4: the Executive Director and the PDAC read and are consulted; every governance write
+    (every route guarded by one of these permissions, from schools to agendas) is refused them."""
+    writes = [(p, m, r.endpoint.meta.permission) for p, m, r in ROUTES
+              if m != "GET" and r.endpoint.meta.permission in GOVERNANCE_WRITES]
+    assert len(writes) > 40  # the walk found the writes
+    for _path, _method, permission in writes:
+        assert not EXPECTED[permission] & {"executive_director", "pdac"}

@@ -267,16 +267,22 @@ def test_c7_reappointment_starts_the_day_after_and_reads_as_continuous(factory, 
 
 
 def test_c7_reappointment_is_still_held_to_c2(factory, database, math):
-    terms = full_core(factory, math, ends_on=date(2028, 7, 31))
-    factory.core_member(factory.educator(), factory.collaborative("Other"))  # unrelated
-    extra = factory.educator()
-    with database.transaction() as db:
-        cores.end_early(db, SYSTEM, db.get(Appointment, terms[0].id), ended_on=date(2026, 12, 31), reason="resignation")
-    short = appoint(database, math, extra, starts_on=date(2027, 1, 1), ends_on=date(2028, 12, 31))
-    with database.transaction() as db:  # reappointing the others is fine: still 8
-        cores.reappoint(db, SYSTEM, db.get(Appointment, terms[1].id), ends_on=date(2030, 7, 31),
+    """A reappointment is a new term (C7), so it is refused when its first day would make a ninth."""
+    terms = full_core(factory, math, n=7, ends_on=date(2028, 7, 31))
+    early = factory.core_member(factory.educator(), math, date(2026, 7, 31), date(2028, 7, 30),
+                                today=date(2026, 7, 1))
+    # Someone new takes the seat the early term leaves: on 31 July 2028 the Core is 7 + 1 = 8.
+    appoint(database, math, factory.educator(), starts_on=date(2028, 7, 31), ends_on=date(2030, 7, 30))
+    before = rows(database, Appointment), rows(database, AuditEntry)
+    with pytest.raises(DomainError) as err, database.transaction() as db:
+        cores.reappoint(db, SYSTEM, db.get(Appointment, early.id), ends_on=date(2030, 7, 30),
                         consultations=consulted(), today=TODAY)
-    assert short.id is not None
+    assert err.value.rule == "C2" and "31 July 2028" in str(err.value)
+    assert (rows(database, Appointment), rows(database, AuditEntry)) == before  # nothing written
+    with database.transaction() as db:  # from 1 August 2028 the seven have left: room again
+        again = cores.reappoint(db, SYSTEM, db.get(Appointment, terms[0].id), ends_on=date(2030, 7, 31),
+                                consultations=consulted(), today=TODAY)
+        assert again.starts_on == date(2028, 8, 1) and again.previous_id == terms[0].id
 
 
 # --- C8 ----------------------------------------------------------------------------------------------

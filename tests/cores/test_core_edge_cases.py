@@ -1,5 +1,5 @@
-"""Refusals and visibility found in review: C4 on leaving, consultations in the API, candidacies
-settled on appointment, backdated terms, C10 for future terms, out-of-range ids."""
+"""Edge cases of the Core rules: C4 on leaving, consultations in the API (C1), candidacies settled
+on appointment (C9), backdated terms (C3), C10 for future terms, out-of-range ids."""
 
 from __future__ import annotations
 
