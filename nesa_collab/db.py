@@ -8,7 +8,9 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event, select
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, DateTime, MetaData, String, create_engine, event, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -47,6 +49,31 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+class EnumText(TypeDecorator):
+    """A ``StrEnum`` column: stored as the member's value in a VARCHAR, read back as the member.
+    Pair it with ``enum_check`` so the database refuses other values too."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int | None = None):
+        self.enum = enum
+        super().__init__(length or max(len(m.value) for m in enum))
+
+    def process_bind_param(self, value: Any, dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
+def enum_check(column: str, enum: type[StrEnum], name: str, *, nullable: bool = False) -> CheckConstraint:
+    """``CHECK (column IN (...))`` from the enum's values, so a status column's constraint cannot
+    drift from the enum the code uses."""
+    allowed = f"{column} IN ({', '.join(repr(m.value) for m in enum)})"
+    return CheckConstraint(f"{column} IS NULL OR {allowed}" if nullable else allowed, name=name)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -10,7 +10,7 @@ from sqlalchemy import (CheckConstraint, ForeignKey, Index, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now_utc
-from ..db import Base, UTCDateTime
+from ..db import Base, EnumText, UTCDateTime, enum_check
 
 
 
@@ -37,9 +37,6 @@ ROLE_LABELS = {
     Role.MEMBER: "Member",
     Role.SCHOOL_COORDINATOR: "School coordinator",
 }
-
-_ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
-
 
 class Person(Base):
     """N3: a person has a name, a unique email (case-insensitive), a home school and roles."""
@@ -101,12 +98,12 @@ class PersonRole(Base):
     __tablename__ = "person_roles"
     __table_args__ = (
         UniqueConstraint("person_id", "role", name="uq_person_roles_person_role"),
-        CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role_known"),
+        enum_check("role", Role, name="role_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(32))
+    role: Mapped[Role] = mapped_column(EnumText(Role, 32))
 
     person: Mapped[Person] = relationship(back_populates="role_rows")
 

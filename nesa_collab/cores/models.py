@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now_utc
-from ..db import Base, UTCDateTime
+from ..db import Base, EnumText, UTCDateTime, enum_check
 
 if TYPE_CHECKING:
     from ..auth.models import Person
@@ -45,8 +45,7 @@ class Appointment(Base):
         CheckConstraint("ended_on IS NULL OR (ended_on >= starts_on AND ended_on < ends_on)",
                         name="ended_early_within_term"),
         CheckConstraint("(ended_on IS NULL) = (end_reason IS NULL)", name="ended_early_has_reason"),
-        CheckConstraint("end_reason IS NULL OR end_reason IN ('resignation', 'moved_school', 'other')",
-                        name="end_reason_known"),
+        enum_check("end_reason", EndReason, name="end_reason_known", nullable=True),
         Index("ix_core_appointments_collab_dates", "collaborative_id", "starts_on", "ends_on"),
     )
 
@@ -58,7 +57,7 @@ class Appointment(Base):
     ends_on: Mapped[date]
     #: The actual last day when the term ended early (C5).
     ended_on: Mapped[date | None]
-    end_reason: Mapped[str | None] = mapped_column(String(20))
+    end_reason: Mapped[EndReason | None] = mapped_column(EnumText(EndReason, 20))
     end_note: Mapped[str | None] = mapped_column(Text)
     appointed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     appointed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -108,13 +107,13 @@ class Consultation(Base):
 
     __tablename__ = "core_consultations"
     __table_args__ = (
-        CheckConstraint("body IN ('executive_director', 'pdac')", name="body_known"),
+        enum_check("body", ConsultedBody, name="body_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_id: Mapped[int] = mapped_column(ForeignKey("core_appointments.id", ondelete="CASCADE"),
                                                 index=True)
-    body: Mapped[str] = mapped_column(String(30))
+    body: Mapped[ConsultedBody] = mapped_column(EnumText(ConsultedBody, 30))
     consulted_on: Mapped[date]
     #: How: email, meeting, call.
     method: Mapped[str] = mapped_column(String(40), default="")
@@ -138,7 +137,7 @@ class Candidacy(Base):
 
     __tablename__ = "core_candidacies"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'withdrawn', 'appointed')", name="status_known"),
+        enum_check("status", CandidacyStatus, name="status_known"),
         Index("uq_core_candidacies_open", "collaborative_id", "person_id", unique=True,
               sqlite_where=text("status = 'open'"),
               postgresql_where=text("status = 'open'")),
@@ -150,7 +149,7 @@ class Candidacy(Base):
     #: Who nominated them; None when they applied themselves.
     nominated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     statement: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default=CandidacyStatus.OPEN)
+    status: Mapped[CandidacyStatus] = mapped_column(EnumText(CandidacyStatus, 16), default=CandidacyStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("core_appointments.id"))

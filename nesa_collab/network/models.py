@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now_utc
-from ..db import Base, UTCDateTime
+from ..db import Base, EnumText, UTCDateTime, enum_check
 
 if TYPE_CHECKING:
     from ..auth.models import Person
@@ -31,7 +31,7 @@ class School(Base):
 
     __tablename__ = "schools"
     __table_args__ = (
-        CheckConstraint("status IN ('active', 'lapsed')", name="status_known"),
+        enum_check("status", SchoolStatus, name="status_known"),
         CheckConstraint(
             "(status = 'lapsed' AND lapsed_on IS NOT NULL) OR (status = 'active' AND lapsed_on IS NULL)",
             name="lapsed_on_iff_lapsed",
@@ -46,7 +46,7 @@ class School(Base):
     time_zone: Mapped[str] = mapped_column(String(64))
     #: Comma-separated three-letter day names, e.g. "fri,sat".
     weekend: Mapped[str] = mapped_column(String(40), default="sat,sun")
-    status: Mapped[str] = mapped_column(String(16), default=SchoolStatus.ACTIVE)
+    status: Mapped[SchoolStatus] = mapped_column(EnumText(SchoolStatus, 16), default=SchoolStatus.ACTIVE)
     lapsed_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
@@ -90,8 +90,8 @@ class Collaborative(Base):
 
     __tablename__ = "collaboratives"
     __table_args__ = (
-        CheckConstraint("kind IN ('discipline', 'responsibility')", name="kind_known"),
-        CheckConstraint("status IN ('forming', 'active', 'retired')", name="status_known"),
+        enum_check("kind", CollaborativeKind, name="kind_known"),
+        enum_check("status", CollaborativeStatus, name="status_known"),
         CheckConstraint("status <> 'active' OR activated_on IS NOT NULL", name="active_has_date"),
         CheckConstraint("status <> 'retired' OR retired_on IS NOT NULL", name="retired_has_date"),
     )
@@ -99,9 +99,10 @@ class Collaborative(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[CollaborativeKind] = mapped_column(EnumText(CollaborativeKind, 20))
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default=CollaborativeStatus.FORMING)
+    status: Mapped[CollaborativeStatus] = mapped_column(EnumText(CollaborativeStatus, 16),
+                                                       default=CollaborativeStatus.FORMING)
     #: Link to the collaborative's communication network (a group, a forum, a mailing list).
     network_url: Mapped[str | None] = mapped_column(String(500))
     forming_since: Mapped[date | None]
@@ -130,17 +131,17 @@ class Interest(Base):
 
     __tablename__ = "interests"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'accepted', 'declined')", name="status_known"),
-        CheckConstraint("kind IN ('discipline', 'responsibility')", name="kind_known"),
+        enum_check("status", InterestStatus, name="status_known"),
+        enum_check("kind", CollaborativeKind, name="kind_known"),
         CheckConstraint("status <> 'accepted' OR collaborative_id IS NOT NULL", name="accepted_has_collaborative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[CollaborativeKind] = mapped_column(EnumText(CollaborativeKind, 20))
     description: Mapped[str] = mapped_column(Text, default="")
     proposed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default=InterestStatus.OPEN)
+    status: Mapped[InterestStatus] = mapped_column(EnumText(InterestStatus, 16), default=InterestStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str | None] = mapped_column(Text)
