@@ -193,15 +193,16 @@ def _meetings_world(db, collab, people, settings) -> dict:
 def _plan_world(db, settings, collab) -> dict:
     """A template, a plan with one revision, and an open proposal, for the plans routes."""
     from nesa_collab.network.models import Collaborative
+    from nesa_collab.plans import posts, template
     from nesa_collab.plans import services as plans
 
     collab = db.get(Collaborative, collab.id)
-    plans.save_template(db, SYSTEM, [{"key": k, "title": k.capitalize(), "kind": kind} for k, kind in (
+    template.save_template(db, SYSTEM, [{"key": k, "title": k.capitalize(), "kind": kind} for k, kind in (
         ("purpose", "free_text"), ("goals", "goals"), ("offerings", "offerings"), ("milestones", "milestones"),
         ("impact", "evidence"), ("norms", "norms"))])  # P2: every kind the template must have
     plan = plans.create_plan(db, SYSTEM, collab, title="Literacy plan", first_year=2025, last_year=2026,
                              settings=settings)
-    post = plans.create_post(db, SYSTEM, collab, kind="proposal", title="An idea", body="Let us meet.")
+    post = posts.create_post(db, SYSTEM, collab, kind="proposal", title="An idea", body="Let us meet.")
     db.flush()
     return {"plan_id": plan.id, "number": 1, "post_id": post.id}
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from ..clock import today
 from ..errors import NotFound
 from ..network import services as network
 from ..network.models import Collaborative
 from ..web import WebRequest, api, paginate
-from . import services
+from . import posts, services, template
 from .diff import compare
-from .models import Plan, Post
+from .models import Plan
 from .schemas import (AnswerIn, ComparisonOut, DiffRowOut, PlanBrief, PlanContentIn, PlanCreateIn, PlanOut,
                       PostIn, PostOut, ReasonOut, ReviewIn, RevisionDetailOut, RevisionOut, SectionDiffOut,
                       StandingOut, TemplateIn, TemplateOut)
@@ -25,13 +24,11 @@ def _collab(req: WebRequest) -> Collaborative:
 
 
 def _plan(req: WebRequest) -> Plan:
-    return req.get_or_404(Plan, req.path_params["plan_id"])
+    return services.get_plan(req.db, req.actor, req.path_params["plan_id"])
 
 
 def plan_out(req: WebRequest, plan: Plan) -> PlanOut:
-    on = today(req.settings.tz)
-    standing = services.standings(req.db, [plan.collaborative], on, req.settings)[0]
-    reasons = standing.reasons if standing.plan is not None and standing.plan.id == plan.id else []
+    reasons = services.plan_reasons(req.db, req.actor, plan, req.today, req.settings)
     brief = PlanBrief.model_validate(plan).model_dump()
     return PlanOut(**brief, collaborative_slug=plan.collaborative.slug, template_version=plan.template.version,
                    review_comment=plan.review_comment, texts=plan.texts or {}, goals=plan.goals,
@@ -42,7 +39,7 @@ def plan_out(req: WebRequest, plan: Plan) -> PlanOut:
 @api("plan.view", summary="Every collaborative's current plan and why it is out of date (P5)", response=StandingOut,
      many=True, tag="plans")
 def list_standings(req: WebRequest):
-    rows = services.all_standings(req.db, today(req.settings.tz), req.settings)
+    rows = services.overview(req.db, req.actor, req.today, req.settings)
     return req.json([StandingOut(collaborative_slug=s.collaborative.slug, collaborative_name=s.collaborative.name,
                                  plan=PlanBrief.model_validate(s.plan) if s.plan else None,
                                  out_of_date=[ReasonOut.model_validate(r) for r in s.reasons]) for s in rows])
@@ -50,7 +47,7 @@ def list_standings(req: WebRequest):
 
 @api("plan.view", summary="The current plan template (P2)", response=TemplateOut, tag="plans")
 def get_template(req: WebRequest):
-    t = services.current_template(req.db)
+    t = template.current_template(req.db, req.actor)
     if t is None:
         raise NotFound()
     return req.json(TemplateOut.model_validate(t))
@@ -60,21 +57,20 @@ def get_template(req: WebRequest):
      response=TemplateOut, status=201, tag="plans")
 def save_template(req: WebRequest):
     data = req.parse(TemplateIn)
-    t = services.save_template(req.db, req.actor, [s.model_dump() for s in data.sections], data.summary)
+    t = template.save_template(req.db, req.actor, [s.model_dump() for s in data.sections], data.summary)
     req.db.flush()
     return req.json(TemplateOut.model_validate(t))
 
 
 @api("plan.view", summary="A collaborative's plans, earliest first", response=PlanBrief, many=True, tag="plans")
 def list_plans(req: WebRequest):
-    return req.json([PlanBrief.model_validate(p) for p in services.plans_of(req.db, _collab(req))])
+    return req.json([PlanBrief.model_validate(p) for p in services.plans_of(req.db, req.actor, _collab(req))])
 
 
 @api("plan.edit", summary="Start a plan from the current template (P1, P2: Core members and the DPL)",
      body=PlanCreateIn, response=PlanOut, status=201, tag="plans")
 def create_plan(req: WebRequest):
     collab = _collab(req)
-    req.require("plan.edit", collab)
     data = req.parse(PlanCreateIn)
     plan = services.create_plan(req.db, req.actor, collab, settings=req.settings, **data.model_dump())
     req.db.flush()
@@ -90,11 +86,9 @@ def get_plan(req: WebRequest):
      response=RevisionOut, status=201, tag="plans")
 def save_plan(req: WebRequest):
     plan = _plan(req)
-    req.require("plan.edit", plan.collaborative)
     data = req.parse(PlanContentIn)
     # Fields left out stay as they are (see PlanContentIn).
-    payload = data.model_dump(exclude_unset=True, exclude={"summary", "base_revision"})
-    rev = services.save_plan(req.db, req.actor, plan, payload, data.summary, today(req.settings.tz),
+    rev = services.save_plan(req.db, req.actor, plan, data.to_content(), data.summary, req.today,
                              base_revision=data.base_revision)
     req.db.flush()
     return req.json(RevisionOut.model_validate(rev))
@@ -103,7 +97,6 @@ def save_plan(req: WebRequest):
 @api("plan.edit", summary="Submit a plan to the DPL for review (P4)", response=PlanOut, tag="plans")
 def submit_plan(req: WebRequest):
     plan = _plan(req)
-    req.require("plan.edit", plan.collaborative)
     services.submit_plan(req.db, req.actor, plan)
     return req.json(plan_out(req, plan))
 
@@ -127,12 +120,12 @@ def return_plan(req: WebRequest):
 
 @api("plan.view", summary="A plan's revisions, newest first (P3)", response=RevisionOut, many=True, tag="plans")
 def list_revisions(req: WebRequest):
-    return req.json([RevisionOut.model_validate(r) for r in services.revisions(req.db, _plan(req))])
+    return req.json([RevisionOut.model_validate(r) for r in services.revisions(req.db, req.actor, _plan(req))])
 
 
 @api("plan.view", summary="One revision with its whole content (P3)", response=RevisionDetailOut, tag="plans")
 def get_revision(req: WebRequest):
-    rev = services.revision(req.db, _plan(req), req.path_params["number"])
+    rev = services.revision(req.db, req.actor, _plan(req), req.path_params["number"])
     return req.json(RevisionDetailOut.model_validate(rev))
 
 
@@ -141,7 +134,7 @@ def get_revision(req: WebRequest):
      tag="plans")
 def compare_revisions(req: WebRequest):
     plan = _plan(req)
-    old, new = services.revisions_to_compare(req.db, plan, req.query("new"), req.query("old"))
+    old, new = services.revisions_to_compare(req.db, req.actor, plan, req.query("new"), req.query("old"))
     sections = [SectionDiffOut(key=s.key, title=s.title, changed=s.changed,
                                rows=[DiffRowOut(tag=r.tag, left=r.left, right=r.right) for r in s.rows])
                 for s in compare(old.content, new.content)]
@@ -155,10 +148,7 @@ def compare_revisions(req: WebRequest):
      query=(("status", "string", "open, accepted or declined (proposals)"), ("kind", "string", "update or proposal"),
             PAGE_Q), tag="posts")
 def list_posts(req: WebRequest):
-    status = req.query("status")
-    scope = services.post_scope(req.actor)  # M4: a Core member reads only their own Cores' posts
-    stmt = (services.open_proposals_query(scope) if status == "open"
-            else services.posts_query(kind=req.query("kind"), status=status, scope=scope))
+    stmt = posts.listing_query(req.actor, kind=req.query("kind"), status=req.query("status"))
     result = paginate(req.db, stmt, req.query_int("page", 1), 50)
     return req.page_json(result, PostOut)
 
@@ -166,9 +156,7 @@ def list_posts(req: WebRequest):
 @api("post.view", summary="A collaborative's updates and proposals (M4)", response=PostOut, many=True,
      query=(PAGE_Q,), tag="posts")
 def list_collaborative_posts(req: WebRequest):
-    collab = _collab(req)
-    req.require("post.view", collab)
-    result = paginate(req.db, services.posts_query(collab), req.query_int("page", 1), 50)
+    result = paginate(req.db, posts.posts_query(req.actor, _collab(req)), req.query_int("page", 1), 50)
     return req.page_json(result, PostOut)
 
 
@@ -176,9 +164,8 @@ def list_collaborative_posts(req: WebRequest):
      body=PostIn, response=PostOut, status=201, tag="posts")
 def create_post(req: WebRequest):
     collab = _collab(req)
-    req.require("post.create", collab)
     data = req.parse(PostIn)
-    post = services.create_post(req.db, req.actor, collab, **data.model_dump())
+    post = posts.create_post(req.db, req.actor, collab, **data.model_dump())
     req.db.flush()
     return req.json(PostOut.model_validate(post))
 
@@ -186,9 +173,9 @@ def create_post(req: WebRequest):
 @api("proposal.answer", summary="Accept or decline a proposal with a note (M4: DPL only)", body=AnswerIn,
      response=PostOut, tag="posts")
 def answer_proposal(req: WebRequest):
-    post = req.get_or_404(Post, req.path_params["post_id"])
+    post = posts.post_to_answer(req.db, req.actor, req.path_params["post_id"])
     data = req.parse(AnswerIn)
-    services.answer_proposal(req.db, req.actor, post, data.decision, data.note)
+    posts.answer_proposal(req.db, req.actor, post, data.decision, data.note)
     return req.json(PostOut.model_validate(post))
 
 

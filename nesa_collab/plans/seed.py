@@ -19,7 +19,8 @@ from ..dates import school_year_of
 from ..network.models import Collaborative
 from ..network.seed import read_yaml
 from ..settings import Settings
-from . import services
+from . import posts, services, template
+from .content import EvidenceInput, GoalInput, MilestoneInput, OfferingInput, PlanContent
 from .models import Plan, PlanReview, PlanTemplate, Post
 
 
@@ -28,16 +29,22 @@ def _person(db: Session, email: str | None) -> Person | None:
 
 
 def _content(spec: dict[str, Any], year0: int, core: list[Person], on) -> dict[str, Any]:
-    """A revision's content from the YAML's relative form."""
-    out: dict[str, Any] = {k: spec[k] for k in ("texts", "goals", "evidence") if k in spec}
+    """A revision's changes from the YAML's relative form, as the parts of a ``PlanContent``."""
+    out: dict[str, Any] = {}
+    if "texts" in spec:
+        out["texts"] = dict(spec["texts"])
+    if "goals" in spec:
+        out["goals"] = [GoalInput(g["statement"], g.get("student_learning", "")) for g in spec["goals"]]
+    if "evidence" in spec:
+        out["evidence"] = [EvidenceInput(e["indicator"], e.get("source", "")) for e in spec["evidence"]]
     if "offerings" in spec:
-        out["offerings"] = [{"school_year": year0 + o["year"], "kind": o["kind"], "title": o["title"],
-                             "description": o.get("description", "")} for o in spec["offerings"]]
+        out["offerings"] = [OfferingInput(year0 + o["year"], o["kind"], o["title"], o.get("description", ""))
+                            for o in spec["offerings"]]
     if "milestones" in spec:
-        out["milestones"] = [{"title": m["title"], "due_on": on + timedelta(days=m["due"]),
-                              "is_done": bool(m.get("done")),
-                              "done_on": on + timedelta(days=min(m["due"], 0)) if m.get("done") else None,
-                              "owner_id": core[m["owner"] % len(core)].id if core and "owner" in m else None}
+        out["milestones"] = [MilestoneInput(m["title"], on + timedelta(days=m["due"]),
+                                            owner_id=core[m["owner"] % len(core)].id if core and "owner" in m else None,
+                                            is_done=bool(m.get("done")),
+                                            done_on=on + timedelta(days=min(m["due"], 0)) if m.get("done") else None)
                              for m in spec["milestones"]]
     return out
 
@@ -48,7 +55,7 @@ def load_plans(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int
     template_file = seed_dir / "plan_template.yaml"
     if template_file.exists() and db.scalar(select(PlanTemplate.id).limit(1)) is None:
         data = read_yaml(template_file)
-        services.save_template(db, SYSTEM, data["sections"], data.get("summary", ""),
+        template.save_template(db, SYSTEM, data["sections"], data.get("summary", ""),
                                at=services.at_day(on - timedelta(days=900), settings))
         counts["plan templates"] += 1
         db.flush()
@@ -67,21 +74,19 @@ def load_plans(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int
         first, last = year0 + row["years"][0], year0 + row["years"][1]
         if db.scalar(select(Plan.id).where(Plan.collaborative_id == collab.id, Plan.first_year == first)):
             continue
-        core = services.core_people(db, collab, on)
         revs = row["revisions"]
         start = services.at_day(on - timedelta(days=revs[0]["days_ago"]), settings, 9)
         plan = services.create_plan(db, SYSTEM, collab, title=row["title"], first_year=first, last_year=last,
                                     settings=settings, summary="Started from the template", at=start)
         plan.created_at = start
         counts["plans"] += 1
+        core = services.plan_for_editing(db, SYSTEM, plan, on).core
         content: dict[str, Any] = {}
         for rev_spec in revs:
             content.update(_content(rev_spec.get("set", {}), year0, core, on))
             at = services.at_day(on - timedelta(days=rev_spec["days_ago"]), settings)
-            rev = services.save_plan(db, SYSTEM, plan, {**content, "texts": {**plan.texts, **content.get("texts", {})}},
-                                     rev_spec["summary"], on, at=at)
-            author = _person(db, rev_spec.get("author"))
-            rev.author_id = author.id if author else None
+            rev = services.save_plan(db, SYSTEM, plan, PlanContent(**content), rev_spec["summary"], on, at=at,
+                                     author=_person(db, rev_spec.get("author")))
             counts["plan revisions"] += 1
         for step in row.get("review", []):
             at = services.at_day(on - timedelta(days=step["days_ago"]), settings, 15)
@@ -102,11 +107,11 @@ def load_plans(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int
         if collab is None or db.scalar(select(Post.id).where(Post.collaborative_id == collab.id,
                                                              Post.title == row["title"])):
             continue
-        post = services.create_post(db, SYSTEM, collab, kind=row["kind"], title=row["title"], body=row["body"],
+        post = posts.create_post(db, SYSTEM, collab, kind=row["kind"], title=row["title"], body=row["body"],
                                     at=services.at_day(on - timedelta(days=row["days_ago"]), settings, 11),
                                     author=_person(db, row.get("author")))
         if row.get("answer"):
-            services.answer_proposal(db, SYSTEM, post, row["answer"], row["note"],
+            posts.answer_proposal(db, SYSTEM, post, row["answer"], row["note"],
                                      at=services.at_day(on - timedelta(days=row["answer_days_ago"]), settings, 16))
             post.answered_by_id = dpl.id if dpl else None
         counts["updates and proposals"] += 1

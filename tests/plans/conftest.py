@@ -12,7 +12,8 @@ from nesa_collab import clock
 from nesa_collab.auth.models import Person, Role
 from nesa_collab.cores.services import load_actor
 from nesa_collab.network.models import Collaborative
-from nesa_collab.plans import services
+from nesa_collab.plans import services, template
+from nesa_collab.plans.content import EvidenceInput, GoalInput, MilestoneInput, OfferingInput, PlanContent
 
 TODAY = date(2026, 11, 27)
 
@@ -24,6 +25,16 @@ SECTIONS = [
     {"key": "impact", "title": "Impact", "kind": "evidence"},
     {"key": "norms", "title": "Norms", "kind": "norms"},
 ]
+
+
+ROWS = {"goals": GoalInput, "offerings": OfferingInput, "milestones": MilestoneInput, "evidence": EvidenceInput}
+
+
+def typed(content: dict | None = None, **parts) -> PlanContent:
+    """The typed input of ``save_plan`` from plain values, as the tests write them (rows as dicts)."""
+    given = {**(content or {}), **parts}
+    return PlanContent(**{k: [ROWS[k](**r) for r in v] if k in ROWS and v is not None else v
+                          for k, v in given.items()})
 
 
 @dataclass
@@ -60,5 +71,5 @@ def world(factory, database, settings) -> World:
     dpl = factory.dpl()
     director = factory.person(Role.EXECUTIVE_DIRECTOR)
     with database.transaction() as db:
-        services.save_template(db, SYSTEM, SECTIONS, "first")
+        template.save_template(db, SYSTEM, SECTIONS, "first")
     return World(collab, dpl, core, core2, member, director, database, settings)

@@ -8,7 +8,7 @@ from nesa_collab.plans import services
 from nesa_collab.plans.diff import compare
 from nesa_collab.plans.models import Plan
 
-from .conftest import TODAY
+from .conftest import TODAY, typed
 
 
 def test_p3_comparison_shows_the_right_changes(world):
@@ -25,8 +25,8 @@ def test_p3_comparison_shows_the_right_changes(world):
                               "is_done": True}]}
     with world.database.transaction() as db:
         plan = db.get(Plan, plan_id)
-        a = services.save_plan(db, world.actor(db, world.core), plan, first, "First content", TODAY)
-        b = services.save_plan(db, world.actor(db, world.core), plan, second, "Institute added", TODAY)
+        a = services.save_plan(db, world.actor(db, world.core), plan, typed(first), "First content", TODAY)
+        b = services.save_plan(db, world.actor(db, world.core), plan, typed(second), "Institute added", TODAY)
         sections = {s.key: s for s in compare(a.content, b.content)}
 
     assert {k for k, s in sections.items() if s.changed} == {"purpose", "offerings", "milestones"}
@@ -49,9 +49,9 @@ def test_p3_revisions_are_compared_side_by_side_in_the_page_and_the_api(world, a
     with world.database.transaction() as db:
         plan = db.get(Plan, plan_id)
         services.save_plan(db, world.actor(db, world.core), plan,
-                           {"texts": {"purpose": "Old <b>purpose</b>"}}, "One", TODAY)
+                           typed(texts={"purpose": "Old <b>purpose</b>"}), "One", TODAY)
         services.save_plan(db, world.actor(db, world.core), plan,
-                           {"texts": {"purpose": "New <b>purpose</b>"}}, "Two", TODAY)
+                           typed(texts={"purpose": "New <b>purpose</b>"}), "Two", TODAY)
     client = as_(world.dpl)
     r = client.get(f"/plans/{plan_id}/compare?old=2&new=3")
     assert r.status_code == 200

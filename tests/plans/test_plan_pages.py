@@ -8,11 +8,11 @@ from datetime import date, datetime, timezone
 
 from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab import clock
-from nesa_collab.plans import services
+from nesa_collab.plans import services, template
 from nesa_collab.plans.models import Plan
 
 from ..conftest import post_form
-from .conftest import TODAY
+from .conftest import SECTIONS, TODAY, typed
 
 
 def test_p1_to_p5_a_core_member_drafts_revises_submits_and_the_dpl_reviews(world, as_):
@@ -152,10 +152,11 @@ def test_scenario_6_p5_keeping_the_plan_alive_through_the_pages(world, as_):
     with world.database.transaction() as db:
         plan = services.create_plan(db, SYSTEM, db.get(Collaborative, world.collab.id), title="Early years plan",
                                     first_year=2025, last_year=2026, settings=world.settings, at=long_ago)
-        services.save_plan(db, SYSTEM, plan, {
+        services.save_plan(db, SYSTEM, plan, typed({
             "offerings": [{"school_year": 2025, "kind": "institute", "title": "Play institute"}],
             "milestones": [{"title": "Observation protocol", "due_on": date(2026, 9, 1), "owner_id": world.core.id},
-                           {"title": "Documentation panels", "due_on": date(2026, 10, 15), "owner_id": world.core2.id}]},
+                           {"title": "Documentation panels", "due_on": date(2026, 10, 15),
+                            "owner_id": world.core2.id}]}),
             "Milestones", TODAY, at=long_ago)
         plan_id = plan.id
     core, dpl = as_(world.core), as_(world.dpl)
@@ -198,10 +199,10 @@ def test_scenario_6_p5_keeping_the_plan_alive_through_the_pages(world, as_):
 def test_p3_the_markdown_export_shows_user_text_as_typed(world, as_):
     plan_id = world.new_plan()
     with services_plan(world, plan_id) as plan:
-        services.save_plan(plan_sess(plan), None, plan, {
+        services.save_plan(plan_sess(plan), SYSTEM, plan, typed({
             "title": "Plan *for* [all]",
             "texts": {"purpose": "# Not a heading\n1. not a list <b>x</b> under_score"},
-            "milestones": [{"title": "Rubric | draft\nsecond line", "due_on": date(2027, 1, 5)}]}, "Odd text", TODAY)
+            "milestones": [{"title": "Rubric | draft\nsecond line", "due_on": date(2027, 1, 5)}]}), "Odd text", TODAY)
     md = as_(world.core).get(f"/plans/{plan_id}/export.md").text
     assert md.startswith("# Plan \\*for\\* \\[all\\]\n")
     assert "\\# Not a heading\n1\\. not a list \\<b\\>x\\</b\\> under\\_score" in md
@@ -212,3 +213,22 @@ def plan_sess(plan):
     from sqlalchemy.orm import object_session
 
     return object_session(plan)
+
+
+def test_p2_the_dpl_saves_a_new_template_version_on_its_page_and_errors_point_at_their_row(world, as_):
+    from .test_save_rules import edit_form
+
+    dpl = as_(world.dpl)
+    form = edit_form(dpl.get("/plans/template/edit").text)
+    assert form["section_title"] == [s["title"] for s in SECTIONS] + ["", ""]
+    # the second empty row gets guidance but no title: refused on that row, what was typed is kept
+    form.update(summary=["Partners"], section_kind=[s["kind"] for s in SECTIONS] + ["free_text"] * 2,
+                section_guidance=form["section_guidance"][:-1] + ["Who works with us"])
+    r = post_form(dpl, "/plans/template/edit", form)
+    assert r.status_code == 422 and 'id="sections.7.title-error"' in r.text and "P2: a section needs a title" in r.text
+    assert "Who works with us" in r.text
+    form["section_title"] = form["section_title"][:-1] + ["Partners"]
+    r = post_form(dpl, "/plans/template/edit", form)
+    assert r.status_code == 303 and "version 2" in dpl.get("/plans/template").text
+    with world.database.transaction() as db:
+        assert [s.key for s in template.current_template(db, SYSTEM).sections][-1] == "partners"

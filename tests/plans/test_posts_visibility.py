@@ -8,7 +8,7 @@ from datetime import date
 from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab.auth.models import Role
 from nesa_collab.network.models import Collaborative
-from nesa_collab.plans import services
+from nesa_collab.plans import posts
 
 
 def test_m4_a_core_member_of_another_collaborative_reads_only_their_own_cores_posts(world, factory, as_):
@@ -16,11 +16,11 @@ def test_m4_a_core_member_of_another_collaborative_reads_only_their_own_cores_po
     other = factory.educator(name="Samir Aziz")
     factory.core_member(other, math, date(2025, 8, 1), date(2027, 7, 31), today=date(2025, 7, 1))
     with world.database.transaction() as db:
-        services.create_post(db, SYSTEM, db.get(Collaborative, world.collab.id), kind="proposal",
+        posts.create_post(db, SYSTEM, db.get(Collaborative, world.collab.id), kind="proposal",
                              title="Literacy secret proposal", body="For the DPL.")
-        services.create_post(db, SYSTEM, db.get(Collaborative, world.collab.id), kind="update",
+        posts.create_post(db, SYSTEM, db.get(Collaborative, world.collab.id), kind="update",
                              title="Literacy update", body="News.")
-        services.create_post(db, SYSTEM, db.get(Collaborative, math.id), kind="proposal",
+        posts.create_post(db, SYSTEM, db.get(Collaborative, math.id), kind="proposal",
                              title="Math proposal", body="Ours.")
 
     client = as_(other)

@@ -6,11 +6,11 @@ from datetime import date
 
 from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab.network.models import Collaborative
-from nesa_collab.plans import services
+from nesa_collab.plans import posts as plan_posts, services
 from nesa_collab.plans.models import Plan
 
 from ..test_query_counts import measure
-from .conftest import TODAY
+from .conftest import TODAY, typed
 
 
 def add_plan(world, factory, collab=None, milestones: int = 2, revisions: int = 1, posts: int = 1, owner=None):
@@ -20,15 +20,15 @@ def add_plan(world, factory, collab=None, milestones: int = 2, revisions: int = 
         plan = services.create_plan(db, SYSTEM, c, title="Plan", first_year=2025, last_year=2026,
                                     settings=world.settings)
         for n in range(revisions):
-            services.save_plan(db, SYSTEM, plan, {
+            services.save_plan(db, SYSTEM, plan, typed({
                 "texts": {"purpose": f"Version {n}"},
                 "goals": [{"statement": f"Goal {i}"} for i in range(milestones)],
                 "offerings": [{"school_year": 2025, "kind": "institute", "title": f"O{i}"} for i in range(milestones)],
                 "milestones": [{"title": f"M{i}", "due_on": date(2026, 1, 1 + i), "owner_id": owner}
                                for i in range(milestones)],
-                "evidence": [{"indicator": f"E{i}"} for i in range(milestones)]}, f"Revision {n}", TODAY)
+                "evidence": [{"indicator": f"E{i}"} for i in range(milestones)]}), f"Revision {n}", TODAY)
         for i in range(posts):
-            services.create_post(db, SYSTEM, c, kind="proposal", title=f"P{i}", body="b")
+            plan_posts.create_post(db, SYSTEM, c, kind="proposal", title=f"P{i}", body="b")
         return plan.id
 
 
@@ -58,21 +58,21 @@ def test_plan_pages_and_dashboard_panel_queries_do_not_grow(world, factory, as_,
         add_plan(world, factory, milestones=5, revisions=3, posts=3)
     with world.database.transaction() as db:
         plan = db.get(Plan, plan_id)
-        services.save_plan(db, SYSTEM, plan, {
+        services.save_plan(db, SYSTEM, plan, typed({
             "texts": {"purpose": "Bigger"},
             "goals": [{"statement": f"Goal {i}"} for i in range(6)],
             "offerings": [{"school_year": 2026, "kind": "institute", "title": f"O{i}"} for i in range(6)],
             "milestones": [{"title": f"M{i}", "due_on": date(2026, 1, 1 + i), "owner_id": world.core.id}
                            for i in range(6)],
-            "evidence": [{"indicator": f"E{i}"} for i in range(6)]}, "More of everything", TODAY)
+            "evidence": [{"indicator": f"E{i}"} for i in range(6)]}), "More of everything", TODAY)
         for i in range(4):
-            services.create_post(db, SYSTEM, plan.collaborative, kind="update", title=f"U{i}", body="b")
+            plan_posts.create_post(db, SYSTEM, plan.collaborative, kind="update", title=f"U{i}", body="b")
     review(world, plan_id, "More evidence.")
     with world.database.transaction() as db:
-        services.save_plan(db, SYSTEM, db.get(Plan, plan_id), {"texts": {"purpose": "Biggest"}}, "Again", TODAY)
+        services.save_plan(db, SYSTEM, db.get(Plan, plan_id), typed(texts={"purpose": "Biggest"}), "Again", TODAY)
     review(world, plan_id, "Nearly there.")
     with world.database.transaction() as db:  # the reviewed revisions drop out of the page's latest 8
         for i in range(8):
-            services.save_plan(db, SYSTEM, db.get(Plan, plan_id), {"texts": {"purpose": f"Later {i}"}}, "On", TODAY)
+            services.save_plan(db, SYSTEM, db.get(Plan, plan_id), typed(texts={"purpose": f"Later {i}"}), "On", TODAY)
     large = [measure(count_queries, c, u) for c, u in urls]
     assert large == small, list(zip([u for _, u in urls], small, large))

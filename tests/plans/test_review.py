@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.errors import DomainError, PermissionDenied
-from nesa_collab.plans import services
+from nesa_collab.plans import posts, services, template
 from nesa_collab.plans.models import Plan, PlanRevision, PlanReview
 
 from ..conftest import post_form
-from .conftest import SECTIONS, TODAY
+from .conftest import SECTIONS, TODAY, typed
 
 
 def counts(database):
@@ -27,7 +27,7 @@ def content(**over):
             "goals": [{"statement": "Every child decodes fluently", "student_learning": "Early reading"}],
             "offerings": [{"school_year": 2026, "kind": "conference_strand", "title": "Phonics strand"}],
             "milestones": [], "evidence": []}
-    return base | over
+    return typed(base | over)
 
 
 def test_p1_a_plan_covers_at_least_two_school_years(world):
@@ -45,13 +45,13 @@ def test_p1_plans_of_a_collaborative_do_not_share_school_years(world):
 def test_p2_a_plan_records_its_template_version_and_starts_from_the_norms(world):
     plan_id = world.new_plan()
     with world.database.transaction() as db:
-        services.save_template(db, SYSTEM, [{**s, "title": "Why"} if s["key"] == "purpose" else s
+        template.save_template(db, SYSTEM, [{**s, "title": "Why"} if s["key"] == "purpose" else s
                                           for s in reversed(SECTIONS)], "reordered")
     with world.database.transaction() as db:
         plan = db.get(Plan, plan_id)
         assert plan.template.version == 1
         assert [s.key for s in plan.template.sections][:2] == ["purpose", "goals"]
-        assert services.current_template(db).version == 2
+        assert template.current_template(db, SYSTEM).version == 2
 
 
 def test_p3_every_save_is_a_revision_with_author_time_and_summary(world):
@@ -145,7 +145,7 @@ def test_p4_draft_submitted_returned_revised_submitted_accepted(world):
         services.submit_plan(db, world.actor(db, world.core), plan)
         services.accept_plan(db, world.actor(db, world.dpl), plan, "Thank you.")
         assert (plan.status, plan.accepted_revision) == ("accepted", 3)
-        actions = [r.action for r in services.reviews(db, plan)]
+        actions = [r.action for r in services.reviews(db, SYSTEM, plan)]
         assert actions == ["accepted", "submitted", "returned", "submitted"]
         audit = [a for (a,) in db.execute(select(AuditEntry.action).where(AuditEntry.subject_type == "Plan")
                                           .order_by(AuditEntry.id))]
@@ -164,22 +164,22 @@ def test_m4_updates_and_proposals_reach_the_dpl_oldest_first_and_are_answered(wo
     with world.database.transaction() as db:
         collab = db.get(Collaborative, world.collab.id)
         core = world.actor(db, world.core)
-        services.create_post(db, core, collab, kind="proposal", title="Later", body="b",
+        posts.create_post(db, core, collab, kind="proposal", title="Later", body="b",
                              at=datetime(2026, 11, 20, tzinfo=timezone.utc))
-        services.create_post(db, core, collab, kind="proposal", title="Earlier", body="b",
+        posts.create_post(db, core, collab, kind="proposal", title="Earlier", body="b",
                              at=datetime(2026, 11, 1, tzinfo=timezone.utc))
-        services.create_post(db, core, collab, kind="update", title="News", body="b")
+        posts.create_post(db, core, collab, kind="update", title="News", body="b")
         with pytest.raises(PermissionDenied):
-            services.create_post(db, world.actor(db, world.member), collab, kind="update", title="x", body="y")
+            posts.create_post(db, world.actor(db, world.member), collab, kind="update", title="x", body="y")
     with world.database.transaction() as db:
-        inbox = services.open_proposals(db)
+        inbox = posts.open_proposals(db, SYSTEM)
         assert [p.title for p in inbox] == ["Earlier", "Later"]
         with pytest.raises(DomainError, match="M4: add a note"):
-            services.answer_proposal(db, world.actor(db, world.dpl), inbox[0], "accepted", "")
-        services.answer_proposal(db, world.actor(db, world.dpl), inbox[0], "accepted", "Yes, go ahead.")
+            posts.answer_proposal(db, world.actor(db, world.dpl), inbox[0], "accepted", "")
+        posts.answer_proposal(db, world.actor(db, world.dpl), inbox[0], "accepted", "Yes, go ahead.")
         with pytest.raises(DomainError, match="M4: this proposal was already accepted"):
-            services.answer_proposal(db, world.actor(db, world.dpl), inbox[0], "declined", "No")
+            posts.answer_proposal(db, world.actor(db, world.dpl), inbox[0], "declined", "No")
         with pytest.raises(PermissionDenied):
-            services.answer_proposal(db, world.actor(db, world.core), inbox[1], "accepted", "ok")
+            posts.answer_proposal(db, world.actor(db, world.core), inbox[1], "accepted", "ok")
     with world.database.transaction() as db:
-        assert [p.title for p in services.open_proposals(db)] == ["Later"]
+        assert [p.title for p in posts.open_proposals(db, SYSTEM)] == ["Later"]

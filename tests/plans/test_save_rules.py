@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.errors import DomainError
-from nesa_collab.plans import services
+from nesa_collab.plans import services, template
 from nesa_collab.plans.models import Plan, PlanGoal, PlanMilestone, PlanRevision, PlanTemplate, TemplateSection
 
 from ..conftest import post_form
-from .conftest import SECTIONS, TODAY
+from .conftest import SECTIONS, TODAY, typed
 
 
 def counts(database):
@@ -32,7 +32,7 @@ def full(**over):
             "offerings": [{"school_year": 2026, "kind": "institute", "title": "Writing institute"}],
             "milestones": [{"title": "Rubric", "due_on": date(2027, 1, 15), "owner_id": None}],
             "evidence": [{"indicator": "Fluency rises", "source": "School data"}]}
-    return base | over
+    return typed(base | over)
 
 
 def saved(world, content=None, summary="Content"):
@@ -55,7 +55,7 @@ def test_p1_years_outside_2000_to_2100_or_over_six_years_are_refused_on_save(wor
     before = counts(world.database)
     with pytest.raises(DomainError) as exc, world.database.transaction() as db:
         services.save_plan(db, world.actor(db, world.core), db.get(Plan, plan_id),
-                           {"first_year": first, "last_year": last}, "Years", TODAY)
+                           typed(first_year=first, last_year=last), "Years", TODAY)
     assert (exc.value.rule, exc.value.field) == ("P1", field)
     assert counts(world.database) == before
 
@@ -147,7 +147,7 @@ def test_p2_a_template_without_one_of_the_six_sections_is_refused(world, kind):
     sections = [s for s in SECTIONS if s["kind"] != kind]
     with pytest.raises(DomainError, match="P2: the template needs a section for each of") as exc, \
             world.database.transaction() as db:
-        services.save_template(db, world.actor(db, world.dpl), sections, "missing one")
+        template.save_template(db, world.actor(db, world.dpl), sections, "missing one")
     assert exc.value.field == "sections"
     assert counts(world.database) == before
 
@@ -162,8 +162,8 @@ def test_p2_content_for_a_section_the_plans_template_lacks_is_refused(world):
         db.flush()
         db.get(Plan, plan_id).template_id = old.id
     before = counts(world.database)
-    for content, field in (({"goals": [{"statement": "Decode"}]}, "goals"),
-                           ({"texts": {"norms": "We start on time."}}, "texts.norms")):
+    for content, field in ((typed(goals=[{"statement": "Decode"}]), "goals"),
+                           (typed(texts={"norms": "We start on time."}), "texts.norms")):
         with pytest.raises(DomainError) as exc, world.database.transaction() as db:
             services.save_plan(db, world.actor(db, world.core), db.get(Plan, plan_id), content, "Goals", TODAY)
         assert (exc.value.rule, exc.value.field) == ("P2", field)
@@ -195,7 +195,7 @@ def test_p3_a_save_from_a_revision_that_is_no_longer_the_latest_is_refused(world
     h = api(factory, world.core)
     before = counts(world.database)
     with pytest.raises(DomainError) as exc, world.database.transaction() as db:
-        services.save_plan(db, world.actor(db, world.core), db.get(Plan, plan_id), {"title": "Other"}, "Title",
+        services.save_plan(db, world.actor(db, world.core), db.get(Plan, plan_id), typed(title="Other"), "Title",
                            TODAY, base_revision=1)
     assert (exc.value.rule, exc.value.field) == ("P3", "base_revision")
     assert "you started from revision 1 and the latest is revision 2" in str(exc.value)
@@ -270,3 +270,51 @@ def test_p4_the_edit_page_of_a_submitted_plan_says_why_instead_of_a_form(world, 
     assert r.status_code == 303 and r.headers["location"] == f"/plans/{plan_id}"
     page = core.get(f"/plans/{plan_id}").text
     assert "P4: the plan is with the DPL for review" in page and "Save a new revision" not in page
+
+
+def test_p3_m4_refusals_that_were_schema_checks_name_their_rule_and_field(world, factory, client, proposal):
+    plan_id = saved(world)
+    core = {"Authorization": f"Bearer {factory.token(world.core)}"}
+    dpl = {"Authorization": f"Bearer {factory.token(world.dpl)}"}
+    before = counts(world.database)
+    cases = [
+        (core, "PUT", f"/api/v1/plans/{plan_id}", {"title": "Reading plan"}, "P3", "summary"),
+        (core, "PUT", f"/api/v1/plans/{plan_id}", {"summary": "Dates", "milestones": [{"title": "Rubric"}]},
+         "P2", "milestones.0.due_on"),
+        (core, "POST", f"/api/v1/collaboratives/{world.collab.slug}/plans", {"first_year": 2028, "last_year": 2029},
+         "P1", "title"),
+        (core, "POST", f"/api/v1/collaboratives/{world.collab.slug}/posts", {"kind": "update", "body": "News"},
+         "M4", "title"),
+        (dpl, "POST", f"/api/v1/posts/{proposal}/answer", {"decision": "accepted", "note": ""}, "M4", "note"),
+        (dpl, "POST", f"/api/v1/posts/{proposal}/answer", {"note": "Yes."}, "M4", "decision"),
+        (dpl, "PUT", "/api/v1/plan-template", {"sections": []}, "P2", "sections"),
+    ]
+    for headers, method, url, body, rule, field in cases:
+        r = client.request(method, url, headers=headers, json=body)
+        assert r.status_code == 422, (url, r.text)
+        problem = r.json()
+        assert (problem["rule"], problem["type"]) == (rule, f"urn:nesa-collab:rule:{rule}"), (url, problem)
+        assert problem["errors"] == [{"field": field, "message": problem["errors"][0]["message"], "rule": rule}]
+    assert counts(world.database) == before
+
+
+def test_p3_a_revision_without_a_summary_is_refused_on_the_page_with_the_rule(world, as_):
+    plan_id = saved(world)
+    core = as_(world.core)
+    form = edit_form(core.get(f"/plans/{plan_id}/edit").text)
+    form.update(title=["Reading plan"], summary=[""])
+    r = post_form(core, f"/plans/{plan_id}/edit", form)
+    assert r.status_code == 422 and 'id="summary-error"' in r.text and "P3: say in a few words what changed" in r.text
+    assert 'value="Reading plan"' in r.text
+
+
+@pytest.fixture
+def proposal(world):
+    from nesa_collab.network.models import Collaborative
+    from nesa_collab.plans import posts
+
+    with world.database.transaction() as db:
+        post = posts.create_post(db, SYSTEM, db.get(Collaborative, world.collab.id), kind="proposal",
+                                 title="An idea", body="Let us meet.")
+        db.flush()
+        return post.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from nesa_collab import clock
+from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab.plans import services
 from nesa_collab.seed import load
 
@@ -15,7 +16,7 @@ def test_p5_seeded_plans_are_current_overdue_stale_and_missing_as_promised(datab
     clock.freeze(datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc))
     load(database, settings)
     with database.session(write=False) as db:
-        standings = {s.collaborative.slug: s for s in services.all_standings(db, SEED_TODAY, settings)}
+        standings = {s.collaborative.slug: s for s in services.overview(db, SYSTEM, SEED_TODAY, settings)}
 
         def conditions(slug):
             return [r.condition for r in standings[slug].reasons]
@@ -23,7 +24,7 @@ def test_p5_seeded_plans_are_current_overdue_stale_and_missing_as_promised(datab
         # literacy: the current plan, accepted at its latest revision, up to date
         literacy = standings["literacy"]
         assert literacy.plan is not None and literacy.plan.status == "accepted"
-        assert literacy.plan.accepted_revision == services.latest_number(db, literacy.plan)
+        assert literacy.plan.accepted_revision == services.latest_number(db, SYSTEM, literacy.plan)
         assert conditions("literacy") == []
         # math: accepted, two milestones overdue and nothing else
         assert standings["math"].plan.status == "accepted"
