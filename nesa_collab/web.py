@@ -164,7 +164,7 @@ class WebRequest:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            raise validation_error(exc, schema_rule(model)) from None
+            raise validation_error(exc, model) from None
 
     # output -------------------------------------------------------------------------------
     def flash(self, message: str, kind: str = "success") -> None:
@@ -209,7 +209,9 @@ class WebRequest:
 
 def posted(form: FormData | None, defaults: dict[str, Any]) -> dict[str, Any]:
     """The values a form page shows again after a refusal: what was posted for each of ``defaults``'
-    keys (every value for a list, "on"/absent for a check box), else the default."""
+    keys (every value for a list — check boxes, multiple choices —, "on"/absent for a check box),
+    else the default. Values of any other shape (the rows of a repeating section, as a tuple) are
+    not fields of their own: a page that has them fills them in ``submit`` or ``context``."""
     if form is None:
         return dict(defaults)
     out: dict[str, Any] = {}
@@ -275,18 +277,44 @@ def form_to_dict(form: FormData | None, model: type[BaseModel]) -> dict[str, Any
     return out
 
 
-def schema_rule(model: type[BaseModel]) -> str | None:
+def schema_rule(model: Any) -> str | None:
     """The rule an input schema serves (``rule: ClassVar[str] = "K1"`` on the schema), if it names one."""
     rule = getattr(model, "rule", None)
     return rule if isinstance(rule, str) else None
 
 
-def validation_error(exc: ValidationError, rule: str | None = None) -> DomainError:
+def _rule_at(model: type[BaseModel], loc: tuple) -> str | None:
+    """The rule of the innermost schema on the path ``loc`` (a plan's ``goals.2.statement`` is P2,
+    though the plan's own schema is P3)."""
+    rule = schema_rule(model)
+    current: Any = model
+    for part in loc:
+        fields = getattr(current, "model_fields", None)
+        if isinstance(part, int) or fields is None:
+            continue
+        info = fields.get(part)
+        if info is None:
+            break
+        current = _inner_model(info.annotation)
+        rule = schema_rule(current) or rule
+    return rule
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The schema inside ``list[X]``, ``X | None`` and the like (else the annotation itself)."""
+    for arg in getattr(annotation, "__args__", ()):
+        inner = _inner_model(arg)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return inner
+    return annotation
+
+
+def validation_error(exc: ValidationError, model: type[BaseModel] | None = None) -> DomainError:
     """A schema's refusal in the same shape as a rule's: each field error carries the rule (the one
-    its message names, else the schema's)."""
-    default_rule = rule
+    its message names, else that of the schema the field belongs to)."""
     errors = []
     for e in exc.errors():
+        default_rule = _rule_at(model, e["loc"]) if model is not None else None
         loc = ".".join(str(p) for p in e["loc"]) or "body"
         msg = e["msg"]
         if msg.startswith("Value error, "):

@@ -293,7 +293,7 @@ def test_p3_m4_refusals_that_were_schema_checks_name_their_rule_and_field(world,
         r = client.request(method, url, headers=headers, json=body)
         assert r.status_code == 422, (url, r.text)
         problem = r.json()
-        assert (problem["rule"], problem["type"]) == (rule, f"urn:nesa-collab:rule:{rule}"), (url, problem)
+        assert (problem["rule"], problem["type"]) == (rule, f"http://testserver/rules#{rule.lower()}"), (url, problem)
         assert problem["errors"] == [{"field": field, "message": problem["errors"][0]["message"], "rule": rule}]
     assert counts(world.database) == before
 
