@@ -175,16 +175,16 @@ def _others_world(f: Factory, database, settings) -> dict:
 
 def _meetings_world(db, collab, people, settings) -> dict:
     """A conference, a published meeting and a secret feed link, for the meetings routes."""
-    from nesa_collab.meetings import services as meetings
+    from nesa_collab.meetings import conferences, feed_tokens, services as meetings
 
-    conf = meetings.create_conference(db, SYSTEM, name="Spring Educators Conference", starts_on=date(2027, 3, 26),
-                                      ends_on=date(2027, 3, 29), city="Bangkok", time_zone="Asia/Bangkok",
-                                      featured=[collab.slug])
+    conf = conferences.create_conference(db, SYSTEM, name="Spring Educators Conference", starts_on=date(2027, 3, 26),
+                                         ends_on=date(2027, 3, 29), city="Bangkok", time_zone="Asia/Bangkok",
+                                         featured=[collab.slug])
     meeting = meetings.create_meeting(db, SYSTEM, db.merge(collab), title="Monthly meeting", mode="virtual",
                                       time_zone="Africa/Cairo", starts=datetime(2026, 12, 8, 16, 0),
                                       ends=datetime(2026, 12, 8, 17, 0), join_url="https://meet.example.org/x")
     meetings.publish_meeting(db, SYSTEM, meeting)
-    row, secret = meetings.issue_token(db, SYSTEM, "person", people["member"].id, settings.secret_key)
+    row, secret = feed_tokens.issue_token(db, SYSTEM, "person", people["member"].id, settings.secret_key)
     db.flush()
     return {"conference": conf.slug, "meeting_id": meeting.id, "feed_token_id": row.id, "feed_token": secret,
             "occurrence": meeting.local_start.strftime("%Y-%m-%dT%H:%M")}

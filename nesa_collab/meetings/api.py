@@ -3,23 +3,20 @@ cross-zone aid and feed tokens (M5). Every change goes through the services, so 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import select
 from starlette.routing import Route
 
 from ..clock import now_utc
-from ..errors import DomainError, NotFound
-from ..network.models import Collaborative, School
-from ..auth.permissions import require_visible
-from ..network.services import get_collaborative
+from ..errors import DomainError
+from ..network import services as network
 from ..web import WebRequest, api, paginate
-from . import scheduling, services, times
-from .models import FeedKind, FeedToken, Meeting, MeetingMinutes
+from . import agendas, conferences, feed_tokens, forms, minutes, services, times
+from .links import token_links
+from .models import FeedToken, Meeting, MeetingMinutes
 from .schemas import (AgendaIn, AgendaOut, AttendanceIn, CancelIn, ConferenceIn, ConferenceOut, ConferenceUpdate,
                       FeedTokenIn, FeedTokenOut, MeetingIn, MeetingOut, MeetingUpdate, MinutesIn, MinutesOut,
                       OccurrenceIn, OccurrenceOut, SchedulingOut)
-from .views import occurrence_param, token_links
 
 PAGE_Q = ("page", "integer", "page number (50 per page)")
 
@@ -29,38 +26,36 @@ PAGE_Q = ("page", "integer", "page number (50 per page)")
 @api("public", summary="Conferences and institutes (S1)", response=ConferenceOut, many=True, tag="conferences",
      query=(PAGE_Q,))
 def list_conferences(req: WebRequest):
-    return req.page_json(paginate(req.db, select(services.Conference).order_by(services.Conference.starts_on),
-                                  req.query_int("page", 1), 50), ConferenceOut)
+    return req.page_json(paginate(req.db, conferences.conferences_query(), req.query_int("page", 1), 50),
+                         ConferenceOut)
 
 
 @api("public", summary="One conference", response=ConferenceOut, tag="conferences")
 def get_conference(req: WebRequest):
-    return req.json(ConferenceOut.model_validate(services.conference_by_slug(req.db, req.path_params["conference"])))
+    return req.json(ConferenceOut.model_validate(conferences.conference_by_slug(req.db, req.path_params["conference"])))
 
 
 @api("conference.manage", summary="Add a conference or institute (S1: Center staff, DPL)", body=ConferenceIn,
      response=ConferenceOut, status=201, tag="conferences")
 def create_conference(req: WebRequest):
     data = req.parse(ConferenceIn)
-    conf = services.create_conference(req.db, req.actor, **data.model_dump())
+    conf = conferences.create_conference(req.db, req.actor, **data.model_dump())
     return req.json(ConferenceOut.model_validate(conf))
 
 
 @api("conference.manage", summary="Change a conference (its calendar SEQUENCE goes up)", body=ConferenceUpdate,
      response=ConferenceOut, tag="conferences")
 def update_conference(req: WebRequest):
-    conf = services.conference_by_slug(req.db, req.path_params["conference"])
+    conf = conferences.conference_by_slug(req.db, req.path_params["conference"])
     data = req.parse(ConferenceUpdate)
-    services.update_conference(req.db, req.actor, conf, **data.model_dump(exclude_none=True))
+    conferences.update_conference(req.db, req.actor, conf, **data.model_dump(exclude_none=True))
     return req.json(ConferenceOut.model_validate(conf))
 
 
 # --- meetings -------------------------------------------------------------------------------------
 
 def _meeting(req: WebRequest) -> Meeting:
-    meeting = services.meeting_or_404(req.db, req.path_params["meeting_id"])
-    require_visible(req.actor, "meeting.view", meeting)
-    return meeting
+    return services.get_meeting(req.db, req.actor, req.path_params["meeting_id"])
 
 
 @api("public", summary="Meetings in calendars (and drafts one may edit), by start (M1, M2)", response=MeetingOut,
@@ -70,7 +65,7 @@ def _meeting(req: WebRequest) -> Meeting:
 def list_meetings(req: WebRequest):
     ids = None
     if req.query("collaborative"):
-        ids = [get_collaborative(req.db, req.actor, req.query("collaborative")).id]
+        ids = [network.get_collaborative(req.db, req.actor, req.query("collaborative")).id]
     try:
         since = datetime.fromisoformat(req.query("from")) if req.query("from") else now_utc()
         if since.tzinfo is None:
@@ -78,8 +73,7 @@ def list_meetings(req: WebRequest):
     except ValueError:
         raise DomainError(None, "from: give an ISO instant with its offset, e.g. 2027-03-01T00:00:00Z",
                           field="from") from None
-    stmt = services.meetings_query(collab_ids=ids, since=since, editable=services.editable_collabs(req.actor),
-                                   public_only=req.actor is None)
+    stmt = services.meetings_query(req.actor, collab_ids=ids, since=since)
     return req.page_json(paginate(req.db, stmt, req.query_int("page", 1), 50), MeetingOut)
 
 
@@ -98,13 +92,8 @@ def meeting_occurrences(req: WebRequest):
      response=MeetingOut, status=201, tag="meetings")
 def create_meeting(req: WebRequest):
     data = req.parse(MeetingIn)
-    collab = req.db.scalar(select(Collaborative).where(Collaborative.slug == data.collaborative))
-    if collab is None:
-        raise DomainError("M1", f"there is no collaborative {data.collaborative!r}", field="collaborative")
-    values = data.model_dump(exclude={"collaborative", "repeat"})
-    if not values.get("rrule") and data.repeat:
-        values["rrule"] = services.rule_from_choice(data.repeat, data.starts.date())
-    meeting = services.create_meeting(req.db, req.actor, collab, **values)
+    values = forms.with_rule(data.model_dump(exclude={"collaborative", "repeat"}), data.repeat)
+    meeting = services.schedule_meeting(req.db, req.actor, data.collaborative, **values)
     return req.json(MeetingOut.model_validate(meeting))
 
 
@@ -138,9 +127,7 @@ def cancel_meeting(req: WebRequest):
 def change_occurrence(req: WebRequest):
     meeting = _meeting(req)
     data = req.parse(OccurrenceIn)
-    if data.action not in ("move", "cancel"):
-        raise DomainError("M1", "action is move or cancel", field="action")
-    services.change_occurrence(req.db, req.actor, meeting, data.original_start, cancel=data.action == "cancel",
+    services.change_occurrence(req.db, req.actor, meeting, data.original_start, cancel=forms.cancels(data.action),
                                starts=data.starts, ends=data.ends, note=data.note)
     return req.json([OccurrenceOut.model_validate(o.__dict__) for o in times.expand(meeting)])
 
@@ -150,30 +137,21 @@ def change_occurrence(req: WebRequest):
      query=(("collaborative", "string", "collaborative slug"), ("starts", "string", "local start, e.g. 2027-01-12T16:00"),
             ("time_zone", "string", "IANA zone of starts"), ("minutes", "integer", "length (default 60)")))
 def find_a_time(req: WebRequest):
-    collab = get_collaborative(req.db, req.actor, req.query("collaborative") or "")
-    req.require("meeting.edit", collab)
-    try:
-        starts = datetime.fromisoformat(req.query("starts") or "")
-    except ValueError:
-        raise DomainError("M1", "starts: give a local time such as 2027-01-12T16:00", field="starts") from None
-    zone = req.query("time_zone") or req.viewer_zone
-    minutes = req.query_int("minutes", 60, minimum=-1, maximum=24 * 60)
-    if minutes < 1:
-        raise DomainError("M1", "minutes: a meeting lasts at least 1 minute", field="minutes")
-    starts_at = times.to_utc(starts.replace(tzinfo=None), zone)
-    attendees = services.attendees(req.db, collab, req.today, req.settings.network_time_zone)
-    groups = scheduling.zone_table(attendees, starts_at, starts_at + timedelta(minutes=minutes))
+    collab = network.get_collaborative(req.db, req.actor, req.query("collaborative") or "")
+    aid = services.scheduling_aid(req.db, req.actor, collab, forms.local_start(req.query("starts")),
+                                  req.query("time_zone") or req.viewer_zone,
+                                  req.query_int("minutes", 60, minimum=-1, maximum=24 * 60),
+                                  req.today, req.settings.network_time_zone)
     return req.json(SchedulingOut(
         zones=[{"zone": g.zone, "offset": g.offset, "local_start": g.local_start, "local_end": g.local_end,
-                "count": g.count, "outside": g.outside, "warning": g.warning} for g in groups],
-        people=len(attendees), outside=sum(g.outside for g in groups),
-        suggestions=[s.__dict__ for s in scheduling.suggest(attendees, starts.date(), zone, minutes)]))
+                "count": g.count, "outside": g.outside, "warning": g.warning} for g in aid.groups],
+        people=aid.people, outside=aid.outside, suggestions=[s.__dict__ for s in aid.suggestions]))
 
 
 # --- agenda (M3) and minutes (M4) ------------------------------------------------------------------------
 
 def _agenda_out(meeting: Meeting) -> AgendaOut:
-    s = services.agenda_summary(meeting)
+    s = agendas.agenda_summary(meeting)
     return AgendaOut(items=[i for i in meeting.agenda], agenda_final_by=meeting.agenda_final_by,
                      total_minutes=s.total, meeting_minutes=s.length, warning=s.warning)
 
@@ -189,7 +167,7 @@ def get_agenda(req: WebRequest):
 def put_agenda(req: WebRequest):
     meeting = _meeting(req)
     data = req.parse(AgendaIn)
-    services.replace_agenda(req.db, req.actor, meeting, [i.model_dump() for i in data.items], data.agenda_final_by)
+    agendas.replace_agenda(req.db, req.actor, meeting, [i.model_dump() for i in data.items], data.agenda_final_by)
     req.db.flush()
     return req.json(_agenda_out(meeting))
 
@@ -201,29 +179,21 @@ OCCURRENCE_PATH = ("the occurrence is named in the path by its start as the seri
 def _minutes_out(req: WebRequest, meeting: Meeting, occurrence: times.Occurrence,
                  row: MeetingMinutes | None) -> MinutesOut:
     key = occurrence.original_start
-    att = services.attendance_of(req.db, meeting, key) if row is not None else {}
+    att = minutes.attendance_of(req.db, req.actor, meeting, key) if row is not None else {}
     return MinutesOut(occurrence=key, starts_at=occurrence.starts_at, status=occurrence.status,
                       minutes=row.text if row else "", minutes_at=row.recorded_at if row else None,
                       attendance=[AttendanceIn(person_id=k, status=v) for k, v in att.items()])
 
 
-def _signed_in_meeting(req: WebRequest) -> Meeting:
-    """M4: minutes and attendance are for signed-in people; visitors get 404."""
-    meeting = _meeting(req)
-    if req.actor is None:
-        raise NotFound()
-    return meeting
-
-
 def _occurrence(req: WebRequest) -> datetime | None:
-    return occurrence_param(req.path_params["occurrence"])
+    return forms.occurrence_param(req.path_params["occurrence"])
 
 
 @api("meeting.view", summary="Minutes and attendance of every occurrence that has them, by occurrence (M4)",
      response=MinutesOut, many=True, tag="agendas")
 def list_minutes(req: WebRequest):
-    meeting = _signed_in_meeting(req)
-    recorded = services.minutes_by_occurrence(req.db, meeting)
+    meeting = _meeting(req)
+    recorded = minutes.minutes_by_occurrence(req.db, req.actor, meeting)
     return req.json([_minutes_out(req, meeting, o, recorded[o.original_start]) for o in times.expand(meeting)
                      if o.original_start in recorded])
 
@@ -231,12 +201,9 @@ def list_minutes(req: WebRequest):
 @api("meeting.view", summary="Minutes and attendance of one occurrence (M4); " + OCCURRENCE_PATH,
      response=MinutesOut, tag="agendas")
 def get_minutes(req: WebRequest):
-    meeting = _signed_in_meeting(req)
-    occurrence = services.occurrence_at(meeting, _occurrence(req))
-    if occurrence is None:
-        raise NotFound()
-    return req.json(_minutes_out(req, meeting, occurrence, services.minutes_of(req.db, meeting,
-                                                                               occurrence.original_start)))
+    meeting = _meeting(req)
+    occurrence, row = minutes.occurrence_minutes(req.db, req.actor, meeting, _occurrence(req))
+    return req.json(_minutes_out(req, meeting, occurrence, row))
 
 
 @api("meeting.edit", summary="Record the minutes and attendance of one occurrence once it has started (M4: the "
@@ -245,11 +212,11 @@ def get_minutes(req: WebRequest):
 def put_minutes(req: WebRequest):
     meeting = _meeting(req)
     data = req.parse(MinutesIn)
-    row = services.record_minutes(req.db, req.actor, meeting, data.minutes,
-                                  {a.person_id: a.status for a in data.attendance},
-                                  occurrence=_occurrence(req))
+    row = minutes.record_minutes(req.db, req.actor, meeting, data.minutes,
+                                 {a.person_id: a.status for a in data.attendance},
+                                 now=now_utc(), occurrence=_occurrence(req))
     req.db.flush()
-    return req.json(_minutes_out(req, meeting, services.occurrence_at(meeting, row.occurrence_start), row))
+    return req.json(_minutes_out(req, meeting, times.occurrence_at(meeting, row.occurrence_start), row))
 
 
 # --- feed tokens (M5) ----------------------------------------------------------------------------------
@@ -263,25 +230,14 @@ def _token_out(req: WebRequest, row: FeedToken) -> FeedTokenOut:
 @api("feed.manage", summary="Your secret calendar links (and your school's, for coordinators)",
      response=FeedTokenOut, many=True, tag="calendars")
 def list_feed_tokens(req: WebRequest):
-    rows = [services.active_token(req.db, FeedKind.PERSON, req.actor.id)]
-    if req.person.school_id is not None:
-        rows.append(services.active_token(req.db, FeedKind.SCHOOL, req.person.school_id))
-    rows = [r for r in rows if r is not None and services.may_manage_feed(
-        req.actor, r.kind, r.person_id if r.kind == FeedKind.PERSON else r.school_id)]
-    return req.json([_token_out(req, r) for r in rows])
+    return req.json([_token_out(req, r) for r in feed_tokens.subscriptions(req.db, req.actor).links])
 
 
 @api("feed.manage", summary="Create or regenerate a secret calendar link (the previous one stops working)",
      body=FeedTokenIn, response=FeedTokenOut, status=201, tag="calendars")
 def create_feed_token(req: WebRequest):
     data = req.parse(FeedTokenIn)
-    owner = req.actor.id
-    if data.kind == FeedKind.SCHOOL:
-        school = req.db.scalar(select(School).where(School.slug == (data.school or "")))
-        if school is None:
-            raise DomainError("M5", "name the school (its slug)", field="school")
-        owner = school.id
-    row, _ = services.issue_token(req.db, req.actor, data.kind, owner, req.settings.secret_key)
+    row, _ = feed_tokens.issue_token_for(req.db, req.actor, data.kind, data.school, req.settings.secret_key)
     req.db.flush()
     return req.json(_token_out(req, row))
 
@@ -289,8 +245,8 @@ def create_feed_token(req: WebRequest):
 @api("feed.manage", summary="Revoke a secret calendar link (it answers 404 from now on)", response=FeedTokenOut,
      tag="calendars")
 def revoke_feed_token(req: WebRequest):
-    row = req.get_or_404(FeedToken, req.path_params["feed_token_id"])
-    services.revoke_token(req.db, req.actor, row)
+    row = feed_tokens.get_token(req.db, req.actor, req.path_params["feed_token_id"])
+    feed_tokens.revoke_token(req.db, req.actor, row)
     return req.json(_token_out(req, row))
 
 

@@ -18,8 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..auth.models import Person
+from ..auth.permissions import Actor
+from ..db import Database
+from ..errors import NotFound
+from ..network import services as network
 from ..network.models import Collaborative, Membership, School
-from . import ical
+from . import feed_cache, ical, services
 from .feed_cache import FeedEntry, entry_key
 from .models import CALENDAR_STATUSES, Conference, ConferenceCollaborative, Meeting
 
@@ -107,14 +111,18 @@ def _meeting_rows(db: Session, scope: FeedScope):
         .where(*_meeting_conditions(scope)).order_by(Meeting.starts_at, Meeting.id)).all()
 
 
-def _meeting_bodies(db: Session, scope: FeedScope, rows, base_url: str) -> list[bytes]:
+def _meeting_bodies(db: Session, scope: FeedScope, rows, base_url: str,
+                   built: dict[int, tuple[str, str]]) -> list[bytes]:
     """Each meeting's VEVENTs: the stored entry where it is current, else built now (and for feeds
-    that rewrite events, like the school feed, always built)."""
+    that rewrite events, like the school feed, always built). The entries built for a feed that shows
+    events as stored are added to ``built`` (meeting id: key and body), to be stored for next time."""
     stored = scope.adapt is None and not scope.uid_prefix
     bodies: dict[int, bytes] = {}
+    keys: dict[int, str] = {}
     if stored:
         for r in rows:
-            if r.body is not None and r.key == entry_key(r[4], r[5], r[6], base_url):
+            keys[r.id] = entry_key(r[4], r[5], r[6], base_url)
+            if r.body is not None and r.key == keys[r.id]:
                 bodies[r.id] = r.body.encode()
     missing = [r.id for r in rows if r.id not in bodies]
     if missing:
@@ -124,6 +132,8 @@ def _meeting_bodies(db: Session, scope: FeedScope, rows, base_url: str) -> list[
                             .options(selectinload(Meeting.agenda), selectinload(Meeting.occurrences))).unique():
             evs = ical.meeting_events(m, host, f"{base}/meetings/{m.id}", uid_prefix=scope.uid_prefix)
             bodies[m.id] = b"".join(ical.event_bytes(e) for e in (scope.adapt(m, evs) if scope.adapt else evs))
+            if stored:
+                built[m.id] = (keys[m.id], bodies[m.id].decode())
     return [bodies[r.id] for r in rows]
 
 
@@ -145,8 +155,13 @@ _CACHE_SIZE = 64
 _CACHE_LOCK = threading.Lock()
 
 
-def render(db: Session, scope: FeedScope, base_url: str, etag: str | None = None) -> bytes:
-    """The feed's bytes; the last few rendered feeds are kept by ETag (same ETag, same bytes)."""
+def render(db: Session, scope: FeedScope, base_url: str, etag: str | None = None, *,
+           store_in: Database | None = None) -> bytes:
+    """The feed's bytes; the last few rendered feeds are kept by ETag (same ETag, same bytes).
+
+    The events of meetings without a current stored entry are built now; with ``store_in`` they are
+    stored for the next request in a short transaction of their own (``feed_cache.store``, best
+    effort: the feed is answered whether or not that write succeeds)."""
     key = (scope.key, etag or "")
     if etag:
         with _CACHE_LOCK:
@@ -159,10 +174,13 @@ def render(db: Session, scope: FeedScope, base_url: str, etag: str | None = None
                    for c in load_conferences(db, scope)]
     zones = sorted({r.time_zone for r in rows})
     span = ((min(r.starts_at for r in rows).date(), max(r.last_ends_at for r in rows).date()) if rows else None)
+    built: dict[int, tuple[str, str]] = {}
     body = ical.assemble(
         ical.FeedData(name=scope.name, uid=f"{scope.key.replace(':', '-')}@{host}", url=scope.url,
                       description=scope.description),
-        zones, span, _meeting_bodies(db, scope, rows, base_url) + [ical.event_bytes(e) for e in conferences])
+        zones, span, _meeting_bodies(db, scope, rows, base_url, built) + [ical.event_bytes(e) for e in conferences])
+    if store_in is not None:
+        feed_cache.store(store_in, built)
     if etag:
         with _CACHE_LOCK:
             _CACHE[key] = body
@@ -231,3 +249,22 @@ def school_scope(db: Session, school: School, base_url: str, network: str) -> Fe
                      description="Planning meetings your faculty on collaborative Cores attend (O1).",
                      meetings=[Meeting.is_planning.is_(True), Meeting.collaborative_id.in_(collab_ids)],
                      adapt=adapt)
+
+
+def public_collaborative(db: Session, slug: str) -> Collaborative:
+    """M5: the collaborative whose public feed is asked for: public while it is active, whoever asks
+    (a feed reader carries no session), so it is looked up as nobody signed in (K1)."""
+    return network.get_collaborative(db, None, slug)
+
+
+def meeting_file(db: Session, actor: Actor | None, meeting_id: int, base_url: str) -> tuple[Meeting, bytes]:
+    """M5: one meeting's .ics, for "add to my calendar". M2: a draft is in no calendar, so it has
+    none (even for its editors: the file would announce it as confirmed)."""
+    meeting = services.get_meeting(db, actor, meeting_id)
+    if meeting.is_draft:
+        raise NotFound()
+    base = base_url.rstrip("/")
+    data = ical.FeedData(name=meeting.title, uid=f"meeting-{meeting.id}-file@{ical.host_of(base)}",
+                         url=f"{base}/meetings/{meeting.id}",
+                         events=ical.meeting_events(meeting, ical.host_of(base), f"{base}/meetings/{meeting.id}"))
+    return meeting, ical.build_calendar(data)

@@ -104,7 +104,7 @@ class Meeting(Base):
     a named IANA zone, at a place or a join link, optionally beside a conference.
 
     The wall-clock times in the meeting's zone are what the organizer chose and stay authoritative;
-    the UTC instants are derived from them (``services.set_times``) and indexed for queries.
+    the UTC instants are derived from them whenever it is saved, and indexed for queries.
     M2: ``draft`` → ``published`` → ``cancelled``; a recurring meeting (``rrule``) repeats in its
     zone's wall time, so daylight-saving changes move the UTC instant, not the local time.
     """
@@ -195,6 +195,19 @@ class Meeting(Base):
 
     def has_happened(self, now: datetime) -> bool:
         return self.starts_at <= now
+
+    def touch(self, bump: bool = False) -> None:
+        """Note a change (feeds' LAST-MODIFIED and ETag); M5: a change that matters to attendees
+        of a meeting already in calendars (``bump``) raises its SEQUENCE too."""
+        self.updated_at = now_utc()
+        if bump and not self.is_draft:
+            self.sequence += 1
+
+    def beside(self, conference: Conference | None) -> bool:
+        """S2: a face-to-face meeting within one day before the start or after the end of
+        ``conference`` is a planning meeting."""
+        return (conference is not None and self.mode == MeetingMode.FACE_TO_FACE
+                and conference.is_beside(self.local_start.date()))
 
 
 class OccurrenceStatus(StrEnum):

@@ -1,20 +1,27 @@
-"""Input and output shapes for conferences, meetings, agendas, minutes and feed tokens (forms and API)."""
+"""Input and output shapes for conferences, meetings, agendas, minutes and feed tokens (forms and API).
+
+Each input shape names the rule its refusals fall under (``rule``). A shape checks types and lengths
+only; what a rule requires (a name, a title, a start, minutes allotted ...) is left to the service,
+which refuses it with the rule and the same message whether it came from a form or the API.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class ConferenceIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    rule: ClassVar[str] = "S1"
+    name: str | None = Field(default=None, max_length=200)
     kind: str = Field(default="conference", description="conference or institute")
-    starts_on: date
-    ends_on: date
-    city: str = Field(min_length=1, max_length=100)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    city: str | None = Field(default=None, max_length=100)
     country: str = Field(default="", max_length=100)
-    time_zone: str = Field(min_length=1, max_length=64, description="IANA zone of the city, e.g. Asia/Bangkok")
+    time_zone: str | None = Field(default=None, max_length=64, description="IANA zone of the city, e.g. Asia/Bangkok")
     hotel: str = Field(default="", max_length=200)
     hotel_address: str = Field(default="", max_length=300)
     description: str = Field(default="", max_length=5000)
@@ -23,6 +30,7 @@ class ConferenceIn(BaseModel):
 
 
 class ConferenceUpdate(BaseModel):
+    rule: ClassVar[str] = "S1"
     name: str | None = Field(default=None, max_length=200)
     kind: str | None = None
     starts_on: date | None = None
@@ -61,12 +69,13 @@ class ConferenceOut(BaseModel):
 
 
 class MeetingIn(BaseModel):
+    rule: ClassVar[str] = "M1"
     collaborative: str = Field(description="slug of the collaborative")
-    title: str = Field(min_length=1, max_length=200)
-    mode: str = Field(description="face_to_face, virtual or hybrid")
-    time_zone: str = Field(min_length=1, max_length=64, description="IANA zone the times are in")
-    starts: datetime = Field(description="local wall time in time_zone, e.g. 2027-03-25T09:00")
-    ends: datetime = Field(description="local wall time in time_zone")
+    title: str | None = Field(default=None, max_length=200)
+    mode: str | None = Field(default=None, description="face_to_face, virtual or hybrid")
+    time_zone: str | None = Field(default=None, max_length=64, description="IANA zone the times are in")
+    starts: datetime | None = Field(default=None, description="local wall time in time_zone, e.g. 2027-03-25T09:00")
+    ends: datetime | None = Field(default=None, description="local wall time in time_zone")
     place: str = Field(default="", max_length=300)
     join_url: str | None = Field(default=None, max_length=500)
     description: str = Field(default="", max_length=10000)
@@ -79,6 +88,7 @@ class MeetingIn(BaseModel):
 
 
 class MeetingUpdate(BaseModel):
+    rule: ClassVar[str] = "M1"
     title: str | None = Field(default=None, max_length=200)
     mode: str | None = None
     time_zone: str | None = Field(default=None, max_length=64)
@@ -94,35 +104,40 @@ class MeetingUpdate(BaseModel):
 
 
 class CancelIn(BaseModel):
+    rule: ClassVar[str] = "M2"
     reason: str = Field(default="", max_length=1000)
 
 
 class OccurrenceIn(BaseModel):
+    rule: ClassVar[str] = "M1"
     original_start: datetime = Field(description="the occurrence's start as the rule generates it (local)")
-    action: str = Field(description="move or cancel")
+    action: str = Field(default="", description="move or cancel")
     starts: datetime | None = Field(default=None, description="new local start (move)")
     ends: datetime | None = Field(default=None, description="new local end (move)")
     note: str = Field(default="", max_length=1000)
 
 
 class AgendaItemIn(BaseModel):
+    rule: ClassVar[str] = "M3"
     id: int | None = Field(default=None, description="an existing item keeps its id")
-    title: str = Field(min_length=1, max_length=200)
+    title: str | None = Field(default=None, max_length=200)
     presenter: str = Field(default="", max_length=200)
-    minutes: int = Field(gt=0, le=24 * 60)
+    minutes: int | None = Field(default=None, description="minutes allotted, 1 to 1440")
     notes: str = Field(default="", max_length=5000)
     milestone_id: int | None = Field(default=None, description="a milestone of a plan of the meeting's collaborative (M3)")
 
 
 class AgendaFormIn(BaseModel):
-    title: str = Field(min_length=1, max_length=200)
+    rule: ClassVar[str] = "M3"
+    title: str | None = Field(default=None, max_length=200)
     presenter: str = Field(default="", max_length=200)
-    minutes: int = Field(gt=0, le=24 * 60)
+    minutes: int | None = Field(default=None, description="minutes allotted, 1 to 1440")
     notes: str = Field(default="", max_length=5000)
     milestone_id: int | None = Field(default=None, description="the plan milestone the item advances (M3)")
 
 
 class AgendaIn(BaseModel):
+    rule: ClassVar[str] = "M3"
     items: list[AgendaItemIn]
     agenda_final_by: date | None = None
 
@@ -180,11 +195,13 @@ class MeetingOut(BaseModel):
 
 
 class AttendanceIn(BaseModel):
+    rule: ClassVar[str] = "M4"
     person_id: int
     status: str = Field(default="present", description="present, apologies or absent")
 
 
 class MinutesIn(BaseModel):
+    rule: ClassVar[str] = "M4"
     minutes: str = Field(default="", max_length=50000)
     attendance: list[AttendanceIn] = Field(default_factory=list)
 
@@ -200,6 +217,7 @@ class MinutesOut(BaseModel):
 
 
 class FeedTokenIn(BaseModel):
+    rule: ClassVar[str] = "M5"
     kind: str = Field(default="person", description="person or school")
     school: str | None = Field(default=None, description="school slug (kind=school)")
 

@@ -14,7 +14,7 @@ from ..auth.models import Person
 from ..network.models import Collaborative
 from ..network.seed import read_yaml
 from ..settings import Settings
-from . import services
+from . import agendas, conferences, services
 from .models import Conference, Meeting
 
 
@@ -36,11 +36,12 @@ def load_meetings(db: Session, seed_dir: Path, settings: Settings) -> dict[str, 
     for row in read_yaml(seed_dir / "conferences.yaml"):
         if row["slug"] in known:
             continue
-        services.create_conference(db, SYSTEM, slug=row["slug"], name=row["name"], kind=row.get("kind", "conference"),
-                                   starts_on=_d(row["starts_on"]), ends_on=_d(row["ends_on"]), city=row["city"],
-                                   country=row.get("country", ""), time_zone=row["time_zone"],
-                                   hotel=row.get("hotel", ""), hotel_address=row.get("hotel_address", ""),
-                                   description=row.get("description", ""), featured=row.get("featured", []))
+        conferences.create_conference(db, SYSTEM, slug=row["slug"], name=row["name"],
+                                      kind=row.get("kind", "conference"), starts_on=_d(row["starts_on"]),
+                                      ends_on=_d(row["ends_on"]), city=row["city"],
+                                      country=row.get("country", ""), time_zone=row["time_zone"],
+                                      hotel=row.get("hotel", ""), hotel_address=row.get("hotel_address", ""),
+                                      description=row.get("description", ""), featured=row.get("featured", []))
         counts["conferences"] += 1
     db.flush()
     collabs = {c.slug: c for c in db.scalars(select(Collaborative))}
@@ -59,8 +60,8 @@ def load_meetings(db: Session, seed_dir: Path, settings: Settings) -> dict[str, 
             rrule=row.get("rrule"), repeat_until=_d(row.get("repeat_until")),
             agenda_final_by=_d(row.get("agenda_final_by")))
         for item in row.get("agenda", []):
-            services.add_agenda_item(db, SYSTEM, meeting, title=item["title"], minutes=item["minutes"],
-                                     presenter=item.get("presenter", ""), notes=item.get("notes", ""))
+            agendas.add_agenda_item(db, SYSTEM, meeting, title=item["title"], minutes=item["minutes"],
+                                    presenter=item.get("presenter", ""), notes=item.get("notes", ""))
         status = row.get("status", "published")
         if status != "draft":
             services.publish_meeting(db, SYSTEM, meeting)

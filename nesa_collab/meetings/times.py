@@ -116,14 +116,42 @@ def expand(meeting, exceptions=None) -> list[Occurrence]:
             continue
         end = start + length
         status = "cancelled" if (exc is not None or meeting.is_cancelled) else "scheduled"
-        out.append(Occurrence(start, start, end, _instant(start, meeting.time_zone),
-                              _instant(end, meeting.time_zone), status, exc.note if exc else ""))
+        out.append(Occurrence(start, start, end, instant(start, meeting.time_zone),
+                              instant(end, meeting.time_zone), status, exc.note if exc else ""))
     return sorted(out, key=lambda o: o.starts_at)
 
 
-def _instant(local: datetime, zone_name: str) -> datetime:
-    # Generated occurrences that fall in a daylight-saving gap move forward, as calendar apps do.
+def instant(local: datetime, zone_name: str) -> datetime:
+    """The instant of a wall time an occurrence rule generated. Unlike ``to_utc`` it never refuses:
+    an occurrence that falls in a daylight-saving gap moves forward, as calendar apps do."""
     return local.replace(tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+
+
+def wall_time(value: datetime, zone_name: str) -> datetime:
+    """A naive wall time in ``zone_name`` (an aware value, e.g. from the API, is converted)."""
+    if value.tzinfo is not None:
+        return to_local(value, zone_name)
+    return value.replace(second=0, microsecond=0)
+
+
+def occurrence_at(meeting, original_start: datetime) -> Occurrence | None:
+    """M4: the occurrence keyed by ``original_start`` (its start as the rule generates it, in the
+    series' wall time; a single meeting: its own local start), or None. An aware value is converted
+    to the meeting's wall time."""
+    wanted = wall_time(original_start, meeting.time_zone)
+    return next((o for o in expand(meeting) if o.original_start == wanted), None)
+
+
+def latest_occurrence(meeting, at: datetime) -> Occurrence | None:
+    """The latest occurrence, not cancelled, that had started by ``at``: the one the minutes page
+    offers when none is named."""
+    started = [o for o in expand(meeting) if not o.is_cancelled and o.starts_at <= at]
+    return started[-1] if started else None
+
+
+def past_occurrences(meeting, now: datetime) -> list[Occurrence]:
+    """The occurrences that have started (cancelled ones too), latest first."""
+    return [o for o in reversed(expand(meeting)) if o.starts_at <= now]
 
 
 def day_bounds(day: date, zone_name: str) -> tuple[datetime, datetime]:

@@ -12,7 +12,7 @@ from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab.auth.models import Person, Role
 from nesa_collab.cores.services import load_actor
 from nesa_collab.db import Base
-from nesa_collab.meetings import services as meetings
+from nesa_collab.meetings import conferences
 from nesa_collab.network.models import Collaborative
 
 TODAY = date(2026, 12, 1)
@@ -53,10 +53,11 @@ def world(factory, database) -> World:
     dpl = factory.dpl()
     staff = factory.person(Role.CENTER_STAFF, name="Eleni Papadopoulou", time_zone="Europe/Athens")
     with database.transaction() as db:
-        conf = meetings.create_conference(db, SYSTEM, name="Spring Educators Conference", starts_on=date(2027, 3, 26),
-                                          ends_on=date(2027, 3, 29), city="Bangkok", country="Thailand",
-                                          time_zone="Asia/Bangkok", hotel="Grand Riverside Hotel",
-                                          featured=[collab.slug], slug="sec-2027")
+        conf = conferences.create_conference(db, SYSTEM, name="Spring Educators Conference",
+                                             starts_on=date(2027, 3, 26), ends_on=date(2027, 3, 29),
+                                             city="Bangkok", country="Thailand",
+                                             time_zone="Asia/Bangkok", hotel="Grand Riverside Hotel",
+                                             featured=[collab.slug], slug="sec-2027")
     return World(collab, other, core, other_core, member, dpl, staff, coordinator, conf)
 
 

@@ -10,7 +10,8 @@ import recurring_ical_events
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
-from nesa_collab.meetings import feeds, services as meetings
+from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.meetings import agendas, feed_tokens, feeds, services as meetings
 
 from .conftest import virtual
 
@@ -53,7 +54,7 @@ def _schedule(act, w):
 
 
 def _get(act, meeting_id):
-    return act(None, lambda db, _a: meetings.meeting_or_404(db, meeting_id))
+    return act(None, lambda db, _a: meetings.get_meeting(db, SYSTEM, meeting_id))
 
 
 def _events_by_uid(cal: Calendar) -> dict[str, list]:
@@ -166,7 +167,7 @@ def test_m5_description_only_change_keeps_sequence_but_changes_last_modified(wor
     made = _schedule(act, world)
     url = f"/calendars/collaboratives/{world.collab.slug}.ics"
     before = _events_by_uid(Calendar.from_ical(client.get(url).text))[f"meeting-{made['ktm']}@testserver"][0]
-    act(world.core, meetings.add_agenda_item, _get(act, made["ktm"]), title="Welcome", minutes=10, presenter="Omar")
+    act(world.core, agendas.add_agenda_item, _get(act, made["ktm"]), title="Welcome", minutes=10, presenter="Omar")
     after = _events_by_uid(Calendar.from_ical(client.get(url).text))[f"meeting-{made['ktm']}@testserver"][0]
     assert int(after["SEQUENCE"]) == int(before["SEQUENCE"])
     assert "Welcome — Omar (10 min)" in str(after["DESCRIPTION"])
@@ -189,7 +190,7 @@ def test_m5_conditional_get_answers_304_and_unchanged_feeds_keep_their_etag(worl
 
 def test_m5_person_feed_secret_link_revoked_or_unknown_is_404(world, act, client, settings):
     made = _schedule(act, world)
-    row, secret = act(world.member, meetings.issue_token, "person", world.member.id, settings.secret_key)
+    row, secret = act(world.member, feed_tokens.issue_token, "person", world.member.id, settings.secret_key)
     url = f"/calendars/people/{secret}.ics"
     r = client.get(url)
     assert r.status_code == 200
@@ -199,11 +200,11 @@ def test_m5_person_feed_secret_link_revoked_or_unknown_is_404(world, act, client
     assert f"conference-{world.conference.id}@testserver" in uids  # features their collaborative
     IcsCalendarStream.calendar_from_ics(r.text)
     # regenerating stops the old link
-    _, newer = act(world.member, meetings.issue_token, "person", world.member.id, settings.secret_key)
+    _, newer = act(world.member, feed_tokens.issue_token, "person", world.member.id, settings.secret_key)
     assert client.get(url).status_code == 404
     assert client.get(f"/calendars/people/{newer}.ics").status_code == 200
-    row = act(None, lambda db, _a: meetings.active_token(db, "person", world.member.id))
-    act(world.member, meetings.revoke_token, row)
+    row = act(world.member, lambda db, a: feed_tokens.active_token(db, a, "person", world.member.id))
+    act(world.member, feed_tokens.revoke_token, row)
     gone = client.get(f"/calendars/people/{newer}.ics")
     unknown = client.get("/calendars/people/not-a-token.ics")
     assert gone.status_code == unknown.status_code == 404
@@ -213,7 +214,7 @@ def test_m5_person_feed_secret_link_revoked_or_unknown_is_404(world, act, client
 def test_m5_school_feed_lists_planning_days_of_its_core_members(world, act, client, settings):
     made = _schedule(act, world)
     school_id = world.core.school_id
-    _, secret = act(world.coordinator, meetings.issue_token, "school", school_id, settings.secret_key)
+    _, secret = act(world.coordinator, feed_tokens.issue_token, "school", school_id, settings.secret_key)
     r = client.get(f"/calendars/schools/{secret}.ics")
     assert r.status_code == 200
     cal = Calendar.from_ical(r.text)

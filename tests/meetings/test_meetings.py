@@ -10,7 +10,8 @@ from sqlalchemy import select
 from nesa_collab import clock
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.errors import DomainError, PermissionDenied
-from nesa_collab.meetings import scheduling, services as meetings
+from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.meetings import agendas, minutes as meeting_minutes, planning, scheduling, services as meetings
 
 from ..conftest import post_form
 from .conftest import virtual
@@ -19,7 +20,7 @@ UTC = timezone.utc
 
 
 def _get(act, meeting_id):
-    return act(None, lambda db, _a: meetings.meeting_or_404(db, meeting_id))
+    return act(None, lambda db, _a: meetings.get_meeting(db, SYSTEM, meeting_id))
 
 
 def test_s2_face_to_face_meeting_the_day_before_a_conference_is_a_planning_meeting(world, act):
@@ -77,32 +78,32 @@ def test_m1_only_that_core_or_the_dpl_schedules(world, act):
 
 def test_m3_only_that_core_edits_the_agenda(world, act):
     m = act(world.core, meetings.create_meeting, world.collab, **virtual())
-    act(world.core, meetings.add_agenda_item, _get(act, m.id), title="Welcome", minutes=5)
+    act(world.core, agendas.add_agenda_item, _get(act, m.id), title="Welcome", minutes=5)
     for outsider in (world.other_core, world.member, world.staff):
         with pytest.raises(PermissionDenied):
-            act(outsider, meetings.add_agenda_item, _get(act, m.id), title="Mine", minutes=5)
+            act(outsider, agendas.add_agenda_item, _get(act, m.id), title="Mine", minutes=5)
 
 
 def test_m3_items_reorder_and_total_against_length_warns(world, act):
     m = act(world.core, meetings.create_meeting, world.collab, title="Planning", mode="face_to_face",
             time_zone="Asia/Bangkok", starts=datetime(2027, 3, 25, 9, 0), ends=datetime(2027, 3, 25, 16, 0),
             place="Hotel", conference="sec-2027")
-    ids = [act(world.core, meetings.add_agenda_item, _get(act, m.id), title=f"Item {n}", minutes=65,
+    ids = [act(world.core, agendas.add_agenda_item, _get(act, m.id), title=f"Item {n}", minutes=65,
                presenter="Omar").id for n in range(1, 7)]
     meeting = _get(act, m.id)
-    summary = meetings.agenda_summary(meeting)
+    summary = agendas.agenda_summary(meeting)
     assert (summary.total, summary.length, summary.warning) == (390, 420, None)
-    act(world.core, meetings.move_agenda_item, _get(act, m.id), ids[2], "up")
-    act(world.core, meetings.reorder_agenda, _get(act, m.id), [ids[5], ids[0], ids[2], ids[1], ids[3], ids[4]])
+    act(world.core, agendas.move_agenda_item, _get(act, m.id), ids[2], "up")
+    act(world.core, agendas.reorder_agenda, _get(act, m.id), [ids[5], ids[0], ids[2], ids[1], ids[3], ids[4]])
     meeting = _get(act, m.id)
     assert [i.title for i in meeting.agenda] == ["Item 6", "Item 1", "Item 3", "Item 2", "Item 4", "Item 5"]
     assert [i.position for i in meeting.agenda] == list(range(6))
-    act(world.core, meetings.add_agenda_item, _get(act, m.id), title="Lunch", minutes=60)
-    summary = meetings.agenda_summary(_get(act, m.id))
+    act(world.core, agendas.add_agenda_item, _get(act, m.id), title="Lunch", minutes=60)
+    summary = agendas.agenda_summary(_get(act, m.id))
     assert summary.over and summary.warning.startswith("M3:") and "450" in summary.warning
     with pytest.raises(DomainError):
-        act(world.core, meetings.update_agenda_timeline, _get(act, m.id), date(2027, 3, 26))
-    act(world.core, meetings.update_agenda_timeline, _get(act, m.id), date(2027, 3, 11))
+        act(world.core, agendas.update_agenda_timeline, _get(act, m.id), date(2027, 3, 26))
+    act(world.core, agendas.update_agenda_timeline, _get(act, m.id), date(2027, 3, 11))
 
 
 def test_m3_agenda_over_length_warns_on_the_page(world, act, as_):
@@ -119,13 +120,13 @@ def test_m4_minutes_and_attendance_after_the_meeting(world, act):
     m = act(world.core, meetings.create_meeting, world.collab, **virtual())
     act(world.core, meetings.publish_meeting, _get(act, m.id))
     with pytest.raises(DomainError):
-        act(world.core, meetings.record_minutes, _get(act, m.id), "x", {}, now=datetime(2027, 1, 1, tzinfo=UTC))
-    act(world.core, meetings.record_minutes, _get(act, m.id), "We agreed.", {world.member.id: "present",
+        act(world.core, meeting_minutes.record_minutes, _get(act, m.id), "x", {}, now=datetime(2027, 1, 1, tzinfo=UTC))
+    act(world.core, meeting_minutes.record_minutes, _get(act, m.id), "We agreed.", {world.member.id: "present",
         world.core.id: "present"}, now=datetime(2027, 1, 12, 15, 30, tzinfo=UTC))
     meeting = _get(act, m.id)
-    row = act(None, lambda db, _a: meetings.minutes_of(db, db.merge(meeting), meeting.local_start))
+    row = act(world.member, lambda db, a: meeting_minutes.minutes_of(db, a, db.merge(meeting), meeting.local_start))
     assert row.text == "We agreed." and row.recorded_by_id == world.core.id
-    assert act(None, lambda db, _a: meetings.headcounts(db, [db.merge(meeting)]))[meeting.id] == 2
+    assert act(world.staff, lambda db, a: planning.headcounts(db, a, [db.merge(meeting)]))[meeting.id] == 2
 
 
 def test_scenario_3_the_aid_shows_local_times_warns_and_suggests_16_cairo(world):
@@ -218,7 +219,7 @@ def test_meetings_pages_queries_do_not_grow_with_data(world, act, as_, count_que
             m = act(world.core, meetings.create_meeting, world.collab, **virtual(
                 title=f"M{i}", starts=datetime(2027, 1, 5 + i, 16, 0), ends=datetime(2027, 1, 5 + i, 17, 0),
                 rrule="FREQ=WEEKLY;COUNT=3" if i % 2 else None))
-            act(world.core, meetings.add_agenda_item, _get(act, m.id), title="x", minutes=5)
+            act(world.core, agendas.add_agenda_item, _get(act, m.id), title="x", minutes=5)
             act(world.core, meetings.publish_meeting, _get(act, m.id))
             made.append(m)
             # S2: planning meetings beside the conference, so the headcount path is measured too
@@ -227,7 +228,7 @@ def test_meetings_pages_queries_do_not_grow_with_data(world, act, as_, count_que
                     place="Grand Riverside Hotel", conference="sec-2027")
             act(world.core, meetings.publish_meeting, _get(act, p.id))
             if i % 2:
-                act(world.core, meetings.record_minutes, _get(act, p.id), "", {world.core.id: "present"},
+                act(world.core, meeting_minutes.record_minutes, _get(act, p.id), "", {world.core.id: "present"},
                     now=datetime(2027, 3, 25, 3, 0, tzinfo=UTC))
         return made
 

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from nesa_collab import clock
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.errors import DomainError
-from nesa_collab.meetings import services as meetings
+from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.meetings import agendas, minutes as meeting_minutes, services as meetings, times
 from nesa_collab.meetings.models import (Attendance, Conference, MeetingMinutes)
 from nesa_collab.plans.models import Plan, PlanMilestone, PlanTemplate
 
@@ -25,7 +26,7 @@ UTC = timezone.utc
 
 
 def _get(act, meeting_id):
-    return act(None, lambda db, _a: meetings.meeting_or_404(db, meeting_id))
+    return act(None, lambda db, _a: meetings.get_meeting(db, SYSTEM, meeting_id))
 
 
 def _series(act, w, **kw):
@@ -188,19 +189,19 @@ def _attendance(database, meeting_id) -> dict[tuple[datetime, int], str]:
 def test_m4_two_occurrences_of_a_monthly_series_keep_their_own_minutes_and_attendance(world, act, database):
     mid = _series(act, world)
     updated = _get(act, mid).updated_at
-    act(world.core, meetings.record_minutes, _get(act, mid), "February: book list agreed.",
+    act(world.core, meeting_minutes.record_minutes, _get(act, mid), "February: book list agreed.",
         {world.member.id: "present", world.core.id: "present"}, now=_utc(2027, 2, 10, 9), occurrence=FEB)
-    act(world.core, meetings.record_minutes, _get(act, mid), "March: author visit planned.",
+    act(world.core, meeting_minutes.record_minutes, _get(act, mid), "March: author visit planned.",
         {world.member.id: "apologies"}, now=_utc(2027, 3, 10, 9), occurrence=MAR)
     # January's, recorded late: an earlier occurrence is not replaced by a later one.
-    act(world.core, meetings.record_minutes, _get(act, mid), "January: norms.", {}, now=_utc(2027, 3, 10, 9),
+    act(world.core, meeting_minutes.record_minutes, _get(act, mid), "January: norms.", {}, now=_utc(2027, 3, 10, 9),
         occurrence=JAN)
     assert _minutes(database, mid) == {JAN: "January: norms.", FEB: "February: book list agreed.",
                                        MAR: "March: author visit planned."}
     assert _attendance(database, mid) == {(FEB, world.member.id): "present", (FEB, world.core.id): "present",
                                           (MAR, world.member.id): "apologies"}
     # Recording February's again replaces February's only; the audit entry has its before and after.
-    act(world.core, meetings.record_minutes, _get(act, mid), "February (corrected).", {world.member.id: "absent"},
+    act(world.core, meeting_minutes.record_minutes, _get(act, mid), "February (corrected).", {world.member.id: "absent"},
         now=_utc(2027, 3, 11, 9), occurrence=FEB)
     assert _minutes(database, mid)[MAR] == "March: author visit planned."
     assert _attendance(database, mid) == {(FEB, world.member.id): "absent", (MAR, world.member.id): "apologies"}
@@ -212,7 +213,8 @@ def test_m4_two_occurrences_of_a_monthly_series_keep_their_own_minutes_and_atten
     assert last.after["occurrence"] == "2027-02-09T16:00:00" and last.after["minutes"] == "February (corrected)."
     assert _audit_count(database, "meeting.minutes") == 4
     m = _get(act, mid)
-    assert act(None, lambda db, _a: meetings.attendance_of(db, db.merge(m), MAR)) == {world.member.id: "apologies"}
+    seen = act(world.member, lambda db, a: meeting_minutes.attendance_of(db, a, db.merge(m), MAR))
+    assert seen == {world.member.id: "apologies"}
     assert m.updated_at == updated  # minutes are in no calendar: feeds and their ETags stay as they were
 
 
@@ -227,12 +229,12 @@ def test_m4_a_future_cancelled_or_unknown_occurrence_is_refused_and_nothing_is_w
     ]
     for occurrence, now, words in refused:
         with pytest.raises(DomainError) as exc:
-            act(world.core, meetings.record_minutes, _get(act, mid), "Notes", {world.member.id: "present"},
+            act(world.core, meeting_minutes.record_minutes, _get(act, mid), "Notes", {world.member.id: "present"},
                 now=now, occurrence=occurrence)
         assert exc.value.rule == "M4" and exc.value.field == "occurrence" and words in str(exc.value), str(exc.value)
     draft = act(world.core, meetings.create_meeting, world.collab, **virtual())
     with pytest.raises(DomainError) as exc:
-        act(world.core, meetings.record_minutes, _get(act, draft.id), "Notes", {}, now=_utc(2027, 2, 1))
+        act(world.core, meeting_minutes.record_minutes, _get(act, draft.id), "Notes", {}, now=_utc(2027, 2, 1))
     assert exc.value.rule == "M4"
     with database.session(write=False) as db:
         assert db.scalar(select(func.count()).select_from(MeetingMinutes)) == 0
@@ -243,12 +245,12 @@ def test_m4_a_future_cancelled_or_unknown_occurrence_is_refused_and_nothing_is_w
 def test_m4_a_moved_occurrence_keeps_its_minutes_key(world, act, database, as_, factory):
     mid = _series(act, world)
     with pytest.raises(DomainError, match="no occurrence"):  # named by where it moved to: not its key
-        act(world.core, meetings.record_minutes, _get(act, mid), "April", {}, now=_utc(2027, 4, 15),
+        act(world.core, meeting_minutes.record_minutes, _get(act, mid), "April", {}, now=_utc(2027, 4, 15),
             occurrence=datetime(2027, 4, 14, 16, 0))
     with pytest.raises(DomainError, match="has not started yet"):  # its original time passed, its new one not
-        act(world.core, meetings.record_minutes, _get(act, mid), "April", {}, now=_utc(2027, 4, 13, 15),
+        act(world.core, meeting_minutes.record_minutes, _get(act, mid), "April", {}, now=_utc(2027, 4, 13, 15),
             occurrence=APR)
-    act(world.core, meetings.record_minutes, _get(act, mid), "April: held on the Wednesday.",
+    act(world.core, meeting_minutes.record_minutes, _get(act, mid), "April: held on the Wednesday.",
         {world.member.id: "present"}, now=_utc(2027, 4, 15), occurrence=APR)
     assert _minutes(database, mid) == {APR: "April: held on the Wednesday."}
     # Moved again (the record was wrong: it was the Thursday): the minutes stay with it.
@@ -267,9 +269,9 @@ def test_m4_a_moved_occurrence_keeps_its_minutes_key(world, act, database, as_, 
 
 def test_m4_minutes_follow_their_occurrences_when_the_series_is_edited(world, act, database):
     mid = _series(act, world)
-    act(world.core, meetings.record_minutes, _get(act, mid), "January", {world.member.id: "present"},
+    act(world.core, meeting_minutes.record_minutes, _get(act, mid), "January", {world.member.id: "present"},
         now=_utc(2027, 2, 10), occurrence=JAN)
-    act(world.core, meetings.record_minutes, _get(act, mid), "February", {world.member.id: "present"},
+    act(world.core, meeting_minutes.record_minutes, _get(act, mid), "February", {world.member.id: "present"},
         now=_utc(2027, 2, 10), occurrence=FEB)
     # The series moves to 15:00: every occurrence's key moves by the same hour, as moved occurrences' do.
     act(world.core, meetings.update_meeting, _get(act, mid), starts=JAN.replace(hour=15), ends=JAN.replace(hour=16))
@@ -277,7 +279,7 @@ def test_m4_minutes_follow_their_occurrences_when_the_series_is_edited(world, ac
     assert _minutes(database, mid) == {jan: "January", feb: "February"}
     assert set(_attendance(database, mid)) == {(jan, world.member.id), (feb, world.member.id)}
     m = _get(act, mid)
-    assert meetings.occurrence_at(m, feb).original_start == feb
+    assert times.occurrence_at(m, feb).original_start == feb
     # An edit that would drop January's occurrence (the series starting in February) is refused.
     with pytest.raises(DomainError) as exc:
         act(world.core, meetings.update_meeting, _get(act, mid), starts=feb, ends=feb.replace(hour=16))
@@ -288,7 +290,7 @@ def test_m4_minutes_follow_their_occurrences_when_the_series_is_edited(world, ac
 def test_m4_a_single_meeting_s_minutes_move_with_it(world, act, database):
     m = act(world.core, meetings.create_meeting, world.collab, **virtual())
     act(world.core, meetings.publish_meeting, _get(act, m.id))
-    act(world.core, meetings.record_minutes, _get(act, m.id), "Notes", {world.core.id: "present"},
+    act(world.core, meeting_minutes.record_minutes, _get(act, m.id), "Notes", {world.core.id: "present"},
         now=_utc(2027, 1, 12, 15))
     later = datetime(2027, 1, 12, 18, 0)  # the record said 16:00; it was held at 18:00
     act(world.core, meetings.update_meeting, _get(act, m.id), starts=later, ends=later.replace(hour=19))
@@ -355,7 +357,7 @@ def test_m4_minutes_pages_and_api_per_occurrence(world, act, as_, client, factor
 def test_m4_minutes_are_for_signed_in_people_on_the_page_and_in_the_api(world, act, as_, client, factory):
     m = act(world.core, meetings.create_meeting, world.collab, **virtual())
     act(world.core, meetings.publish_meeting, _get(act, m.id))
-    act(world.core, meetings.record_minutes, _get(act, m.id), "Confidential: budget talk.",
+    act(world.core, meeting_minutes.record_minutes, _get(act, m.id), "Confidential: budget talk.",
         {world.member.id: "present"}, now=_utc(2027, 1, 12, 15))
     assert client.get(f"/meetings/{m.id}").status_code == 200
     assert "Confidential: budget talk." not in client.get(f"/meetings/{m.id}").text
@@ -399,14 +401,14 @@ def test_m3_an_item_advances_only_a_milestone_of_its_collaboratives_plans(world,
     updates = _audit_count(database, "agenda.update")
     for bad in (foreign, 999_999):
         with pytest.raises(DomainError) as exc:
-            act(world.core, meetings.add_agenda_item, _get(act, m.id), title="Fair", minutes=10, milestone_id=bad)
+            act(world.core, agendas.add_agenda_item, _get(act, m.id), title="Fair", minutes=10, milestone_id=bad)
         assert exc.value.rule == "M3" and exc.value.field == "milestone_id"
     assert _get(act, m.id).agenda == [] and _audit_count(database, "agenda.update") == updates
-    item = act(world.core, meetings.add_agenda_item, _get(act, m.id), title="Reading list", minutes=10,
+    item = act(world.core, agendas.add_agenda_item, _get(act, m.id), title="Reading list", minutes=10,
                milestone_id=own)
     assert item.milestone_id == own
     with pytest.raises(DomainError):
-        act(world.core, meetings.replace_agenda, _get(act, m.id), [{"title": "x", "minutes": 5, "milestone_id": foreign}],
+        act(world.core, agendas.replace_agenda, _get(act, m.id), [{"title": "x", "minutes": 5, "milestone_id": foreign}],
             None)
     assert [(i.title, i.milestone_id) for i in _get(act, m.id).agenda] == [("Reading list", own)]
 
