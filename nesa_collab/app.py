@@ -81,9 +81,7 @@ def all_routes() -> list:
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     settings = (settings or Settings.from_env()).check()
-    database = database or Database(settings.database_url, base_url=settings.base_url)
-    if database.base_url is None:
-        database.base_url = settings.base_url
+    database = database or Database(settings.database_url)
     install_domain_rules()
 
     @asynccontextmanager

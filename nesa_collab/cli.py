@@ -54,7 +54,7 @@ def cmd_seed(args) -> None:
     from .seed import load
 
     settings = _settings()
-    database = Database(settings.database_url, base_url=settings.base_url)
+    database = Database(settings.database_url)
     counts = load(database, settings, Path(args.dir) if args.dir else SEED_DIR)
     database.dispose()
     added = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "nothing new"
@@ -126,7 +126,7 @@ def cmd_demo(args) -> None:
     from .seed import demo_accounts, load
 
     upgrade(settings.database_url)
-    database = Database(settings.database_url, base_url=settings.base_url)
+    database = Database(settings.database_url)
     load(database, settings)
     database.dispose()
     password, accounts = demo_accounts()

@@ -109,10 +109,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class Database:
     """Holds the engine and hands out sessions: ``read()`` for pages, ``write()`` for actions."""
 
-    def __init__(self, url: str, base_url: str | None = None, **engine_kwargs: Any):
+    def __init__(self, url: str, **engine_kwargs: Any):
         self.url = url
-        #: The site's public URL, for what sessions derive at commit (stored feed entries, M5).
-        self.base_url = base_url
         self.engine = make_engine(url, **engine_kwargs)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         # On SQLite a writing transaction takes the database's write lock at BEGIN, so two
@@ -123,10 +121,7 @@ class Database:
         )
 
     def session(self, *, write: bool) -> Session:
-        session = (self._write if write else self._read)()
-        if self.base_url is not None:
-            session.info["base_url"] = self.base_url
-        return session
+        return (self._write if write else self._read)()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

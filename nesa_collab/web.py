@@ -100,6 +100,11 @@ class WebRequest:
         return self.actor.person if self.actor else None
 
     @property
+    def database(self):
+        """The app's database, for work in a transaction of its own (the request's is ``db``)."""
+        return self.request.app.state.database
+
+    @property
     def today(self) -> date:
         """Today in the network's zone: the one "today" of pages, the API and the services they call."""
         return clock_today(self.settings.tz)

@@ -73,7 +73,6 @@ class RolledBackDatabase:
         from nesa_collab.db import make_engine
 
         self.url = url
-        self.base_url = None
         self.engine = make_engine(url)
         self.connection = self.engine.connect()
         self._outer = self.connection.begin()

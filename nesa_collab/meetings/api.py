@@ -137,7 +137,9 @@ def change_occurrence(req: WebRequest):
      query=(("collaborative", "string", "collaborative slug"), ("starts", "string", "local start, e.g. 2027-01-12T16:00"),
             ("time_zone", "string", "IANA zone of starts"), ("minutes", "integer", "length (default 60)")))
 def find_a_time(req: WebRequest):
-    collab = network.get_collaborative(req.db, req.actor, req.query("collaborative") or "")
+    if not req.query("collaborative"):
+        raise DomainError("M1", "name the collaborative (its slug)", field="collaborative")
+    collab = network.get_collaborative(req.db, req.actor, req.query("collaborative"))
     aid = services.scheduling_aid(req.db, req.actor, collab, forms.local_start(req.query("starts")),
                                   req.query("time_zone") or req.viewer_zone,
                                   req.query_int("minutes", 60, minimum=-1, maximum=24 * 60),
@@ -189,7 +191,8 @@ def _occurrence(req: WebRequest) -> datetime | None:
     return forms.occurrence_param(req.path_params["occurrence"])
 
 
-@api("meeting.view", summary="Minutes and attendance of every occurrence that has them, by occurrence (M4)",
+@api("minutes.view", summary="Minutes and attendance of every occurrence that has them, by occurrence (M4: "
+     "signed-in people)",
      response=MinutesOut, many=True, tag="agendas")
 def list_minutes(req: WebRequest):
     meeting = _meeting(req)
@@ -198,7 +201,7 @@ def list_minutes(req: WebRequest):
                      if o.original_start in recorded])
 
 
-@api("meeting.view", summary="Minutes and attendance of one occurrence (M4); " + OCCURRENCE_PATH,
+@api("minutes.view", summary="Minutes and attendance of one occurrence (M4: signed-in people); " + OCCURRENCE_PATH,
      response=MinutesOut, tag="agendas")
 def get_minutes(req: WebRequest):
     meeting = _meeting(req)

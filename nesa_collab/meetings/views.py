@@ -368,7 +368,7 @@ def feed_response(req: WebRequest, scope: feeds.FeedScope, filename: str, *, pri
                 return Response(status_code=304, headers=headers)
         except (TypeError, ValueError):
             pass
-    body = feeds.render(req.db, scope, req.settings.base_url, fp.etag, store_in=req.request.app.state.database)
+    body = feeds.render(req.db, scope, req.settings.base_url, fp.etag, store_in=req.database)
     disposition = "attachment" if req.query("download") else "inline"
     headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
