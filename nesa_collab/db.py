@@ -138,6 +138,18 @@ class Database:
         self.engine.dispose()
 
 
+#: The largest id a database integer column holds; a larger one cannot name anything.
+MAX_ID = 2**63 - 1
+
+
+def get_by_id(session: Session, model: type, ident: int | None):
+    """The row of ``model`` with id ``ident``, or None (also for no id, or one no column can hold,
+    which the database would refuse with an error instead of finding nothing)."""
+    if not ident or not 0 < ident <= MAX_ID:
+        return None
+    return session.get(model, ident)
+
+
 def lock_row(session: Session, model: type, ident: Any):
     """Load ``model`` by primary key and lock its row until the transaction ends.
 

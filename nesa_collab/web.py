@@ -31,8 +31,6 @@ from .settings import Settings
 from .slugs import RESERVED_SLUGS
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-#: The largest id a database integer column holds; larger ones cannot name anything.
-MAX_ID = 2**63 - 1
 CSRF_FIELD = "csrf_token"
 MAX_FORM_FIELDS = 500
 
@@ -119,9 +117,6 @@ class WebRequest:
                 out.append(context)
         return out
 
-    def require(self, permission: str, target: Any = None) -> None:
-        require(self.actor, permission, target)
-
     def can(self, permission: str, target: Any = None) -> bool:
         return can(self.actor, permission, target)
 
@@ -140,20 +135,6 @@ class WebRequest:
             return max(minimum, min(maximum, int(self.request.query_params.get(name, default))))
         except ValueError:
             return default
-
-    def get_or_404(self, model: type, ident: Any):
-        if isinstance(ident, int) and not 0 < ident <= MAX_ID:
-            raise NotFound()
-        obj = self.db.get(model, ident)
-        if obj is None:
-            raise NotFound()
-        return obj
-
-    def one_or_404(self, stmt: Select):
-        obj = self.db.scalar(stmt)
-        if obj is None:
-            raise NotFound()
-        return obj
 
     # input --------------------------------------------------------------------------------
     def parse(self, model: type[BaseModel], **extra: Any) -> BaseModel:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import record, snapshot
 from ..clock import now_utc
-from ..db import related_model
+from ..db import get_by_id, related_model
 from ..errors import DomainError, NotFound, PermissionDenied
 from ..settings import Settings
 from .models import ApiToken, AuthSession, Person, PersonRole, Role, SignInAttempt
@@ -283,7 +283,7 @@ def create_token(db: Session, actor: Actor, person: Person, name: str) -> tuple[
 
 def revoke_token(db: Session, actor: Actor, token_id: int) -> ApiToken:
     """Revoke one's own API token (the DPL: anyone's); others' tokens are not revealed."""
-    token = db.get(ApiToken, token_id) if 0 < token_id < 2**63 else None
+    token = get_by_id(db, ApiToken, token_id)
     if token is None:
         raise NotFound()
     require_visible(actor, "token.manage", token)
@@ -345,7 +345,7 @@ def people_query(actor: Actor, search: str | None = None, role: str | None = Non
 
 def get_person(db: Session, actor: Actor, person_id: int) -> Person:
     require(actor, "person.view")
-    person = db.get(Person, person_id) if 0 < person_id < 2**63 else None
+    person = get_by_id(db, Person, person_id)
     if person is None:
         raise NotFound()
     return person

@@ -15,7 +15,7 @@ from ..auth.permissions import Actor, can, require, require_visible
 from ..auth.services import actor_for
 from ..clock import now_utc
 from ..dates import earliest_two_year_end, lasts_two_years
-from ..db import lock_row
+from ..db import get_by_id, lock_row
 from ..errors import DomainError, FieldError, NotFound
 from ..network import services as network
 from ..network.models import Collaborative, CollaborativeStatus, Membership, School
@@ -273,10 +273,10 @@ def appoint_by_ids(db: Session, actor: Actor, collab: Collaborative, *, person_i
     """``appoint`` for a person (and, optionally, their candidacy) named by id, as the appointment
     form and the API give them."""
     require(actor, "core.manage")
-    person = db.get(Person, person_id) if person_id and 0 < person_id < 2**63 else None
+    person = get_by_id(db, Person, person_id)
     if person is None:
         raise DomainError("C1", "choose who to appoint" if not person_id else "no such person", field="person_id")
-    candidacy = db.get(Candidacy, candidacy_id) if candidacy_id and 0 < candidacy_id < 2**63 else None
+    candidacy = get_by_id(db, Candidacy, candidacy_id)
     if candidacy_id and candidacy is None:
         raise DomainError("C9", "no such candidacy", field="candidacy_id")
     return appoint(db, actor, collab, person, candidacy=candidacy, **values)
@@ -285,9 +285,7 @@ def appoint_by_ids(db: Session, actor: Actor, collab: Collaborative, *, person_i
 def candidacy_to_appoint(db: Session, actor: Actor, collab: Collaborative, raw_id: str | None) -> Candidacy | None:
     """The open candidacy the appointment form starts from (``?candidacy=``), if it is one of this Core's."""
     require(actor, "core.manage")
-    if not raw_id or not raw_id.isdigit() or not 0 < int(raw_id) < 2**63:
-        return None
-    candidacy = db.get(Candidacy, int(raw_id))
+    candidacy = get_by_id(db, Candidacy, int(raw_id)) if raw_id and raw_id.isdigit() else None
     return candidacy if candidacy is not None and candidacy.collaborative_id == collab.id else None
 
 
@@ -337,7 +335,7 @@ def end_early(db: Session, actor: Actor, appt: Appointment, *, ended_on: date | 
 
 def get_term(db: Session, actor: Actor | None, term_id: int) -> Appointment:
     require(actor, "core.view")
-    term = db.get(Appointment, term_id) if 0 < term_id < 2**63 else None
+    term = get_by_id(db, Appointment, term_id)
     if term is None:
         raise NotFound()
     return term
@@ -440,7 +438,7 @@ def nominate(db: Session, actor: Actor, collab: Collaborative, person: Person, s
 
 def get_candidacy(db: Session, actor: Actor | None, candidacy_id: int) -> Candidacy:
     require(actor, "signed_in")
-    candidacy = db.get(Candidacy, candidacy_id) if 0 < candidacy_id < 2**63 else None
+    candidacy = get_by_id(db, Candidacy, candidacy_id)
     if candidacy is None:
         raise NotFound()
     return candidacy
@@ -449,7 +447,7 @@ def get_candidacy(db: Session, actor: Actor | None, candidacy_id: int) -> Candid
 def nominate_by_id(db: Session, actor: Actor, collab: Collaborative, person_id: int | None, statement: str,
                    today: date) -> Candidacy:
     """``nominate`` an educator named by id (the nomination form and the API)."""
-    person = db.get(Person, person_id) if person_id and 0 < person_id < 2**63 else None
+    person = get_by_id(db, Person, person_id)
     if person is None:
         raise DomainError("C9", "choose whom to nominate" if not person_id else "no such person", field="person_id")
     return nominate(db, actor, collab, person, statement, today)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..audit.services import record, snapshot
 from ..auth.permissions import Actor, require, require_visible
 from ..clock import now_utc
+from ..db import MAX_ID
 from ..errors import DomainError, NotFound
 from ..network import services as network
 from ..network.models import Collaborative, CollaborativeStatus
@@ -38,7 +39,7 @@ ATTENDEE_FIELDS = {"title", "mode", "time_zone", "local_start", "local_end", "pl
 def get_meeting(db: Session, actor: Actor | None, meeting_id: int) -> Meeting:
     """M2: the meeting, with its agenda and occurrences, if ``actor`` may see it (the policy
     ``meeting.view``): a draft is not revealed to those who may not edit it (NotFound)."""
-    if not 0 < meeting_id < 2**63:
+    if not 0 < meeting_id <= MAX_ID:
         raise NotFound()
     meeting = db.scalar(select(Meeting).where(Meeting.id == meeting_id)
                         .options(selectinload(Meeting.agenda), selectinload(Meeting.occurrences)))

@@ -13,6 +13,7 @@ from ..audit.services import record
 from ..auth.models import Person
 from ..auth.permissions import OVERSEERS, Actor, require
 from ..clock import now_utc
+from ..db import get_by_id
 from ..errors import DomainError, NotFound
 from ..network.models import Collaborative
 from .models import Post, PostKind, ProposalStatus
@@ -92,7 +93,7 @@ def count_open_proposals(db: Session, actor: Actor | None) -> int:
 def post_to_answer(db: Session, actor: Actor | None, post_id: int) -> Post:
     """M4: one update or proposal, for the DPL to answer."""
     require(actor, "proposal.answer")
-    post = db.get(Post, post_id) if 0 < post_id < 2**63 else None
+    post = get_by_id(db, Post, post_id)
     if post is None:
         raise NotFound()
     return post

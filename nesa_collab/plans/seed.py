@@ -85,8 +85,8 @@ def load_plans(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int
         for rev_spec in revs:
             content.update(_content(rev_spec.get("set", {}), year0, core, on))
             at = services.at_day(on - timedelta(days=rev_spec["days_ago"]), settings)
-            rev = services.save_plan(db, SYSTEM, plan, PlanContent(**content), rev_spec["summary"], on, at=at,
-                                     author=_person(db, rev_spec.get("author")))
+            services.save_plan(db, SYSTEM, plan, PlanContent(**content), rev_spec["summary"], on, at=at,
+                               author=_person(db, rev_spec.get("author")))
             counts["plan revisions"] += 1
         for step in row.get("review", []):
             at = services.at_day(on - timedelta(days=step["days_ago"]), settings, 15)
