@@ -16,6 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from .errors import NotFound
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -148,6 +150,14 @@ def get_by_id(session: Session, model: type, ident: int | None):
     if not ident or not 0 < ident <= MAX_ID:
         return None
     return session.get(model, ident)
+
+
+def get_or_not_found(session: Session, model: type, ident: int | None):
+    """``get_by_id``, raising NotFound when there is no such row."""
+    row = get_by_id(session, model, ident)
+    if row is None:
+        raise NotFound()
+    return row
 
 
 def lock_row(session: Session, model: type, ident: Any):

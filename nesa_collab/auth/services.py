@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import record, snapshot
 from ..clock import now_utc
-from ..db import get_by_id, related_model
-from ..errors import DomainError, NotFound, PermissionDenied
+from ..db import get_or_not_found, related_model
+from ..errors import DomainError, PermissionDenied
 from ..settings import Settings
 from .models import ApiToken, AuthSession, Person, PersonRole, Role, SignInAttempt
 from .permissions import Actor, require, require_visible
@@ -283,9 +283,7 @@ def create_token(db: Session, actor: Actor, person: Person, name: str) -> tuple[
 
 def revoke_token(db: Session, actor: Actor, token_id: int) -> ApiToken:
     """Revoke one's own API token (the DPL: anyone's); others' tokens are not revealed."""
-    token = get_by_id(db, ApiToken, token_id)
-    if token is None:
-        raise NotFound()
+    token = get_or_not_found(db, ApiToken, token_id)
     require_visible(actor, "token.manage", token)
     if token.revoked_at is None:
         token.revoked_at = now_utc()
@@ -345,9 +343,7 @@ def people_query(actor: Actor, search: str | None = None, role: str | None = Non
 
 def get_person(db: Session, actor: Actor, person_id: int) -> Person:
     require(actor, "person.view")
-    person = get_by_id(db, Person, person_id)
-    if person is None:
-        raise NotFound()
+    person = get_or_not_found(db, Person, person_id)
     return person
 
 

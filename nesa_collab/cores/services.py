@@ -15,8 +15,8 @@ from ..auth.permissions import Actor, can, require, require_visible
 from ..auth.services import actor_for
 from ..clock import now_utc
 from ..dates import earliest_two_year_end, lasts_two_years
-from ..db import get_by_id, lock_row
-from ..errors import DomainError, FieldError, NotFound
+from ..db import get_by_id, get_or_not_found, lock_row
+from ..errors import DomainError, FieldError
 from ..network import services as network
 from ..network.models import Collaborative, CollaborativeStatus, Membership, School
 from ..notifications.services import tell
@@ -335,9 +335,7 @@ def end_early(db: Session, actor: Actor, appt: Appointment, *, ended_on: date | 
 
 def get_term(db: Session, actor: Actor | None, term_id: int) -> Appointment:
     require(actor, "core.view")
-    term = get_by_id(db, Appointment, term_id)
-    if term is None:
-        raise NotFound()
+    term = get_or_not_found(db, Appointment, term_id)
     return term
 
 
@@ -438,9 +436,7 @@ def nominate(db: Session, actor: Actor, collab: Collaborative, person: Person, s
 
 def get_candidacy(db: Session, actor: Actor | None, candidacy_id: int) -> Candidacy:
     require(actor, "signed_in")
-    candidacy = get_by_id(db, Candidacy, candidacy_id)
-    if candidacy is None:
-        raise NotFound()
+    candidacy = get_or_not_found(db, Candidacy, candidacy_id)
     return candidacy
 
 

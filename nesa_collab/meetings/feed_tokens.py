@@ -17,7 +17,7 @@ from ..audit.services import record
 from ..auth.models import Person, Role
 from ..auth.permissions import Actor, FeedOwner, require_visible
 from ..clock import now_utc
-from ..db import get_by_id
+from ..db import get_or_not_found
 from ..errors import DomainError, NotFound
 from ..network.models import Collaborative, CollaborativeStatus, School
 from .models import FeedKind, FeedToken
@@ -87,9 +87,7 @@ def issue_token_for(db: Session, actor: Actor, kind: str | None, school: str | N
 
 def get_token(db: Session, actor: Actor, token_id: int) -> FeedToken:
     """M5: a link by its id, for its owner; someone else's is not revealed (NotFound)."""
-    row = get_by_id(db, FeedToken, token_id)
-    if row is None:
-        raise NotFound()
+    row = get_or_not_found(db, FeedToken, token_id)
     require_visible(actor, "feed.manage", row)
     return row
 

@@ -18,7 +18,7 @@ from ..auth.permissions import OVERSEERS, Actor, can, require
 from ..auth.services import check_time_zone
 from ..clock import now_utc
 from ..dates import earliest_two_year_end
-from ..db import get_by_id
+from ..db import get_or_not_found
 from ..errors import DomainError, FieldError, NotFound
 from ..slugs import check_slug, slugify
 from .models import (WEEKDAYS, Collaborative, CollaborativeKind, CollaborativeStatus, Interest,
@@ -365,9 +365,7 @@ def decline_interest(db: Session, actor: Actor, interest: Interest, note: str) -
 
 def get_interest(db: Session, actor: Actor | None, interest_id: int) -> Interest:
     require(actor, "interest.view")
-    interest = get_by_id(db, Interest, interest_id)
-    if interest is None:
-        raise NotFound()
+    interest = get_or_not_found(db, Interest, interest_id)
     return interest
 
 

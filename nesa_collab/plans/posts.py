@@ -13,8 +13,8 @@ from ..audit.services import record
 from ..auth.models import Person
 from ..auth.permissions import OVERSEERS, Actor, require
 from ..clock import now_utc
-from ..db import get_by_id
-from ..errors import DomainError, NotFound
+from ..db import get_or_not_found
+from ..errors import DomainError
 from ..network.models import Collaborative
 from .models import Post, PostKind, ProposalStatus
 
@@ -93,9 +93,7 @@ def count_open_proposals(db: Session, actor: Actor | None) -> int:
 def post_to_answer(db: Session, actor: Actor | None, post_id: int) -> Post:
     """M4: one update or proposal, for the DPL to answer."""
     require(actor, "proposal.answer")
-    post = get_by_id(db, Post, post_id)
-    if post is None:
-        raise NotFound()
+    post = get_or_not_found(db, Post, post_id)
     return post
 
 

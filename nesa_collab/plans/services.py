@@ -19,7 +19,7 @@ from ..auth.models import Person
 from ..auth.permissions import Actor, can, require
 from ..clock import now_utc
 from ..cores import services as cores
-from ..db import get_by_id, lock_row
+from ..db import get_or_not_found, lock_row
 from ..dates import SchoolYear, school_year_of
 from ..errors import DomainError, NotFound
 from ..network import services as network
@@ -205,9 +205,7 @@ def home_panel(db: Session, actor: Actor | None, today: date, settings: Settings
 def get_plan(db: Session, actor: Actor | None, plan_id: int) -> Plan:
     """P1: one plan (NotFound if there is none)."""
     require(actor, "plan.view")
-    plan = get_by_id(db, Plan, plan_id)
-    if plan is None:
-        raise NotFound()
+    plan = get_or_not_found(db, Plan, plan_id)
     return plan
 
 
