@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import event
@@ -37,11 +38,51 @@ def template_db(tmp_path_factory) -> Iterator[str]:
     databases.drop(url)
 
 
+def _settings(url: str) -> Settings:
+    return Settings(database_url=url, env="test", secret_key="test-secret-" + "x" * 32,
+                    password_time_cost=1, password_memory_cost=1024, base_url="http://testserver")
+
+
 @pytest.fixture
 def settings(tmp_path, template_db) -> Iterator[Settings]:
     url = databases.clone(template_db, tmp_path)
-    yield Settings(database_url=url, env="test", secret_key="test-secret-" + "x" * 32,
-                   password_time_cost=1, password_memory_cost=1024, base_url="http://testserver")
+    yield _settings(url)
+    databases.drop(url)
+
+
+#: The day the demo data describes (its Core terms are fixed dates around it).
+SEED_DAY = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+
+
+@dataclass
+class Seeded:
+    url: str
+    #: What the first load added, by kind.
+    counts: dict[str, int]
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory, template_db) -> Iterator[Seeded]:
+    """The demo network loaded once, on its day; tests that need it get a copy (``seeded``)."""
+    from nesa_collab.seed import load
+
+    url = databases.clone(template_db, tmp_path_factory.mktemp("seeded"), "seeded")
+    clock.freeze(SEED_DAY)
+    database = Database(url)
+    try:
+        counts = load(database, _settings(url))
+    finally:
+        database.dispose()
+        clock.freeze(None)
+    yield Seeded(url, counts)
+    databases.drop(url)
+
+
+@pytest.fixture
+def seeded(tmp_path, seeded_template) -> Iterator[tuple[Seeded, Settings]]:
+    """A copy of the seeded demo network, for one test to read or change."""
+    url = databases.clone(seeded_template.url, tmp_path, "seeded")
+    yield Seeded(url, seeded_template.counts), _settings(url)
     databases.drop(url)
 
 

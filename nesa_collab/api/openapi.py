@@ -118,16 +118,23 @@ def build_openapi(app_routes, base_url: str) -> dict[str, Any]:
     }
 
 
+def document(req: WebRequest) -> dict[str, Any]:
+    """The app's OpenAPI document, built once per app (the route table does not change)."""
+    state = req.request.app.state
+    if getattr(state, "openapi", None) is None:
+        state.openapi = build_openapi(req.request.app.routes, req.settings.base_url)
+    return state.openapi
+
+
 @api("public", summary="This document", tag="meta")
 def openapi_json(req: WebRequest):
-    return req.json(build_openapi(req.request.app.routes, req.settings.base_url))
+    return req.json(document(req))
 
 
 @page("public")
 def docs(req: WebRequest):
     """Browsable API documentation, rendered on the server (works without JavaScript)."""
-    doc = build_openapi(req.request.app.routes, req.settings.base_url)
-    return req.render("api/docs.html", {"doc": doc})
+    return req.render("api/docs.html", {"doc": document(req)})
 
 
 routes = [

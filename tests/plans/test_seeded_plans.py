@@ -7,14 +7,15 @@ from datetime import date, datetime, timezone
 from nesa_collab import clock
 from nesa_collab.auth.permissions import SYSTEM
 from nesa_collab.plans import services
-from nesa_collab.seed import load
+from nesa_collab.db import Database
 
 SEED_TODAY = date(2026, 11, 27)
 
 
-def test_p5_seeded_plans_are_current_overdue_stale_and_missing_as_promised(database, settings):
+def test_p5_seeded_plans_are_current_overdue_stale_and_missing_as_promised(seeded):
+    world, settings = seeded  # loaded on 27 November 2026
     clock.freeze(datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc))
-    load(database, settings)
+    database = Database(world.url)
     with database.session(write=False) as db:
         standings = {s.collaborative.slug: s for s in services.overview(db, SYSTEM, SEED_TODAY, settings)}
 
