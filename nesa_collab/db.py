@@ -71,10 +71,15 @@ class EnumText(TypeDecorator):
         return None if value is None else self.enum(value)
 
 
+def enum_values(enum: type[StrEnum]) -> str:
+    """The enum's values as a SQL list: ``'draft', 'published', 'cancelled'``."""
+    return ", ".join(repr(m.value) for m in enum)
+
+
 def enum_check(column: str, enum: type[StrEnum], name: str, *, nullable: bool = False) -> CheckConstraint:
     """``CHECK (column IN (...))`` from the enum's values, so a status column's constraint cannot
     drift from the enum the code uses."""
-    allowed = f"{column} IN ({', '.join(repr(m.value) for m in enum)})"
+    allowed = f"{column} IN ({enum_values(enum)})"
     return CheckConstraint(f"{column} IS NULL OR {allowed}" if nullable else allowed, name=name)
 
 

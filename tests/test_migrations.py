@@ -147,3 +147,27 @@ def test_0005_moves_existing_minutes_to_their_occurrence_and_back(tmp_path):
         upgrade(url)
     finally:
         databases.drop(url)
+
+
+def test_every_enum_column_has_its_check_from_its_enum():
+    """A status or kind column is typed with its enum, and the table's CHECK lists exactly the
+    enum's values (one helper writes both, so they cannot drift apart)."""
+    from sqlalchemy import CheckConstraint
+
+    from nesa_collab.db import EnumText
+
+    columns = [(t, c) for t in Base.metadata.tables.values() for c in t.columns if isinstance(c.type, EnumText)]
+    assert len(columns) >= 20
+    for table, column in columns:
+        allowed = f"{column.name} IN ({', '.join(repr(m.value) for m in column.type.enum)})"
+        checks = [str(ck.sqltext) for ck in table.constraints if isinstance(ck, CheckConstraint)]
+        assert any(allowed in text for text in checks), f"{table.name}.{column.name}: {checks}"
+
+
+def test_the_database_refuses_a_status_the_enum_does_not_know(settings):
+    engine = make_engine(settings.database_url)
+    with engine.begin() as conn, __import__("pytest").raises(sa.exc.IntegrityError):
+        conn.execute(sa.text("INSERT INTO collaboratives (slug, name, kind, description, status, created_at, "
+                             "updated_at) VALUES ('x', 'X', 'discipline', '', 'dormant', :t, :t)"),
+                     {"t": datetime(2026, 11, 1)})
+    engine.dispose()

@@ -20,9 +20,9 @@ from ..cores import services as cores
 from ..errors import DomainError, NotFound
 from ..network.models import Membership
 from . import times
-from .models import Attendance, Meeting, MeetingMinutes
+from .models import Attendance, AttendanceStatus, Meeting, MeetingMinutes
 
-ATTENDANCE_STATUSES = ("present", "apologies", "absent")
+ATTENDANCE_STATUSES = tuple(AttendanceStatus)
 
 
 def expected_people(db: Session, collab_id: int, day: date) -> list[Person]:

@@ -13,7 +13,7 @@ from sqlalchemy import (Boolean, CheckConstraint, DateTime, ForeignKey, Index, I
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now_utc
-from ..db import Base, UTCDateTime
+from ..db import Base, EnumText, UTCDateTime, enum_check
 
 if TYPE_CHECKING:
     from ..auth.models import Person
@@ -30,14 +30,14 @@ class Conference(Base):
 
     __tablename__ = "conferences"
     __table_args__ = (
-        CheckConstraint("kind IN ('conference', 'institute')", name="kind_known"),
+        enum_check("kind", ConferenceKind, name="kind_known"),
         CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20), default=ConferenceKind.CONFERENCE)
+    kind: Mapped[ConferenceKind] = mapped_column(EnumText(ConferenceKind, 20), default=ConferenceKind.CONFERENCE)
     #: First and last day (inclusive), in the conference's own zone.
     starts_on: Mapped[date]
     ends_on: Mapped[date]
@@ -111,8 +111,8 @@ class Meeting(Base):
 
     __tablename__ = "meetings"
     __table_args__ = (
-        CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status_known"),
-        CheckConstraint("mode IN ('face_to_face', 'virtual', 'hybrid')", name="mode_known"),
+        enum_check("status", MeetingStatus, name="status_known"),
+        enum_check("mode", MeetingMode, name="mode_known"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("local_end > local_start", name="local_ends_after_start"),
         CheckConstraint("sequence >= 0", name="sequence_not_negative"),
@@ -127,8 +127,8 @@ class Meeting(Base):
     organizer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    mode: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(16), default=MeetingStatus.DRAFT)
+    mode: Mapped[MeetingMode] = mapped_column(EnumText(MeetingMode, 20))
+    status: Mapped[MeetingStatus] = mapped_column(EnumText(MeetingStatus, 16), default=MeetingStatus.DRAFT)
     #: IANA zone the organizer scheduled in, and the wall-clock start and end there.
     time_zone: Mapped[str] = mapped_column(String(64))
     local_start: Mapped[datetime] = mapped_column(DateTime(timezone=False))
@@ -221,7 +221,7 @@ class MeetingOccurrence(Base):
     __tablename__ = "meeting_occurrences"
     __table_args__ = (
         UniqueConstraint("meeting_id", "original_start", name="uq_meeting_occurrences_original"),
-        CheckConstraint("status IN ('moved', 'cancelled')", name="status_known"),
+        enum_check("status", OccurrenceStatus, name="status_known"),
         CheckConstraint("status <> 'moved' OR (local_start IS NOT NULL AND local_end > local_start "
                         "AND ends_at > starts_at)", name="moved_has_times"),
     )
@@ -230,7 +230,7 @@ class MeetingOccurrence(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     #: The occurrence's start as the rule generates it, in the meeting's wall time (RECURRENCE-ID).
     original_start: Mapped[datetime] = mapped_column(DateTime(timezone=False))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[OccurrenceStatus] = mapped_column(EnumText(OccurrenceStatus, 16))
     local_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
     local_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -287,13 +287,19 @@ class MeetingMinutes(Base):
     recorded_by: Mapped["Person | None"] = relationship(lazy="joined")
 
 
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"
+    APOLOGIES = "apologies"
+    ABSENT = "absent"
+
+
 class Attendance(Base):
     """M4: who attended one occurrence of a meeting (recorded afterwards, with its minutes)."""
 
     __tablename__ = "meeting_attendance"
     __table_args__ = (
         UniqueConstraint("meeting_id", "occurrence_start", "person_id", name="uq_meeting_attendance_occurrence_person"),
-        CheckConstraint("status IN ('present', 'apologies', 'absent')", name="status_known"),
+        enum_check("status", AttendanceStatus, name="status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -301,7 +307,8 @@ class Attendance(Base):
     #: The occurrence, as in ``MeetingMinutes.occurrence_start``.
     occurrence_start: Mapped[datetime] = mapped_column(DateTime(timezone=False))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="present")
+    status: Mapped[AttendanceStatus] = mapped_column(EnumText(AttendanceStatus, 16),
+                                                     default=AttendanceStatus.PRESENT)
 
     person: Mapped["Person"] = relationship(lazy="joined")
 
@@ -321,7 +328,7 @@ class FeedToken(Base):
 
     __tablename__ = "feed_tokens"
     __table_args__ = (
-        CheckConstraint("kind IN ('person', 'school')", name="kind_known"),
+        enum_check("kind", FeedKind, name="kind_known"),
         CheckConstraint("(kind = 'person' AND person_id IS NOT NULL AND school_id IS NULL) OR "
                         "(kind = 'school' AND school_id IS NOT NULL AND person_id IS NULL)", name="owner_matches_kind"),
         Index("uq_feed_tokens_active_person", "person_id", unique=True,
@@ -333,7 +340,7 @@ class FeedToken(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[FeedKind] = mapped_column(EnumText(FeedKind, 16))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
     nonce: Mapped[str] = mapped_column(String(64))

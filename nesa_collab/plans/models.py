@@ -11,7 +11,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, relationship
 
 from ..clock import now_utc
-from ..db import Base, UTCDateTime
+from ..db import Base, EnumText, UTCDateTime, enum_check, enum_values
 from ..dates import SchoolYear
 
 if TYPE_CHECKING:
@@ -75,8 +75,7 @@ class TemplateSection(Base):
 
     __tablename__ = "plan_template_sections"
     __table_args__ = (
-        CheckConstraint("kind IN ('free_text', 'goals', 'offerings', 'milestones', 'evidence', 'norms')",
-                        name="kind_known"),
+        enum_check("kind", SectionKind, name="kind_known"),
         UniqueConstraint("template_id", "key", name="uq_plan_template_sections_key"),
     )
 
@@ -87,7 +86,7 @@ class TemplateSection(Base):
     key: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(200))
     guidance: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[SectionKind] = mapped_column(EnumText(SectionKind, 20))
 
     template: Mapped[PlanTemplate] = relationship(back_populates="sections")
 
@@ -115,7 +114,7 @@ class Plan(Base):
 
     __tablename__ = "plans"
     __table_args__ = (
-        CheckConstraint("status IN ('draft', 'submitted', 'accepted', 'returned')", name="status_known"),
+        enum_check("status", PlanStatus, name="status_known"),
         CheckConstraint("last_year >= first_year + 1", name="at_least_two_years"),
         CheckConstraint("status <> 'returned' OR review_comment IS NOT NULL", name="returned_has_comment"),
         UniqueConstraint("collaborative_id", "first_year", name="uq_plans_collaborative_first_year"),
@@ -130,7 +129,7 @@ class Plan(Base):
     last_year: Mapped[int]
     #: The month school years start, as configured when the plan was made.
     start_month: Mapped[int] = mapped_column(default=8)
-    status: Mapped[str] = mapped_column(String(16), default=PlanStatus.DRAFT)
+    status: Mapped[PlanStatus] = mapped_column(EnumText(PlanStatus, 16), default=PlanStatus.DRAFT)
     #: Text of the free-text and norms sections, by template section key.
     texts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     review_comment: Mapped[str | None] = mapped_column(Text)
@@ -206,15 +205,14 @@ class PlanOffering(Base):
 
     __tablename__ = "plan_offerings"
     __table_args__ = (
-        CheckConstraint("kind IN ('conference_strand', 'institute', 'virtual_session', 'other')",
-                        name="kind_known"),
+        enum_check("kind", OfferingKind, name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     school_year: Mapped[int]
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[OfferingKind] = mapped_column(EnumText(OfferingKind, 20))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
 
@@ -293,14 +291,14 @@ class PlanReview(Base):
 
     __tablename__ = "plan_reviews"
     __table_args__ = (
-        CheckConstraint("action IN ('submitted', 'accepted', 'returned')", name="action_known"),
+        enum_check("action", ReviewAction, name="action_known"),
         CheckConstraint("action <> 'returned' OR comment <> ''", name="returned_has_comment"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     revision_id: Mapped[int | None] = mapped_column(ForeignKey("plan_revisions.id"))
-    action: Mapped[str] = mapped_column(String(16))
+    action: Mapped[ReviewAction] = mapped_column(EnumText(ReviewAction, 16))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -336,9 +334,9 @@ class Post(Base):
 
     __tablename__ = "plan_posts"
     __table_args__ = (
-        CheckConstraint("kind IN ('update', 'proposal')", name="kind_known"),
+        enum_check("kind", PostKind, name="kind_known"),
         CheckConstraint("(kind = 'update' AND status IS NULL) OR "
-                        "(kind = 'proposal' AND status IN ('open', 'accepted', 'declined'))",
+                        f"(kind = 'proposal' AND status IN ({enum_values(ProposalStatus)}))",
                         name="status_fits_kind"),
         CheckConstraint("status IS NULL OR status = 'open' OR (answered_at IS NOT NULL AND answer_note <> '')",
                         name="answered_has_note"),
@@ -347,12 +345,12 @@ class Post(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[PostKind] = mapped_column(EnumText(PostKind, 16))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    status: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[ProposalStatus | None] = mapped_column(EnumText(ProposalStatus, 16))
     answer_note: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
