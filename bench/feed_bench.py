@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from starlette.testclient import TestClient
 
 from nesa_collab.app import create_app
-from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.permissions import SYSTEM
 from nesa_collab.clock import now_utc
 from nesa_collab.db import Database
 from sqlalchemy import func, select

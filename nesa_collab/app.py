@@ -24,6 +24,7 @@ from .api import openapi
 from .audit_log import api as audit_api
 from .audit_log import views as audit_views
 from .auth import api as auth_api
+from .auth import services as auth
 from .auth import views as auth_views
 from .cores import api as cores_api
 from .cores import services as cores
@@ -40,6 +41,7 @@ from .plans import api as plans_api
 from .plans import views as plans_views
 from .settings import Settings
 from .templating import make_templates
+from .web import Identification
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
@@ -110,7 +112,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.templates = make_templates()
     app.state.templates.env.filters.update(FILTERS)
     app.state.panels = PANELS
-    #: Who is asking, as an actor: roles (auth), memberships (network) and the Cores served today (cores).
+    #: Who is asking: the person (auth), then as an actor with their roles (auth), memberships
+    #: (network) and the Cores they serve on today (cores).
+    app.state.identify = Identification(by_token=auth.person_for_token, by_session=auth.person_for_session)
     app.state.load_actor = cores.load_actor
     return app
 

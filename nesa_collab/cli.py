@@ -65,7 +65,7 @@ def cmd_users_create(args) -> None:
     from sqlalchemy import select
 
     from .auth.models import Role
-    from .auth.permissions import SYSTEM
+    from .permissions import SYSTEM
     from .auth.services import create_person
     from .db import Database
     from .errors import DomainError
@@ -96,7 +96,7 @@ def cmd_users_create(args) -> None:
 
 
 def cmd_tokens_create(args) -> None:
-    from .auth.permissions import SYSTEM
+    from .permissions import SYSTEM
     from .auth.services import create_token, find_by_email
     from .db import Database
 

@@ -22,10 +22,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from .auth import services as auth_services
-from .auth.permissions import Actor, can, require
 from .clock import today as clock_today
 from .errors import DomainError, FieldError, NotFound, PermissionDenied, SignInRequired
+from .permissions import Actor, can, require
 from .rulebook import rule_url
 from .settings import Settings
 from .slugs import RESERVED_SLUGS
@@ -432,12 +431,23 @@ def _endpoint(meta: EndpointMeta):
     return decorate
 
 
+@dataclass(frozen=True)
+class Identification:
+    """How the web boundary finds who is asking: the person an API token or a signed-in session
+    belongs to (None: nobody). The auth package provides both; ``create_app`` plugs them in, so this
+    module, which every domain's pages use, imports no domain."""
+
+    by_token: Callable[[Session, str], Any]
+    by_session: Callable[[Session, str | None], Any]
+
+
 def _authenticate(db: Session, request: Request, meta: EndpointMeta) -> tuple[Any, bool]:
     """The person making the request, and whether they came with a bearer token."""
     header = request.headers.get("authorization", "")
+    identify: Identification = request.app.state.identify
     if header.lower().startswith("bearer "):
-        return auth_services.person_for_token(db, header[7:].strip()), True
-    return auth_services.person_for_session(db, request.session.get("sid")), False
+        return identify.by_token(db, header[7:].strip()), True
+    return identify.by_session(db, request.session.get("sid")), False
 
 
 def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.permissions import SYSTEM
 from nesa_collab.auth.models import Person, Role
 from nesa_collab.auth.services import create_person
 from nesa_collab.db import Database

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from nesa_collab import clock
 from nesa_collab.app import all_routes, create_app
 from nesa_collab.auth.models import Role
-from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.permissions import SYSTEM
 from nesa_collab.auth.services import create_token, start_session
 from nesa_collab.db import Database
 from nesa_collab.settings import Settings

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.models import AuditEntry
 from ..auth.models import Person
-from ..auth.permissions import Actor, require
+from ..permissions import Actor, require
 from ..network.models import Collaborative
 
 

@@ -11,32 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now_utc
 from ..db import Base, EnumText, UTCDateTime, enum_check
+from ..permissions import ROLE_LABELS, Role  # noqa: F401 - people hold these roles
 
 
-
-class Role(StrEnum):
-    """N3: the roles a person can hold. "Core member" is not stored: it follows appointments."""
-
-    DPL = "dpl"
-    EXECUTIVE_DIRECTOR = "executive_director"
-    PDAC = "pdac"
-    CENTER_STAFF = "center_staff"
-    MEMBER = "member"
-    SCHOOL_COORDINATOR = "school_coordinator"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS = {
-    Role.DPL: "Director of Professional Learning",
-    Role.EXECUTIVE_DIRECTOR: "Executive Director",
-    Role.PDAC: "PDAC member",
-    Role.CENTER_STAFF: "Center staff",
-    Role.MEMBER: "Member",
-    Role.SCHOOL_COORDINATOR: "School coordinator",
-}
 
 class Person(Base):
     """N3: a person has a name, a unique email (case-insensitive), a home school and roles."""

@@ -19,7 +19,7 @@ from ..db import get_or_not_found, related_model
 from ..errors import DomainError, PermissionDenied
 from ..settings import Settings
 from .models import ApiToken, AuthSession, Person, PersonRole, Role, SignInAttempt
-from .permissions import Actor, require, require_visible
+from ..permissions import Actor, require, require_visible
 
 MIN_PASSWORD_LENGTH = 10
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..auth.permissions import SYSTEM
+from ..permissions import SYSTEM
 from ..auth.services import find_by_email, update_person
 from ..network.models import Collaborative, School
 from ..network.seed import read_yaml

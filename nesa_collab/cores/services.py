@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import record, snapshot
 from ..auth.models import Person, PersonRole, Role
-from ..auth.permissions import Actor, can, require, require_visible
+from ..permissions import Actor, can, require, require_visible
 from ..auth.services import actor_for
 from ..clock import now_utc
 from ..dates import earliest_two_year_end, lasts_two_years

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.services import record, snapshot
-from ..auth.permissions import Actor, require, require_visible
+from ..permissions import Actor, require, require_visible
 from ..errors import DomainError, NotFound
 from ..plans.models import Plan, PlanMilestone
 from . import feed_cache, services

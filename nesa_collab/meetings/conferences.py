@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..audit.services import record, snapshot
-from ..auth.permissions import Actor, can, require
+from ..permissions import Actor, can, require
 from ..clock import now_utc
 from ..errors import DomainError, NotFound
 from ..network.models import Collaborative

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..auth.models import Person, Role
-from ..auth.permissions import Actor, FeedOwner, require_visible
+from ..permissions import Actor, FeedOwner, require_visible
 from ..clock import now_utc
 from ..db import get_or_not_found
 from ..errors import DomainError, NotFound

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..auth.models import Person
-from ..auth.permissions import Actor
+from ..permissions import Actor
 from ..db import Database
 from ..errors import NotFound
 from ..network import services as network

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..auth.models import Person
-from ..auth.permissions import Actor, can, require, require_visible
+from ..permissions import Actor, can, require, require_visible
 from ..cores import services as cores
 from ..errors import DomainError, NotFound
 from ..network.models import Membership

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..auth.permissions import Actor, require
+from ..permissions import Actor, require
 from ..cores import services as cores
 from . import services
 from .models import CALENDAR_STATUSES, Attendance, Conference, Meeting

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..auth.permissions import SYSTEM
+from ..permissions import SYSTEM
 from ..auth.models import Person
 from ..network.models import Collaborative
 from ..network.seed import read_yaml

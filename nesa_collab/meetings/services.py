@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from ..audit.services import record, snapshot
-from ..auth.permissions import Actor, require, require_visible
+from ..permissions import Actor, require, require_visible
 from ..clock import now_utc
 from ..db import MAX_ID
 from ..errors import DomainError, NotFound
@@ -59,7 +59,7 @@ def meeting_for_editing(db: Session, actor: Actor | None, meeting_id: int) -> Me
 
 def visible_meetings(actor: Actor | None) -> ColumnElement[bool]:
     """M2 as a condition for listing queries (``Collaborative`` joined): exactly the meetings the
-    policy ``meeting.view`` lets ``actor`` see. The policy in ``auth/permissions.py`` is the rule;
+    policy ``meeting.view`` lets ``actor`` see. The policy in ``nesa_collab/permissions.py`` is the rule;
     this is it in SQL so that lists filter before they limit, and a test holds the two together
     (tests/meetings/test_visibility.py).
 

@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..auth.permissions import SYSTEM
+from ..permissions import SYSTEM
 from ..auth import services as auth_services
 from ..auth.models import Person, Role
 from ..settings import Settings

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import record, snapshot
 from ..auth.models import Person, Role
-from ..auth.permissions import OVERSEERS, Actor, can, require
+from ..permissions import OVERSEERS, Actor, can, require
 from ..auth.services import check_time_zone
 from ..clock import now_utc
 from ..dates import earliest_two_year_end

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..auth.models import Person
-from ..auth.permissions import OVERSEERS, Actor, require
+from ..permissions import OVERSEERS, Actor, require
 from ..clock import now_utc
 from ..db import get_or_not_found
 from ..errors import DomainError

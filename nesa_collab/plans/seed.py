@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..auth.permissions import SYSTEM
+from ..permissions import SYSTEM
 from ..auth.models import Person, PersonRole, Role
 from ..auth.services import find_by_email
 from ..clock import today as clock_today

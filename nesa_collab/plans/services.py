@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, defer, joinedload
 
 from ..audit.services import record
 from ..auth.models import Person
-from ..auth.permissions import Actor, can, require
+from ..permissions import Actor, can, require
 from ..clock import now_utc
 from ..cores import services as cores
 from ..db import get_or_not_found, lock_row

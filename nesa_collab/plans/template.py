@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.services import record
-from ..auth.permissions import Actor, require
+from ..permissions import Actor, require
 from ..errors import DomainError
 from .models import STRUCTURED_KINDS, PlanTemplate, SectionKind, TemplateSection
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import pytest
 
-from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.permissions import SYSTEM
 from nesa_collab.auth.models import Person, Role
 from nesa_collab.cores.services import load_actor
 from nesa_collab.db import Base

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.permissions import SYSTEM
 from nesa_collab.meetings import agendas, conferences, feed_cache, feeds, services as meetings
 from nesa_collab.meetings.feed_cache import FeedEntry
 from nesa_collab.network import services as network

@@ -10,7 +10,7 @@ import recurring_ical_events
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
-from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.permissions import SYSTEM
 from nesa_collab.meetings import agendas, feed_tokens, feeds, services as meetings
 
 from .conftest import virtual

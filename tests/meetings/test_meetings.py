@@ -10,7 +10,7 @@ from sqlalchemy import select
 from nesa_collab import clock
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.errors import DomainError, PermissionDenied
-from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.permissions import SYSTEM
 from nesa_collab.meetings import agendas, minutes as meeting_minutes, planning, scheduling, services as meetings
 
 from ..conftest import post_form

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from nesa_collab import clock
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.errors import DomainError
-from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.permissions import SYSTEM
 from nesa_collab.meetings import agendas, minutes as meeting_minutes, services as meetings, times
 from nesa_collab.meetings.models import (Attendance, Conference, MeetingMinutes)
 from nesa_collab.plans.models import Plan, PlanMilestone, PlanTemplate

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from nesa_collab.auth.models import Person
-from nesa_collab.auth.permissions import can
+from nesa_collab.permissions import can
 from nesa_collab.cores.services import load_actor
 from nesa_collab.errors import NotFound
 from nesa_collab.meetings import services as meetings

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.permissions import SYSTEM
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.auth.models import Person, Role
 from nesa_collab.auth.services import create_person

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.permissions import SYSTEM
 from nesa_collab import clock
 from nesa_collab.auth.models import Person, Role
 from nesa_collab.cores.services import load_actor

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.auth.models import Role
-from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.permissions import SYSTEM
 from nesa_collab.errors import PermissionDenied
 from nesa_collab.network.models import Collaborative
 from nesa_collab.plans import posts, services

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timezone
 
-from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.permissions import SYSTEM
 from nesa_collab import clock
 from nesa_collab.plans import services, template
 from nesa_collab.plans.models import Plan

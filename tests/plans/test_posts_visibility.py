@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.permissions import SYSTEM
 from nesa_collab.auth.models import Role
 from nesa_collab.network.models import Collaborative
 from nesa_collab.plans import posts

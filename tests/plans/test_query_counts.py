@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from nesa_collab.auth.permissions import SYSTEM
+from nesa_collab.permissions import SYSTEM
 from nesa_collab.network.models import Collaborative
 from nesa_collab.plans import posts as plan_posts, services
 from nesa_collab.plans.models import Plan

@@ -1,4 +1,4 @@
-"""The one permission check. Services ask ``require()`` / ``can()`` with the thing acted upon; routes
+"""The one permission check, below every domain (each asks it). Services ask ``require()`` / ``can()`` with the thing acted upon; routes
 declare a permission without a target (it drives the OpenAPI document and the permission matrix).
 
 A permission is a name; its policy decides from the actor (who is asking, with their roles and the
@@ -19,16 +19,43 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import NotFound, PermissionDenied, SignInRequired
-from .models import Person, Role
+from enum import StrEnum
+
+from .errors import NotFound, PermissionDenied, SignInRequired
+
+
+class Role(StrEnum):
+    """N3: the roles a person can hold. "Core member" is not stored: it follows appointments."""
+
+    DPL = "dpl"
+    EXECUTIVE_DIRECTOR = "executive_director"
+    PDAC = "pdac"
+    CENTER_STAFF = "center_staff"
+    MEMBER = "member"
+    SCHOOL_COORDINATOR = "school_coordinator"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.DPL: "Director of Professional Learning",
+    Role.EXECUTIVE_DIRECTOR: "Executive Director",
+    Role.PDAC: "PDAC member",
+    Role.CENTER_STAFF: "Center staff",
+    Role.MEMBER: "Member",
+    Role.SCHOOL_COORDINATOR: "School coordinator",
+}
 
 
 @dataclass(frozen=True)
 class Actor:
     """Who is acting, with the facts permissions need, loaded once per request."""
 
-    #: The person acting; None only for ``SYSTEM``.
-    person: Person | None
+    #: The person acting (an ``auth.models.Person``: read by attribute, as every target here);
+    #: None only for ``SYSTEM``.
+    person: Any
     roles: frozenset[Role] = frozenset()
     #: ids of the collaboratives whose Core this person serves on today (derived role).
     core_of: frozenset[int] = field(default_factory=frozenset)
