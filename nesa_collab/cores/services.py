@@ -342,6 +342,7 @@ def get_term(db: Session, actor: Actor | None, term_id: int) -> Appointment:
 def service_of(db: Session, actor: Actor, today: date) -> list[dict]:
     """C7: the actor's Core service that has not ended, one line per Core (a reappointment continues
     the same service): the collaborative, from, until, and how many terms."""
+    require(actor, "signed_in")
     terms = [t for t in db.scalars(select(Appointment).where(Appointment.person_id == actor.id)
                                    .order_by(Appointment.starts_on)) if t.last_day >= today]
     service: dict[int, dict] = {}
