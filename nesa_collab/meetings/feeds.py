@@ -83,14 +83,6 @@ def fingerprint(db: Session, scope: FeedScope) -> Fingerprint:
     return Fingerprint(f'"{digest}"', max(stamps) if stamps else None)
 
 
-def load_meetings(db: Session, scope: FeedScope) -> list[Meeting]:
-    if scope.meetings is None:
-        return []
-    return list(db.scalars(select(Meeting).where(*_meeting_conditions(scope))
-                           .options(selectinload(Meeting.agenda), selectinload(Meeting.occurrences))
-                           .order_by(Meeting.starts_at, Meeting.id)).unique())
-
-
 def load_conferences(db: Session, scope: FeedScope) -> list[Conference]:
     if scope.conferences is None:
         return []
@@ -135,18 +127,6 @@ def _meeting_bodies(db: Session, scope: FeedScope, rows, base_url: str,
             if stored:
                 built[m.id] = (keys[m.id], bodies[m.id].decode())
     return [bodies[r.id] for r in rows]
-
-
-def feed_data(scope: FeedScope, meetings: list[Meeting], conferences: list[Conference], base_url: str) -> ical.FeedData:
-    base = base_url.rstrip("/")
-    host = ical.host_of(base_url)
-    events: list[ical.EventData] = []
-    for m in meetings:
-        evs = ical.meeting_events(m, host, f"{base}/meetings/{m.id}", uid_prefix=scope.uid_prefix)
-        events += scope.adapt(m, evs) if scope.adapt else evs
-    events += [ical.conference_event(c, host, f"{base}/conferences/{c.slug}") for c in conferences]
-    return ical.FeedData(name=scope.name, uid=f"{scope.key.replace(':', '-')}@{host}", url=scope.url,
-                         description=scope.description, events=events)
 
 
 _CACHE: OrderedDict[tuple[str, str], bytes] = OrderedDict()
