@@ -162,6 +162,17 @@ def _minutes_visible(a: Actor | None, target: Any) -> bool:
     return a is not None and _meeting_visible(a, target)
 
 
+def _rsvp(a: Actor | None, target: Any) -> bool:
+    """A member or Core member of the meeting's collaborative (``target`` is a meeting; asked without
+    one: a member or Core member of any), who may see the meeting."""
+    if a is None:
+        return False
+    if target is None:
+        return bool(a.member_of or a.core_of)
+    collab_id = target.collaborative_id
+    return (collab_id in a.member_of or collab_id in a.core_of) and _meeting_visible(a, target)
+
+
 def _self_or_dpl(a: Actor | None, target: Any) -> bool:
     """The person themselves (``target`` is a person id, or has ``person_id``), or the DPL."""
     if a is None:
@@ -238,6 +249,8 @@ POLICIES: dict[str, Policy] = {
     "conference.manage": _roles(Role.CENTER_STAFF, Role.DPL),
     "meeting.view": _meeting_visible,
     "minutes.view": _minutes_visible,
+    "rsvp.answer": _rsvp,
+    "rsvp.view": _minutes_visible,
     "meeting.edit": _core_or_dpl,
     "agenda.edit": _core_or_dpl,
     "feed.manage": _feed_owner,

@@ -241,21 +241,12 @@ def rekey(db: Session, meeting: Meeting, old_start: datetime, old_rule: str | No
     keys = recorded_occurrences(db, meeting)
     if not keys:
         return
-    if old_rule is None and not meeting.is_recurring:
-        mapping = {k: meeting.local_start for k in keys}
-    else:
-        shift = (datetime.combine(date.min, meeting.local_start.time())
-                 - datetime.combine(date.min, old_start.time()))
-        starts = set(times.rule_starts(meeting.rrule, meeting.local_start, meeting.repeat_until)
-                     if meeting.rrule else [meeting.local_start])
-        mapping = {k: k + shift for k in keys}
-        lost = [k for k, new in mapping.items() if new not in starts]
-        if lost:
-            raise DomainError("M4", "the changed meeting would no longer have the occurrences of "
-                              + ", ".join(f"{k:%-d %b %Y}" for k in lost)
-                              + ", which have minutes and attendance; keep them in the meeting or schedule "
-                              "a new one", field="rrule" if meeting.is_recurring else "starts")
-    mapping = {old: new for old, new in mapping.items() if old != new}
+    mapping, lost = times.follow_keys(meeting, keys, old_start, old_rule)
+    if lost:
+        raise DomainError("M4", "the changed meeting would no longer have the occurrences of "
+                          + ", ".join(f"{k:%-d %b %Y}" for k in lost)
+                          + ", which have minutes and attendance; keep them in the meeting or schedule "
+                          "a new one", field="rrule" if meeting.is_recurring else "starts")
     if not mapping:
         return
     for row in db.scalars(select(MeetingMinutes).where(MeetingMinutes.meeting_id == meeting.id)):

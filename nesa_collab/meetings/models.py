@@ -355,3 +355,36 @@ class FeedToken(Base):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class RsvpAnswer(StrEnum):
+    GOING = "going"
+    NOT_GOING = "not_going"
+    MAYBE = "maybe"
+
+    @property
+    def label(self) -> str:
+        return {"going": "Going", "not_going": "Not going", "maybe": "Maybe"}[self.value]
+
+
+class Rsvp(Base):
+    """M4/S2: a member's or Core member's answer to a published meeting, for one of its occurrences
+    (keyed like minutes: its start as the series' rule generates it; a single meeting: its start).
+    The headcount Center staff cater for follows the answers."""
+
+    __tablename__ = "meeting_rsvps"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "occurrence_start", "person_id", name="uq_meeting_rsvps_occurrence_person"),
+        enum_check("answer", RsvpAnswer, name="answer_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    #: The occurrence, as in ``MeetingMinutes.occurrence_start``.
+    occurrence_start: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    answer: Mapped[RsvpAnswer] = mapped_column(EnumText(RsvpAnswer, 16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    person: Mapped["Person"] = relationship(lazy="joined")

@@ -21,7 +21,7 @@ from ..db import MAX_ID
 from ..errors import DomainError, NotFound
 from ..network import services as network
 from ..network.models import Collaborative, CollaborativeStatus
-from . import feed_cache, minutes, scheduling, times
+from . import feed_cache, minutes, rsvps, scheduling, times
 from .checks import check_final_by, check_text, check_url
 from .models import (CALENDAR_STATUSES, Conference, Meeting, MeetingMode, MeetingOccurrence, MeetingStatus,
                      OccurrenceStatus)
@@ -219,6 +219,7 @@ def update_meeting(db: Session, actor: Actor, meeting: Meeting, **values: Any) -
                                                 meeting.repeat_until)
     _apply(db, meeting, values)
     minutes.rekey(db, meeting, old_start, old_rule, old_until)
+    rsvps.follow(db, meeting, old_start, old_rule, old_until)
     dropped = _rebase_occurrences(meeting, old_start, old_zone, old_rule, old_until)
     after = _meeting_snapshot(meeting)
     if after != before:

@@ -154,6 +154,24 @@ def past_occurrences(meeting, now: datetime) -> list[Occurrence]:
     return [o for o in reversed(expand(meeting)) if o.starts_at <= now]
 
 
+def follow_keys(meeting, keys, old_start: datetime, old_rule: str | None) -> tuple[dict, list]:
+    """Where the occurrence keys ``keys`` go when a meeting is edited (its start, rule or last day):
+    a single meeting's one key moves to its new start; a series' keys move by the change of time of
+    day (the first day does not carry over). Returns ({old: new} for the keys that move, the keys whose
+    occurrence the edited meeting no longer has)."""
+    if old_rule is None and not meeting.rrule:
+        mapping = {k: meeting.local_start for k in keys}
+        lost: list = []
+    else:
+        shift = (datetime.combine(date.min, meeting.local_start.time())
+                 - datetime.combine(date.min, old_start.time()))
+        starts = set(rule_starts(meeting.rrule, meeting.local_start, meeting.repeat_until)
+                     if meeting.rrule else [meeting.local_start])
+        mapping = {k: k + shift for k in keys}
+        lost = sorted(k for k, new in mapping.items() if new not in starts)
+    return {old: new for old, new in mapping.items() if old != new and old not in lost}, lost
+
+
 def day_bounds(day: date, zone_name: str) -> tuple[datetime, datetime]:
     z = ZoneInfo(zone_name)
     return (datetime.combine(day, time()).replace(tzinfo=z).astimezone(UTC),
