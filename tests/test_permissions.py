@@ -59,6 +59,8 @@ EXPECTED: dict[str, set[str]] = {
     "meeting.edit": {"dpl", "core"},
     "agenda.edit": {"dpl", "core"},
     "minutes.view": SIGNED_IN,  # M4: of a meeting one may see
+    "rsvp.view": SIGNED_IN,  # M4: who is coming to a meeting one may see
+    "rsvp.answer": {"member", "coordinator", "pdac", "core"},  # members and the Core of its collaborative
     "feed.manage": SIGNED_IN,  # one's own links (others' answer 404)
     # Plans (P1–P5), updates and proposals (M4)
     "plan.view": SIGNED_IN,

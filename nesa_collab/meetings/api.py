@@ -8,15 +8,15 @@ from datetime import datetime
 from starlette.routing import Route
 
 from ..clock import now_utc
-from ..errors import DomainError
+from ..errors import DomainError, NotFound
 from ..network import services as network
 from ..web import WebRequest, api, paginate
-from . import agendas, conferences, feed_tokens, forms, minutes, services, times
+from . import agendas, conferences, feed_tokens, forms, minutes, rsvps, services, times
 from .links import token_links
-from .models import FeedToken, Meeting, MeetingMinutes
+from .models import FeedToken, Meeting, MeetingMinutes, RsvpAnswer
 from .schemas import (AgendaIn, AgendaOut, AttendanceIn, CancelIn, ConferenceIn, ConferenceOut, ConferenceUpdate,
                       FeedTokenIn, FeedTokenOut, MeetingIn, MeetingOut, MeetingUpdate, MinutesIn, MinutesOut,
-                      OccurrenceIn, OccurrenceOut, SchedulingOut)
+                      OccurrenceIn, OccurrenceOut, RsvpIn, RsvpOut, RsvpsOut, SchedulingOut)
 
 PAGE_Q = ("page", "integer", "page number (50 per page)")
 
@@ -222,6 +222,41 @@ def put_minutes(req: WebRequest):
     return req.json(_minutes_out(req, meeting, times.occurrence_at(meeting, row.occurrence_start), row))
 
 
+# --- answers (M4, S2) -------------------------------------------------------------------------------
+
+def _rsvps_out(answers: rsvps.Answers) -> RsvpsOut:
+    return RsvpsOut(occurrence=answers.occurrence.original_start, starts_at=answers.occurrence.starts_at,
+                    going=answers.count(RsvpAnswer.GOING), not_going=answers.count(RsvpAnswer.NOT_GOING),
+                    maybe=answers.count(RsvpAnswer.MAYBE),
+                    answers=[RsvpOut.model_validate(r) for r in answers.rows],
+                    mine=RsvpOut.model_validate(answers.mine) if answers.mine else None,
+                    unanswered_core=answers.unanswered_core)
+
+
+@api("rsvp.view", summary="Who answered an occurrence of a meeting, with the counts; for the Core, which of its "
+     "members have not answered (M4, S2)", response=RsvpsOut, tag="meetings",
+     query=(("occurrence", "string", "the occurrence (its start, e.g. 2027-02-09T16:00); default: the next one"),))
+def list_rsvps(req: WebRequest):
+    meeting = _meeting(req)
+    wanted = forms.occurrence_param(req.query("occurrence"))
+    occurrence = times.occurrence_at(meeting, wanted) if wanted else next(iter(rsvps.answerable(meeting, now_utc())), None)
+    if occurrence is None:
+        raise NotFound()
+    return req.json(_rsvps_out(rsvps.answers_for(req.db, req.actor, meeting, occurrence,
+                                                 can_edit=req.can("meeting.edit", meeting.collaborative))))
+
+
+@api("rsvp.answer", summary="Answer an occurrence of a meeting: going, not_going or maybe, with a note (M4: "
+     "members and Core members of its collaborative); " + OCCURRENCE_PATH, body=RsvpIn, response=RsvpOut,
+     tag="meetings")
+def put_rsvp(req: WebRequest):
+    meeting = _meeting(req)
+    data = req.parse(RsvpIn, occurrence=req.path_params["occurrence"])
+    row = rsvps.answer(req.db, req.actor, meeting, data.occurrence, data.answer, data.note, now=now_utc())
+    req.db.flush()
+    return req.json(RsvpOut.model_validate(row))
+
+
 # --- feed tokens (M5) ----------------------------------------------------------------------------------
 
 def _token_out(req: WebRequest, row: FeedToken) -> FeedTokenOut:
@@ -273,6 +308,8 @@ routes = [
     Route("/meetings/{meeting_id:int}/minutes/{occurrence}", get_minutes, methods=["GET"],
           name="api_occurrence_minutes"),
     Route("/meetings/{meeting_id:int}/minutes/{occurrence}", put_minutes, methods=["PUT"], name="api_put_minutes"),
+    Route("/meetings/{meeting_id:int}/rsvps", list_rsvps, methods=["GET"], name="api_rsvps"),
+    Route("/meetings/{meeting_id:int}/rsvps/{occurrence}", put_rsvp, methods=["PUT"], name="api_put_rsvp"),
     Route("/feed-tokens", list_feed_tokens, methods=["GET"], name="api_feed_tokens"),
     Route("/feed-tokens", create_feed_token, methods=["POST"], name="api_create_feed_token"),
     Route("/feed-tokens/{feed_token_id:int}", revoke_feed_token, methods=["DELETE"], name="api_revoke_feed_token"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Callable
 
@@ -25,7 +25,7 @@ from ..network import services as network
 from ..network.models import Collaborative, Membership, School
 from . import feed_cache, ical, services
 from .feed_cache import FeedEntry, entry_key
-from .models import CALENDAR_STATUSES, Conference, ConferenceCollaborative, Meeting
+from .models import CALENDAR_STATUSES, Conference, ConferenceCollaborative, Meeting, Rsvp
 
 #: Bump when the feed layout changes, so clients holding an old ETag get the new content.
 FEED_VERSION = "2"
@@ -47,6 +47,8 @@ class FeedScope:
     uid_prefix: str = ""
     #: Keeps or rewrites a meeting's events (the school feed names who is released).
     adapt: Callable[[Meeting, list[ical.EventData]], list[ical.EventData]] | None = None
+    #: The meetings ``adapt`` rewrites (None: all of them); the others come from the stored entries.
+    adapt_only: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,13 +110,14 @@ def _meeting_bodies(db: Session, scope: FeedScope, rows, base_url: str,
     """Each meeting's VEVENTs: the stored entry where it is current, else built now (and for feeds
     that rewrite events, like the school feed, always built). The entries built for a feed that shows
     events as stored are added to ``built`` (meeting id: key and body), to be stored for next time."""
-    stored = scope.adapt is None and not scope.uid_prefix
+    stored = (scope.adapt is None or scope.adapt_only is not None) and not scope.uid_prefix
+    adapted = scope.adapt_only or frozenset()
     bodies: dict[int, bytes] = {}
     keys: dict[int, str] = {}
     if stored:
         for r in rows:
             keys[r.id] = entry_key(r[4], r[5], r[6], base_url)
-            if r.body is not None and r.key == keys[r.id]:
+            if r.body is not None and r.key == keys[r.id] and r.id not in adapted:
                 bodies[r.id] = r.body.encode()
     missing = [r.id for r in rows if r.id not in bodies]
     if missing:
@@ -123,9 +126,11 @@ def _meeting_bodies(db: Session, scope: FeedScope, rows, base_url: str,
         for m in db.scalars(select(Meeting).where(Meeting.id.in_(missing))
                             .options(selectinload(Meeting.agenda), selectinload(Meeting.occurrences))).unique():
             evs = ical.meeting_events(m, host, f"{base}/meetings/{m.id}", uid_prefix=scope.uid_prefix)
-            bodies[m.id] = b"".join(ical.event_bytes(e) for e in (scope.adapt(m, evs) if scope.adapt else evs))
-            if stored:
+            if stored and m.id not in adapted:
+                bodies[m.id] = b"".join(ical.event_bytes(e) for e in evs)
                 built[m.id] = (keys[m.id], bodies[m.id].decode())
+            else:
+                bodies[m.id] = b"".join(ical.event_bytes(e) for e in (scope.adapt(m, evs) if scope.adapt else evs))
     return [bodies[r.id] for r in rows]
 
 
@@ -186,7 +191,8 @@ def conferences_scope(base_url: str, network: str) -> FeedScope:
 
 
 def person_scope(db: Session, person: Person, today: date, base_url: str, network: str) -> FeedScope:
-    """M5: a person's collaboratives' meetings (planning days among them) and the conferences featuring them."""
+    """M5: a person's collaboratives' meetings (planning days among them) and the conferences featuring
+    them; the meetings they answered carry their answer (M4)."""
     from ..cores.services import collaboratives_served
 
     ids = set(db.scalars(select(Membership.collaborative_id).where(Membership.person_id == person.id,
@@ -194,10 +200,31 @@ def person_scope(db: Session, person: Person, today: date, base_url: str, networ
     ids |= collaboratives_served(db, person.id, today)
     ids = sorted(ids)
     featuring = select(ConferenceCollaborative.conference_id).where(ConferenceCollaborative.collaborative_id.in_(ids))
+    answers: dict[int, list[Rsvp]] = {}
+    for r in db.scalars(select(Rsvp).join(Meeting, Meeting.id == Rsvp.meeting_id)
+                        .where(Rsvp.person_id == person.id, Meeting.collaborative_id.in_(ids))
+                        .order_by(Rsvp.occurrence_start)):
+        answers.setdefault(r.meeting_id, []).append(r)
+
+    def with_answers(meeting: Meeting, events: list[ical.EventData]) -> list[ical.EventData]:
+        mine = answers.get(meeting.id, [])
+        if meeting.is_recurring:
+            lines = [f"{r.occurrence_start:%a %-d %b %Y}: {r.answer.label.lower()}" + (f" ({r.note})" if r.note else "")
+                     for r in mine]
+            said = "Your answers: " + "; ".join(lines)
+        else:
+            said = f"Your answer: {mine[0].answer.label.lower()}" + (f" ({mine[0].note})" if mine[0].note else "")
+        return [replace(e, description=f"{said}\n\n{e.description}".strip()) if e.recurrence_id is None else e
+                for e in events]
+
+    stamps = [r.answered_at for rows in answers.values() for r in rows]
     return FeedScope(key=f"person:{person.id}", name=f"{person.name} — {network} collaboratives",
-                     url=f"{base_url.rstrip('/')}/calendars", extra=tuple(ids),
+                     url=f"{base_url.rstrip('/')}/calendars",
+                     extra=(tuple(ids), sum(len(v) for v in answers.values())),
+                     extra_stamp=max(stamps) if stamps else None,
                      description="Your collaboratives' meetings and the conferences that feature them.",
-                     meetings=[Meeting.collaborative_id.in_(ids)], conferences=[Conference.id.in_(featuring)])
+                     meetings=[Meeting.collaborative_id.in_(ids)], conferences=[Conference.id.in_(featuring)],
+                     adapt=with_answers, adapt_only=frozenset(answers))
 
 
 def school_scope(db: Session, school: School, base_url: str, network: str) -> FeedScope:

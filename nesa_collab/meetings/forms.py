@@ -174,3 +174,8 @@ def final_by(form: FormData | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise DomainError(None, "Give a date such as 2027-03-11", field="agenda_final_by") from None
+
+
+def occurrence_value(original_start: datetime) -> str:
+    """An occurrence as forms and links name it: its start as the rule generates it (2027-02-09T16:00)."""
+    return original_start.strftime("%Y-%m-%dT%H:%M")

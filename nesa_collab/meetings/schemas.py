@@ -12,6 +12,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..network.schemas import PersonBrief
+
 
 class ConferenceIn(BaseModel):
     rule: ClassVar[str] = "S1"
@@ -253,3 +255,33 @@ class SchedulingOut(BaseModel):
     people: int
     outside: int
     suggestions: list[SuggestionOut]
+
+
+class RsvpIn(BaseModel):
+    """M4/S2: an answer to a meeting (one occurrence of a series)."""
+
+    rule: ClassVar[str] = "M4"
+    answer: str = Field(default="", description="going, not_going or maybe")
+    note: str = Field(default="", max_length=500)
+    occurrence: datetime | None = Field(default=None, description="the occurrence's start as the series' rule "
+                                        "generates it, in the meeting's zone (a single meeting: leave it out)")
+
+
+class RsvpOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    person: PersonBrief
+    answer: str
+    note: str
+    answered_at: datetime
+
+
+class RsvpsOut(BaseModel):
+    occurrence: datetime = Field(description="the occurrence answered for (its key)")
+    starts_at: datetime
+    going: int
+    not_going: int
+    maybe: int
+    answers: list[RsvpOut]
+    mine: RsvpOut | None
+    unanswered_core: list[PersonBrief] | None = Field(description="Core members who have not answered "
+                                                                  "(for the Core and the DPL; else null)")

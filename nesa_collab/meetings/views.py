@@ -13,14 +13,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..clock import now_utc
+from ..templating import local_dt
 from ..errors import DomainError, NotFound, PermissionDenied
 from ..network import services as network
 from ..network.models import Collaborative
 from ..web import WebRequest, form_page, page, posted
-from . import agendas, conferences, feed_tokens, feeds, forms, minutes, planning, services, times
+from . import agendas, conferences, feed_tokens, feeds, forms, minutes, planning, rsvps, services, times
 from .links import feed_links, token_links
-from .models import ConferenceKind, Meeting, MeetingMode
-from .schemas import AgendaFormIn, CancelIn, ConferenceIn, MeetingIn, MeetingUpdate, OccurrenceIn
+from .models import ConferenceKind, Meeting, MeetingMode, RsvpAnswer
+from .schemas import AgendaFormIn, CancelIn, ConferenceIn, MeetingIn, MeetingUpdate, OccurrenceIn, RsvpIn
 
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/")))
 
@@ -101,10 +102,7 @@ def meeting_list(req: WebRequest):
         "collab_links": feed_links(req, req.url_for("collaborative_feed", slug=collab.slug)) if collab else None})
 
 
-@page("meeting.view")
-def meeting_page(req: WebRequest):
-    """M1–M6: the meeting, its occurrences, agenda, minutes and calendar links."""
-    meeting = _meeting(req)
+def _meeting_context(req: WebRequest, meeting: Meeting) -> dict[str, Any]:
     now = now_utc()
     occurrences = times.expand(meeting)
     context = {
@@ -117,7 +115,8 @@ def meeting_page(req: WebRequest):
         "milestones": agendas.agenda_milestones(req.db, req.actor, meeting),
         # M4: minutes and attendance are for signed-in people (the API answers visitors 404 too).
         "show_minutes": req.can("minutes.view", meeting), "minutes": None, "attendance": [], "past": [],
-        "headcount": None,
+        "headcount": None, "rsvp": None, "answerable": [], "may_answer": req.can("rsvp.answer", meeting),
+        "answers": [(a.value, a.label) for a in RsvpAnswer],
     }
     if context["show_minutes"]:
         recorded = minutes.minutes_by_occurrence(req.db, req.actor, meeting)
@@ -128,9 +127,41 @@ def meeting_page(req: WebRequest):
             context["minutes"] = recorded.get(meeting.local_start)
             if context["minutes"] is not None:
                 context["attendance"] = minutes.attendance_list(req.db, req.actor, meeting, meeting.local_start)
+        # M4/S2: who is coming to the occurrence asked for (?occurrence=), else the next one.
+        context["answerable"] = rsvps.answerable(meeting, now)
+        wanted = forms.occurrence_param(req.query("occurrence"))
+        chosen = times.occurrence_at(meeting, wanted) if wanted else None
+        chosen = chosen or (context["answerable"][0] if context["answerable"] else None)
+        if chosen is not None:
+            context["rsvp"] = rsvps.answers_for(req.db, req.actor, meeting, chosen, can_edit=context["can_edit"])
+        context["occurrence_choices"] = [(forms.occurrence_value(o.original_start),
+                                          local_dt(o.starts_at, req.viewer_zone)) for o in context["answerable"]]
+        context["chosen_occurrence"] = forms.occurrence_value(chosen.original_start) if chosen else ""
     if meeting.is_planning and req.can("conference.manage"):
         context["headcount"] = planning.headcounts(req.db, req.actor, [meeting])[meeting.id]
-    return req.render("meetings/meeting.html", context)
+    return context
+
+
+@page("meeting.view")
+def meeting_page(req: WebRequest):
+    """M1–M6: the meeting, its occurrences, agenda, answers, minutes and calendar links."""
+    return req.render("meetings/meeting.html", _meeting_context(req, _meeting(req)))
+
+
+@page("rsvp.answer")
+def answer_meeting(req: WebRequest):
+    """M4/S2: a member or Core member says whether they are going (to one occurrence of a series)."""
+    meeting = _meeting(req)
+
+    def submit():
+        data = req.parse(RsvpIn)
+        rsvps.answer(req.db, req.actor, meeting, data.occurrence, data.answer, data.note, now=now_utc())
+        where = f"?occurrence={data.occurrence:%Y-%m-%dT%H:%M}" if data.occurrence else ""
+        return req.redirect(req.url_for("meeting", meeting_id=meeting.id) + where + "#rsvp",
+                            flash="Your answer is saved.")
+
+    return form_page(req, "meetings/meeting.html", form={"answer": "", "note": "", "occurrence": ""},
+                     submit=submit, context=lambda: _meeting_context(req, meeting))
 
 
 def _aid(req: WebRequest, values: dict[str, Any]) -> services.SchedulingAid | None:
@@ -472,6 +503,7 @@ routes = [
     Route("/meetings/new", new_meeting, methods=["GET", "POST"], name="new_meeting"),
     Route("/meetings/{meeting_id:int}", meeting_page, name="meeting"),
     Route("/meetings/{meeting_id:int}/edit", edit_meeting, methods=["GET", "POST"], name="edit_meeting"),
+    Route("/meetings/{meeting_id:int}/rsvp", answer_meeting, methods=["POST"], name="answer_meeting"),
     Route("/meetings/{meeting_id:int}/publish", publish_meeting, methods=["POST"], name="publish_meeting"),
     Route("/meetings/{meeting_id:int}/cancel", cancel_meeting, methods=["GET", "POST"], name="cancel_meeting"),
     Route("/meetings/{meeting_id:int}/delete", delete_meeting, methods=["POST"], name="delete_meeting"),
