@@ -8,6 +8,7 @@ from .cores.models import Appointment, Candidacy, Consultation  # noqa: F401
 from .notifications.models import OutboxMessage  # noqa: F401
 from .plans.models import (Plan, PlanEvidence, PlanGoal, PlanMilestone, PlanOffering,  # noqa: F401
                            PlanReview, PlanRevision, PlanTemplate, Post, TemplateSection)
-from .meetings.models import (AgendaItem, Attendance, Conference, ConferenceCollaborative, Rsvp,  # noqa: F401
+from .meetings.models import (AgendaItem, Attendance, Conference, ConferenceCollaborative, PlanningSupport,  # noqa: F401
+                              Rsvp,
                               FeedToken, Meeting, MeetingMinutes, MeetingOccurrence)
 from .meetings.feed_cache import FeedEntry  # noqa: F401

@@ -11,12 +11,13 @@ from ..clock import now_utc
 from ..errors import DomainError, NotFound
 from ..network import services as network
 from ..web import WebRequest, api, paginate
-from . import agendas, conferences, feed_tokens, forms, minutes, rsvps, services, times
+from . import agendas, conferences, feed_tokens, forms, minutes, planning, rsvps, services, times
 from .links import token_links
 from .models import FeedToken, Meeting, MeetingMinutes, RsvpAnswer
 from .schemas import (AgendaIn, AgendaOut, AttendanceIn, CancelIn, ConferenceIn, ConferenceOut, ConferenceUpdate,
                       FeedTokenIn, FeedTokenOut, MeetingIn, MeetingOut, MeetingUpdate, MinutesIn, MinutesOut,
-                      OccurrenceIn, OccurrenceOut, RsvpIn, RsvpOut, RsvpsOut, SchedulingOut)
+                      OccurrenceIn, OccurrenceOut, RsvpIn, RsvpOut, RsvpsOut, SchedulingOut, SupportIn,
+                      SupportOut)
 
 PAGE_Q = ("page", "integer", "page number (50 per page)")
 
@@ -50,6 +51,34 @@ def update_conference(req: WebRequest):
     data = req.parse(ConferenceUpdate)
     conferences.update_conference(req.db, req.actor, conf, **data.model_dump(exclude_none=True))
     return req.json(ConferenceOut.model_validate(conf))
+
+
+def _support_out(line: planning.SupportLine) -> SupportOut:
+    m = line.meeting
+    return SupportOut(meeting_id=m.id, collaborative=m.collaborative.name, title=m.title, local_start=m.local_start,
+                      local_end=m.local_end, time_zone=m.time_zone, cancelled=m.is_cancelled,
+                      headcount=line.headcount.count, headcount_from=line.headcount.source, room=line.room,
+                      coffee=line.coffee, lunch=line.lunch, status=line.status.value, notes=line.notes)
+
+
+@api("conference.manage", summary="S2: the planning meetings beside a conference with their headcount, room, "
+     "refreshments and status (Center staff, DPL)", response=SupportOut, many=True, tag="conferences")
+def conference_support(req: WebRequest):
+    conf = conferences.conference_by_slug(req.db, req.path_params["conference"])
+    return req.json([_support_out(line) for line in planning.support_sheet(req.db, req.actor, conf)])
+
+
+@api("conference.manage", summary="S2: set a planning meeting's room, refreshments and status (requested → "
+     "arranged)", body=SupportIn, response=SupportOut, tag="conferences")
+def put_support(req: WebRequest):
+    meeting = _meeting(req)
+    data = req.parse(SupportIn)
+    planning.set_support(req.db, req.actor, meeting, room=data.room, coffee=data.coffee, lunch=data.lunch,
+                         status=data.status, notes=data.notes, now=now_utc())
+    req.db.flush()
+    line = next(line for line in planning.support_sheet(req.db, req.actor, meeting.conference)
+                if line.meeting.id == meeting.id)
+    return req.json(_support_out(line))
 
 
 # --- meetings -------------------------------------------------------------------------------------
@@ -292,6 +321,9 @@ routes = [
     Route("/conferences", list_conferences, methods=["GET"], name="api_conferences"),
     Route("/conferences", create_conference, methods=["POST"], name="api_create_conference"),
     Route("/conferences/{conference:slug}", get_conference, methods=["GET"], name="api_conference"),
+    Route("/conferences/{conference:slug}/support", conference_support, methods=["GET"],
+          name="api_conference_support"),
+    Route("/meetings/{meeting_id:int}/support", put_support, methods=["PUT"], name="api_put_support"),
     Route("/conferences/{conference:slug}", update_conference, methods=["PATCH"], name="api_update_conference"),
     Route("/meetings", list_meetings, methods=["GET"], name="api_meetings"),
     Route("/meetings", create_meeting, methods=["POST"], name="api_create_meeting"),

@@ -388,3 +388,27 @@ class Rsvp(Base):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     person: Mapped["Person"] = relationship(lazy="joined")
+
+
+class SupportStatus(StrEnum):
+    REQUESTED = "requested"
+    ARRANGED = "arranged"
+
+
+class PlanningSupport(Base):
+    """S2: what the network provides a planning meeting at the conference hotel — the room and the
+    refreshments (coffee, lunch) — and where Center staff are with it (``requested`` → ``arranged``).
+    A planning meeting without a row is requested with coffee and lunch, room to be named."""
+
+    __tablename__ = "planning_support"
+    __table_args__ = (enum_check("status", SupportStatus, name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), unique=True)
+    room: Mapped[str] = mapped_column(String(200), default="")
+    coffee: Mapped[bool] = mapped_column(Boolean, default=True)
+    lunch: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[SupportStatus] = mapped_column(EnumText(SupportStatus, 16), default=SupportStatus.REQUESTED)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))

@@ -3,18 +3,23 @@ conference is a planning meeting; Center staff see each one with the number of p
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..permissions import Actor, require
+from ..audit.services import record
 from ..cores import services as cores
+from ..errors import DomainError
+from ..permissions import Actor, require
 from . import services
-from .models import CALENDAR_STATUSES, Attendance, Conference, Meeting, Rsvp, RsvpAnswer
+from .models import (CALENDAR_STATUSES, Attendance, Conference, Meeting, PlanningSupport, Rsvp, RsvpAnswer,
+                     SupportStatus)
 
 
 def refresh_planning(db: Session, conf: Conference) -> list[int]:
@@ -103,3 +108,95 @@ def catering(db: Session, actor: Actor, today: date, conferences: int = 3) -> tu
     meetings = planning_meetings(db, actor, [c.id for c in confs], in_calendars_only=True)
     return ([(c, [m for m in meetings if m.conference_id == c.id]) for c in confs],
             headcounts(db, actor, meetings))
+
+
+# --- meeting support at the conference hotel (S2) ------------------------------------------------------
+
+@dataclass
+class SupportLine:
+    """One planning meeting as Center staff arrange it: when, who, how many, the room and refreshments."""
+
+    meeting: Meeting
+    headcount: Headcount
+    room: str
+    coffee: bool
+    lunch: bool
+    status: SupportStatus
+    notes: str
+    updated_at: datetime | None
+
+    @property
+    def day(self) -> date:
+        return self.meeting.local_start.date()
+
+
+def support_sheet(db: Session, actor: Actor, conf: Conference) -> list[SupportLine]:
+    """S2: the planning meetings beside ``conf`` (in calendars: published or cancelled), by start, each
+    with its headcount, room, refreshments and status — the run sheet and the hotel's list. A fixed
+    number of queries."""
+    require(actor, "conference.manage")
+    meetings = planning_meetings(db, actor, [conf.id], in_calendars_only=True)
+    counts = headcounts(db, actor, meetings)
+    rows = {s.meeting_id: s for s in db.scalars(select(PlanningSupport).where(
+        PlanningSupport.meeting_id.in_([m.id for m in meetings])))} if meetings else {}
+    out = []
+    for m in meetings:
+        s = rows.get(m.id)
+        out.append(SupportLine(m, counts[m.id], s.room if s else "", s.coffee if s else True,
+                               s.lunch if s else True, s.status if s else SupportStatus.REQUESTED,
+                               s.notes if s else "", s.updated_at if s else None))
+    return out
+
+
+def set_support(db: Session, actor: Actor, meeting: Meeting, *, room: str, coffee: bool, lunch: bool,
+                status: str, notes: str = "", now: datetime) -> PlanningSupport:
+    """S2: Center staff record the room and refreshments for a planning meeting and where they are
+    with it (``requested`` → ``arranged``)."""
+    require(actor, "conference.manage")
+    if not meeting.is_planning or meeting.is_draft:
+        raise DomainError("S2", "support is arranged for published planning meetings beside a conference",
+                          field="meeting")
+    try:
+        status = SupportStatus(status)
+    except ValueError:
+        raise DomainError("S2", "the status is requested or arranged", field="status") from None
+    room = (room or "").strip()
+    if len(room) > 200:
+        raise DomainError("S2", "keep the room under 200 characters", field="room")
+    if status == SupportStatus.ARRANGED and not room:
+        raise DomainError("S2", "name the room before marking the support arranged", field="room")
+    row = db.scalar(select(PlanningSupport).where(PlanningSupport.meeting_id == meeting.id))
+    before = _support_picture(row) if row else None
+    if row is None:
+        row = PlanningSupport(meeting_id=meeting.id)
+        db.add(row)
+    row.room, row.coffee, row.lunch, row.status = room, bool(coffee), bool(lunch), status
+    row.notes, row.updated_at, row.updated_by_id = (notes or "").strip(), now, actor.id
+    after = _support_picture(row)
+    if after != before:
+        record(db, actor, "meeting.support", meeting, f"Support for {meeting.title} ({meeting.collaborative.name}): "
+               f"{status.value}", before=before, after=after, collaborative_id=meeting.collaborative_id)
+    return row
+
+
+def _support_picture(row: PlanningSupport) -> dict:
+    return {"room": row.room, "coffee": row.coffee, "lunch": row.lunch, "status": SupportStatus(row.status).value,
+            "notes": row.notes}
+
+
+SUPPORT_CSV_COLUMNS = ["day", "start", "end", "time zone", "collaborative", "meeting", "room", "headcount",
+                       "headcount from", "coffee", "lunch", "status", "notes"]
+
+
+def support_csv(lines: list[SupportLine]) -> str:
+    """S2: the hotel's list, one row per planning meeting (local times in the conference's zone)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(SUPPORT_CSV_COLUMNS)
+    for line in lines:
+        m = line.meeting
+        writer.writerow([m.local_start.date().isoformat(), f"{m.local_start:%H:%M}", f"{m.local_end:%H:%M}",
+                         m.time_zone, m.collaborative.name, m.title + (" (cancelled)" if m.is_cancelled else ""),
+                         line.room, line.headcount.count, line.headcount.source, "yes" if line.coffee else "no",
+                         "yes" if line.lunch else "no", line.status.value, line.notes])
+    return out.getvalue()

@@ -285,3 +285,32 @@ class RsvpsOut(BaseModel):
     mine: RsvpOut | None
     unanswered_core: list[PersonBrief] | None = Field(description="Core members who have not answered "
                                                                   "(for the Core and the DPL; else null)")
+
+
+class SupportIn(BaseModel):
+    """S2: the room and refreshments of a planning meeting, and where Center staff are with them."""
+
+    rule: ClassVar[str] = "S2"
+    meeting_id: int | None = Field(default=None, description="the planning meeting (pages; the API names it in the path)")
+    room: str = Field(default="", max_length=200)
+    coffee: bool = False
+    lunch: bool = False
+    status: str = Field(default="requested", description="requested or arranged")
+    notes: str = Field(default="", max_length=2000)
+
+
+class SupportOut(BaseModel):
+    meeting_id: int
+    collaborative: str
+    title: str
+    local_start: datetime = Field(description="local wall time in time_zone")
+    local_end: datetime
+    time_zone: str
+    cancelled: bool
+    headcount: int
+    headcount_from: str = Field(description="attended, answers, or core (nobody has answered: the Core's size)")
+    room: str
+    coffee: bool
+    lunch: bool
+    status: str
+    notes: str

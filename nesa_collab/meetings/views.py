@@ -20,8 +20,9 @@ from ..network.models import Collaborative
 from ..web import WebRequest, form_page, page, posted
 from . import agendas, conferences, feed_tokens, feeds, forms, minutes, planning, rsvps, services, times
 from .links import feed_links, token_links
-from .models import ConferenceKind, Meeting, MeetingMode, RsvpAnswer
-from .schemas import AgendaFormIn, CancelIn, ConferenceIn, MeetingIn, MeetingUpdate, OccurrenceIn, RsvpIn
+from .models import ConferenceKind, Meeting, MeetingMode, RsvpAnswer, SupportStatus
+from .schemas import (AgendaFormIn, CancelIn, ConferenceIn, MeetingIn, MeetingUpdate, OccurrenceIn, RsvpIn,
+                      SupportIn)
 
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/")))
 
@@ -53,6 +54,45 @@ def conference_page(req: WebRequest):
     shown = conferences.conference_meetings(req.db, req.actor, conf)
     return req.render("meetings/conference.html", {"conf": conf, "planning": shown.planning, "others": shown.others,
                                                    "headcounts": shown.headcounts})
+
+
+@page("conference.manage")
+def conference_support(req: WebRequest):
+    """S2: Center staff arrange each planning meeting beside the conference: room, refreshments,
+    status, with the headcount from the answers."""
+    conf = _conference(req)
+
+    def submit():
+        data = req.parse(SupportIn)
+        if data.meeting_id is None:
+            raise DomainError("S2", "choose the planning meeting", field="meeting_id")
+        meeting = services.get_meeting(req.db, req.actor, data.meeting_id)
+        if meeting.conference_id != conf.id:
+            raise DomainError("S2", "that meeting is not beside this conference", field="meeting_id")
+        planning.set_support(req.db, req.actor, meeting, room=data.room, coffee=data.coffee, lunch=data.lunch,
+                             status=data.status, notes=data.notes, now=now_utc())
+        return req.redirect(req.url_for("conference_support", conference=conf.slug) + f"#meeting-{meeting.id}",
+                            flash=f"Saved the support for {meeting.collaborative.name}.")
+
+    return form_page(req, "meetings/support.html", form={"meeting_id": ""}, submit=submit, context=lambda: {
+        "conf": conf, "lines": planning.support_sheet(req.db, req.actor, conf),
+        "statuses": [(s.value, s.value.capitalize()) for s in SupportStatus]})
+
+
+@page("conference.manage")
+def run_sheet(req: WebRequest):
+    """S2: the printable run sheet of the planning meetings beside the conference, day by day."""
+    conf = _conference(req)
+    return req.render("meetings/run_sheet.html", {"conf": conf, "lines": planning.support_sheet(req.db, req.actor, conf)})
+
+
+@page("conference.manage")
+def support_csv(req: WebRequest):
+    """S2: the planning meetings beside the conference as a CSV for the hotel."""
+    conf = _conference(req)
+    body = planning.support_csv(planning.support_sheet(req.db, req.actor, conf))
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{conf.slug}-planning-meetings.csv"'})
 
 
 def _conference_form(req: WebRequest, conf, form: dict[str, Any], submit: Callable[[], Response]) -> Response:
@@ -498,6 +538,10 @@ routes = [
     Route("/conferences", conference_list, name="conferences"),
     Route("/conferences/new", new_conference, methods=["GET", "POST"], name="new_conference"),
     Route("/conferences/{conference:slug}", conference_page, name="conference"),
+    Route("/conferences/{conference:slug}/support", conference_support, methods=["GET", "POST"],
+          name="conference_support"),
+    Route("/conferences/{conference:slug}/run-sheet", run_sheet, name="run_sheet"),
+    Route("/conferences/{conference:slug}/support.csv", support_csv, name="support_csv"),
     Route("/conferences/{conference:slug}/edit", edit_conference, methods=["GET", "POST"], name="edit_conference"),
     Route("/meetings", meeting_list, name="meetings"),
     Route("/meetings/new", new_meeting, methods=["GET", "POST"], name="new_meeting"),
