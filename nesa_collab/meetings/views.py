@@ -117,7 +117,7 @@ def meeting_page(req: WebRequest):
         "milestones": agendas.agenda_milestones(req.db, req.actor, meeting),
         # M4: minutes and attendance are for signed-in people (the API answers visitors 404 too).
         "show_minutes": req.can("minutes.view", meeting), "minutes": None, "attendance": [], "past": [],
-        "headcount": None,
+        "headcount": None, "panels": req.panels("meeting", meeting),
     }
     if context["show_minutes"]:
         recorded = minutes.minutes_by_occurrence(req.db, req.actor, meeting)
