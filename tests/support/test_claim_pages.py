@@ -246,3 +246,25 @@ def test_s3_a_receipt_file_name_is_never_the_uploaded_one(world, as_):
     claim_form(as_(world.core), world.meeting.id, name="../../static/evil.html.pdf")
     [stored] = stored_files(world.store)
     assert re.fullmatch(r"[0-9a-f]{32}\.pdf", stored.name) and stored.parent == world.store.directory
+
+
+def test_s3_a_receipt_of_the_configured_size_gets_through_and_one_byte_more_is_refused(world, settings, database):
+    """The app's request-size limit follows NESA_RECEIPT_MAX_BYTES (here 3 MB, beyond the 2 MB that
+    other forms need): a receipt of exactly that size is accepted; a larger one is refused by S3."""
+    from starlette.testclient import TestClient
+
+    from nesa_collab.app import create_app
+
+    from ..conftest import sign_in
+
+    limit = 3 * 1024 * 1024
+    app = create_app(settings.with_(receipt_max_bytes=limit), database)
+    with TestClient(app) as big:
+        sign_in(big, world.second_core.email)
+        too_big = claim_form(big, world.meeting.id, receipt=PDF + b"\0" * (limit + 1 - len(PDF)))
+        assert too_big.status_code == 422 and "S3:" in too_big.text
+        with TestClient(app) as core:
+            sign_in(core, world.core.email)
+            assert claim_form(core, world.meeting.id, receipt=PDF + b"\0" * (limit - len(PDF))).status_code == 303
+    [stored] = stored_files(world.store)
+    assert stored.stat().st_size == limit
