@@ -59,7 +59,8 @@ def _totals(db: Session, group, where=()) -> list[Total]:
     stmt = (select(key, slug, name, Claim.currency, func.count(Claim.id), _cents(ClaimStatus.SUBMITTED),
                    _cents(ClaimStatus.APPROVED), _cents(ClaimStatus.PAID))
             .select_from(Claim).join(Conference, Conference.id == Claim.conference_id)
-            .join(Meeting, Meeting.id == Claim.meeting_id).join(Collaborative, Collaborative.id == Meeting.collaborative_id)
+            .join(Meeting, Meeting.id == Claim.meeting_id)
+            .join(Collaborative, Collaborative.id == Meeting.collaborative_id)
             .where(Claim.status.in_(SPENDING), *where)
             .group_by(key, slug, name, order, Claim.currency).order_by(order, key, Claim.currency))
     return [Total(k, s, n, currency, count, _amount(sub), _amount(appr), _amount(paid))
