@@ -10,7 +10,7 @@ rolls back). Services flush, never commit; every change is audited (A1) with its
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -327,6 +327,24 @@ def claim_option(db: Session, actor: Actor, meeting: Meeting) -> ClaimOption:
     except DomainError as refusal:
         return ClaimOption(meeting, None, str(refusal))
     return ClaimOption(meeting, None, None)
+
+
+#: How long after a planning meeting its Core members are still reminded to claim the night.
+CLAIM_REMINDER_DAYS = 90
+
+
+def claimable_meetings(db: Session, actor: Actor, today: date, limit: int = 5) -> list[Meeting]:
+    """S3: the published planning meetings of the Cores the actor serves on (from
+    ``CLAIM_REMINDER_DAYS`` before ``today``) whose conference they have not claimed the night for
+    yet, soonest first — the claim itself checks the rest."""
+    require(actor, "claim.submit")
+    claimed = select(Claim.conference_id).where(Claim.person_id == actor.id)
+    since = datetime.combine(today - timedelta(days=CLAIM_REMINDER_DAYS), time())
+    return list(db.scalars(select(Meeting).where(
+        Meeting.collaborative_id.in_(sorted(actor.core_of)), Meeting.is_planning.is_(True),
+        Meeting.status == MeetingStatus.PUBLISHED, Meeting.conference_id.is_not(None),
+        Meeting.conference_id.not_in(claimed), Meeting.local_start >= since)
+        .order_by(Meeting.starts_at, Meeting.id).limit(limit)).unique())
 
 
 def waiting_summary(db: Session, actor: Actor) -> tuple[int, Any]:

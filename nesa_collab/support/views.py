@@ -121,14 +121,16 @@ def claims_export(req: WebRequest):
 # --- panels on the home page and on a meeting's page ---------------------------------------------------
 
 def home_claims_panel(req: WebRequest) -> dict[str, Any] | None:
-    """S3: Center staff: how many claims wait, since when; a claimant or Core member: their claims."""
+    """S3: Center staff: how many claims wait, since when; a Core member: the planning meetings they
+    may claim the night for; anyone who claimed: their claims."""
     actor = req.actor
-    panel: dict[str, Any] = {"template": "support/_home_panel.html", "waiting": None, "mine": []}
+    panel: dict[str, Any] = {"template": "support/_home_panel.html", "waiting": None, "mine": [], "claimable": []}
     if req.can("claim.decide"):
         panel["waiting"] = claims.waiting_summary(req.db, actor)
-    if not actor.is_system and actor.person is not None:
-        panel["mine"] = list(req.db.scalars(claims.my_claims_query(actor).limit(5)))
-    if panel["waiting"] is None and not panel["mine"] and not actor.is_core_member:
+    panel["mine"] = list(req.db.scalars(claims.my_claims_query(actor).limit(5)))
+    if req.can("claim.submit"):
+        panel["claimable"] = claims.claimable_meetings(req.db, actor, req.today)
+    if panel["waiting"] is None and not panel["mine"] and not panel["claimable"]:
         return None
     return panel
 

@@ -226,10 +226,13 @@ def test_s3_center_staff_set_a_conferences_nightly_cap(world, as_, factory, clie
 
 
 def test_s3_home_pages_lead_to_the_claims(world, as_):
+    second = as_(world.second_core)
+    assert f'/meetings/{world.meeting.id}/claim"' in second.get("/").text  # not claimed yet
     _claimed(world, as_)
     assert "1</strong> claim waiting" in as_(world.staff).get("/").text
     home = as_(world.core).get("/")
     assert "Hotel-night claims" in home.text and "/claims/mine" in home.text
+    assert f'/meetings/{world.meeting.id}/claim"' not in home.text  # claimed
     assert "Hotel-night claims" not in as_(world.member).get("/").text
 
 
