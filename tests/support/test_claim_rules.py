@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from nesa_collab.audit.models import AuditEntry
 from nesa_collab.errors import DomainError, PermissionDenied
 from nesa_collab.meetings import conferences
-from nesa_collab.meetings.models import Conference, Meeting
+from nesa_collab.meetings.models import Meeting
 from nesa_collab.notifications.models import OutboxMessage
 from nesa_collab.permissions import SYSTEM
 from nesa_collab.support import claims
