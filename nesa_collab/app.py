@@ -5,7 +5,7 @@ one's actions, and how the person asking becomes an actor. ``app`` is the one uv
 
 The domains build on each other in this order, each importing only those before it (a test holds
 the code to it): audit and notifications (written by all) → auth (people, permissions) → network →
-cores → plans → meetings. Where a lower domain needs a higher one's answer, the higher one is
+cores → plans → meetings → support. Where a lower domain needs a higher one's answer, the higher one is
 plugged in here.
 """
 
@@ -40,18 +40,30 @@ from .paths import STATIC_DIR
 from .plans import api as plans_api
 from .plans import views as plans_views
 from .settings import Settings
+from .support import api as support_api
+from .support import views as support_views
 from .templating import make_templates
 from .web import Identification
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+#: Room for a form's other fields and the multipart framing around an uploaded file.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+def max_body_bytes(settings: Settings) -> int:
+    """The largest request body: enough for a receipt of the configured size (S3) and its form."""
+    return max(MAX_BODY_BYTES, settings.receipt_max_bytes + FORM_OVERHEAD_BYTES)
+
 
 #: What each domain adds to another's page, in the order shown. A panel is a function of the request
 #: (and the page's subject) returning its template's context, or None when it has nothing to show.
 PANELS = {
-    "home": [cores_views.home_core_panel, plans_views.home_plans_panel, meetings_views.dashboard_panel],
+    "home": [cores_views.home_core_panel, plans_views.home_plans_panel, meetings_views.dashboard_panel,
+             support_views.home_claims_panel],
     "collaborative": [cores_views.collaborative_core_panel, plans_views.collaborative_plan_panel,
                       meetings_views.collaborative_panel],
     "profile": [network_views.profile_panel],
+    "meeting": [support_views.meeting_claim_panel],
 }
 
 #: Template filters a domain offers every page.
@@ -75,9 +87,10 @@ def all_routes() -> list:
         *cores_views.routes,
         *plans_views.routes,
         *meetings_views.routes,
+        *support_views.routes,
         *audit_views.routes,
         Mount("/api/v1", routes=[*openapi.routes, *auth_api.routes, *network_api.routes, *cores_api.routes,
-                                 *plans_api.routes, *meetings_api.routes, *audit_api.routes]),
+                                 *plans_api.routes, *meetings_api.routes, *support_api.routes, *audit_api.routes]),
     ]
 
 
@@ -105,7 +118,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             ),
         ],
         lifespan=lifespan,
-        max_body_size=MAX_BODY_BYTES,
+        max_body_size=max_body_bytes(settings),
     )
     app.state.settings = settings
     app.state.database = database

@@ -12,3 +12,4 @@ from .meetings.models import (AgendaItem, Attendance, Conference, ConferenceColl
                               Rsvp,
                               FeedToken, Meeting, MeetingMinutes, MeetingOccurrence)
 from .meetings.feed_cache import FeedEntry  # noqa: F401
+from .support.models import Claim  # noqa: F401

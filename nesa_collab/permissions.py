@@ -200,6 +200,16 @@ def _feed_owner(a: Actor | None, target: Any) -> bool:
     return a.has(Role.SCHOOL_COORDINATOR) and a.school_id is not None and target.school_id == a.school_id
 
 
+def _claim_party(a: Actor | None, target: Any) -> bool:
+    """S3: a hotel-night claim is seen by its claimant, Center staff and the DPL. ``target`` is a
+    claim (it has ``person_id``), or None: "one's own claims" (anyone signed in may have some)."""
+    if a is None:
+        return False
+    if target is None or a.is_dpl or a.has(Role.CENTER_STAFF):
+        return True
+    return target.person_id == a.id
+
+
 @dataclass(frozen=True)
 class FeedOwner:
     """Whose secret calendar link is meant: a person's (``kind="person"``) or a school's."""
@@ -254,6 +264,11 @@ POLICIES: dict[str, Policy] = {
     "meeting.edit": _core_or_dpl,
     "agenda.edit": _core_or_dpl,
     "feed.manage": _feed_owner,
+    # Hotel-night reimbursements (S3): a Core member claims (the service checks the meeting's Core on
+    # the meeting day); the claimant, Center staff and the DPL see a claim; Center staff decide and pay.
+    "claim.submit": _core_of,
+    "claim.view": _claim_party,
+    "claim.decide": _roles(Role.CENTER_STAFF, Role.DPL),
     # Audit (A1)
     "audit.view": _roles(Role.DPL),
 }

@@ -12,9 +12,10 @@ from .network.seed import lapse_schools, load_network, read_yaml
 from .paths import SEED_DIR
 from .plans.seed import load_plans
 from .settings import Settings
+from .support.seed import load_claims
 
-#: Later domains (cores, plans, meetings) append loaders: (db, seed_dir, settings) -> counts.
-LOADERS = [load_network, load_cores, lapse_schools, load_plans, load_meetings]
+#: Later domains (cores, plans, meetings, support) append loaders: (db, seed_dir, settings) -> counts.
+LOADERS = [load_network, load_cores, lapse_schools, load_plans, load_meetings, load_claims]
 
 
 def load(database: Database, settings: Settings, seed_dir: Path = SEED_DIR) -> dict[str, int]:

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .paths import STATIC_DIR, TEMPLATES_DIR
+
 DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
 DEFAULT_DATABASE_URL = "sqlite:///nesa-collab.db"
+DEFAULT_RECEIPT_MAX_BYTES = 5 * 1024 * 1024
 
 #: Every setting, its environment variable and what it means (the README documents each one;
 #: a test checks that it does).
@@ -24,6 +27,8 @@ DOCUMENTED = {
     "sign_in_window_minutes": ("NESA_SIGN_IN_WINDOW_MINUTES", "window of the sign-in throttle"),
     "session_days": ("NESA_SESSION_DAYS", "days a sign-in lasts"),
     "plan_stale_months": ("NESA_PLAN_STALE_MONTHS", "months without a revision before a plan is out of date (P5)"),
+    "receipts_dir": ("NESA_RECEIPTS_DIR", "folder the hotel-night receipts are stored in (S3), outside the web root"),
+    "receipt_max_bytes": ("NESA_RECEIPT_MAX_BYTES", "largest receipt accepted, in bytes (S3)"),
 }
 
 
@@ -45,6 +50,10 @@ class Settings:
     session_days: int = 14
     #: P5: a plan with no revision in this many months is out of date.
     plan_stale_months: int = 12
+    #: S3: where receipts are kept; empty: a ``receipts`` folder beside the SQLite database (else
+    #: ``./receipts``). Never served as static files: only through the claim's permission check.
+    receipts_dir: str = ""
+    receipt_max_bytes: int = DEFAULT_RECEIPT_MAX_BYTES
     #: argon2 cost; tests lower it so that hashing many passwords stays fast.
     password_time_cost: int = 3
     password_memory_cost: int = 65536
@@ -56,6 +65,14 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.network_time_zone)
+
+    @property
+    def receipts_path(self) -> Path:
+        """S3: the folder receipts are stored in (see ``receipts_dir``)."""
+        if self.receipts_dir:
+            return Path(self.receipts_dir)
+        database = sqlite_path(self.database_url)
+        return (database.parent if database is not None else Path(".")) / "receipts"
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -76,6 +93,12 @@ class Settings:
             raise SettingsError("NESA_SCHOOL_YEAR_START_MONTH must be 1-12")
         if self.plan_stale_months < 1:
             raise SettingsError("NESA_PLAN_STALE_MONTHS must be at least 1")
+        if not 1024 <= self.receipt_max_bytes <= 100 * 1024 * 1024:
+            raise SettingsError("NESA_RECEIPT_MAX_BYTES must be between 1024 and 104857600 (100 MB)")
+        receipts = self.receipts_path.resolve()
+        for served in (TEMPLATES_DIR, STATIC_DIR):
+            if receipts == served.resolve() or served.resolve() in receipts.parents:
+                raise SettingsError(f"NESA_RECEIPTS_DIR must be outside the folders the site serves ({served})")
         return self
 
     @classmethod

@@ -47,6 +47,9 @@ class EndpointMeta:
     status: int = 200
     query: tuple[tuple[str, str, str], ...] = ()
     tag: str = ""
+    #: An API endpoint that takes a file: the name of the file's part in a multipart/form-data body,
+    #: whose other parts are the fields of ``body`` (read with ``req.parse`` as a page's form is).
+    upload: str = ""
 
 
 class SlugConvertor(Convertor):
@@ -139,7 +142,7 @@ class WebRequest:
     def parse(self, model: type[BaseModel], **extra: Any) -> BaseModel:
         """Validate the form (pages) or JSON body (API) with ``model``; errors name the field and the
         rule the schema belongs to (its ``rule`` class attribute)."""
-        if self.meta.api:
+        if self.meta.api and self.form is None:
             if self.body is not None and not isinstance(self.body, dict):
                 raise DomainError(schema_rule(model), "the body must be a JSON object", field="body")
             data = dict(self.body or {})
@@ -410,17 +413,24 @@ def _endpoint(meta: EndpointMeta):
             form = body = None
             if request.method in UNSAFE_METHODS:
                 ctype = request.headers.get("content-type", "")
-                if meta.api:
+                if meta.api and meta.upload and ctype.startswith("multipart/form-data"):
+                    form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=1)
+                elif meta.api:
                     if ctype.startswith("application/json"):
                         try:
                             body = await request.json()
                         except ValueError:
                             return problem(400, "Bad request", "The body is not valid JSON.")
                     elif await request.body():
-                        return problem(415, "Unsupported media type", "Send application/json.")
+                        return problem(415, "Unsupported media type",
+                                       "Send multipart/form-data." if meta.upload else "Send application/json.")
                 else:
                     form = await request.form(max_fields=MAX_FORM_FIELDS)
-            return await run_in_threadpool(_handle, handler, meta, request, form, body)
+            try:
+                return await run_in_threadpool(_handle, handler, meta, request, form, body)
+            finally:
+                if form is not None:
+                    await form.close()  # uploaded files are spooled to temporary files
 
         endpoint.meta = meta  # type: ignore[attr-defined]
         endpoint.__name__ = handler.__name__

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -38,15 +39,16 @@ def template_db(tmp_path_factory) -> Iterator[str]:
     databases.drop(url)
 
 
-def _settings(url: str) -> Settings:
+def _settings(url: str, receipts: Path) -> Settings:
     return Settings(database_url=url, env="test", secret_key="test-secret-" + "x" * 32,
-                    password_time_cost=1, password_memory_cost=1024, base_url="http://testserver")
+                    password_time_cost=1, password_memory_cost=1024, base_url="http://testserver",
+                    receipts_dir=str(receipts))
 
 
 @pytest.fixture
 def settings(tmp_path, template_db) -> Iterator[Settings]:
     url = databases.clone(template_db, tmp_path)
-    yield _settings(url)
+    yield _settings(url, tmp_path / "receipts")
     databases.drop(url)
 
 
@@ -59,6 +61,8 @@ class Seeded:
     url: str
     #: What the first load added, by kind.
     counts: dict[str, int]
+    #: Where the demo claims' receipts were written (S3); copies of the network share them.
+    receipts: Path
 
 
 @pytest.fixture(scope="session")
@@ -66,15 +70,16 @@ def seeded_template(tmp_path_factory, template_db) -> Iterator[Seeded]:
     """The demo network loaded once, on its day; tests that need it get a copy (``seeded``)."""
     from nesa_collab.seed import load
 
-    url = databases.clone(template_db, tmp_path_factory.mktemp("seeded"), "seeded")
+    folder = tmp_path_factory.mktemp("seeded")
+    url = databases.clone(template_db, folder, "seeded")
     clock.freeze(SEED_DAY)
     database = Database(url)
     try:
-        counts = load(database, _settings(url))
+        counts = load(database, _settings(url, folder / "receipts"))
     finally:
         database.dispose()
         clock.freeze(None)
-    yield Seeded(url, counts)
+    yield Seeded(url, counts, folder / "receipts")
     databases.drop(url)
 
 
@@ -82,7 +87,7 @@ def seeded_template(tmp_path_factory, template_db) -> Iterator[Seeded]:
 def seeded(tmp_path, seeded_template) -> Iterator[tuple[Seeded, Settings]]:
     """A copy of the seeded demo network, for one test to read or change."""
     url = databases.clone(seeded_template.url, tmp_path, "seeded")
-    yield Seeded(url, seeded_template.counts), _settings(url)
+    yield Seeded(url, seeded_template.counts, seeded_template.receipts), _settings(url, seeded_template.receipts)
     databases.drop(url)
 
 

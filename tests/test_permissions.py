@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 
 import itsdangerous
 import pytest
+from sqlalchemy import select
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
@@ -70,6 +71,10 @@ EXPECTED: dict[str, set[str]] = {
     "post.view": {"dpl", "executive_director", "pdac", "center_staff", "core"},
     "post.create": {"core"},
     "proposal.answer": {"dpl"},
+    # Hotel-night reimbursements (S3)
+    "claim.submit": {"core"},  # a Core member (the service checks the meeting's Core on its day)
+    "claim.view": SIGNED_IN,  # one's own claims; a claim: its claimant, Center staff, the DPL (others: 404)
+    "claim.decide": {"center_staff", "dpl"},
 }
 
 
@@ -95,7 +100,8 @@ def world(tmp_path_factory, template_db):
     and posts "core" must not touch; a second member and a second school with their secret links."""
     path = databases.clone(template_db, tmp_path_factory.mktemp("world"), "world")
     settings = Settings(database_url=path, env="test", secret_key="matrix-" + "k" * 40,
-                        password_time_cost=1, password_memory_cost=1024)
+                        password_time_cost=1, password_memory_cost=1024,
+                        receipts_dir=str(tmp_path_factory.mktemp("receipts")))
     database = Database(settings.database_url)
     f = Factory(database, settings, "matrix-password")
     school = f.school("AES New Delhi")
@@ -131,9 +137,11 @@ def world(tmp_path_factory, template_db):
         for name, person in people.items():
             sessions[name] = {"sid": start_session(db, db.merge(person), settings), "csrf": f"csrf-{name}"}
     others = _others_world(f, database, settings)
+    claims = _claims_world(database, settings, collab, people["core"])
     database.dispose()
     params = {"slug": collab.slug, "school": school.slug, "person_id": people["member"].id,
-              **ids}
+              **ids, "claim_id": claims["claim_id"]}
+    others.update(y_claim=claims["y_claim"], y_planning=claims["y_planning"])
     return {"path": path, "settings": settings, "params": params, "sessions": sessions, "others": others}
 
 
@@ -208,6 +216,44 @@ def _plan_world(db, settings, collab) -> dict:
     post = posts.create_post(db, SYSTEM, collab, kind="proposal", title="An idea", body="Let us meet.")
     db.flush()
     return {"plan_id": plan.id, "number": 1, "post_id": post.id}
+
+
+def _claims_world(database, settings, collab, core) -> dict:
+    """S3: a conference with a nightly cap and a planning meeting of X and of Y beside it, "core"'s
+    claim against X's (for the claims routes) and the claim of Y's Core member against Y's, which
+    "core" must neither see nor fetch the receipt of."""
+    from nesa_collab.cores import services as cores
+    from nesa_collab.meetings import conferences, services as meetings
+    from nesa_collab.network.models import Collaborative
+    from nesa_collab.auth.models import Person
+    from nesa_collab.support import claims
+    from nesa_collab.support.receipts import ReceiptStore
+    from nesa_collab.support.seed import sample_pdf
+
+    store = ReceiptStore.of(settings)
+    with database.transaction() as db:
+        conferences.create_conference(db, SYSTEM, name="Claims Conference", starts_on=date(2027, 4, 8),
+                                      ends_on=date(2027, 4, 9), city="Kathmandu", time_zone="Asia/Kathmandu",
+                                      slug="claims-2027", hotel_night_cap="120.00", hotel_cap_currency="USD")
+        out = {}
+        science = db.scalar(select(Collaborative).where(Collaborative.slug == "science"))
+        for key, planner, claimant in (("claim_id", db.merge(collab), db.get(Person, core.id)),
+                                       ("y_claim", science, None)):
+            meeting = meetings.create_meeting(db, SYSTEM, planner, title=f"{planner.name} planning day",
+                                              mode="face_to_face", time_zone="Asia/Kathmandu",
+                                              starts=datetime(2027, 4, 7, 9, 0), ends=datetime(2027, 4, 7, 15, 0),
+                                              place="Hotel Yak & Yeti", conference="claims-2027")
+            meetings.publish_meeting(db, SYSTEM, meeting)
+            if claimant is None:
+                [term] = cores.current_core(db, science.id, date(2027, 4, 7))
+                claimant = term.person
+                out["y_planning"] = meeting.id
+            claim = claims.submit_claim(db, SYSTEM, meeting, night_on=date(2027, 4, 6), amount="100.00",
+                                        currency="USD", receipt=sample_pdf("Yak & Yeti"), receipt_name="r.pdf",
+                                        store=store, claimant=claimant)
+            db.flush()
+            out[key] = claim.id
+    return out
 
 
 def _actor(db, person):
@@ -309,6 +355,10 @@ EXPLAINED: dict[tuple[str, str], tuple[str, str]] = {
         "hidden", "M5: the secret link is the member's; others' are not revealed"),
     ("GET", "/calendars/schools/{feed_token}.ics"): (
         "hidden", "M5: the world's secret link is a person's, so as a school's link it is unknown (a bare 404)"),
+    **{(method, path): ("hidden", "S3: the claim is the Core member's; others' are not revealed")
+       for method, path in (("GET", "/claims/{claim_id:int}"), ("GET", "/claims/{claim_id:int}/receipt"),
+                            ("GET", "/api/v1/claims/{claim_id:int}"),
+                            ("GET", "/api/v1/claims/{claim_id:int}/receipt"))},
 }
 
 
@@ -378,6 +428,20 @@ OBJECT_CASES = [
     ("member", "DELETE", "/api/v1/feed-tokens/{b_feed_token_id}", True, "hidden"),
     ("member", "DELETE", "/api/v1/tokens/{b_token_id}", True, "hidden"),
     ("member", "POST", "/profile/tokens", False, "hidden"),
+    # S3: a Core member of X on Y's Core member's claim and receipt; X's Core member claiming against
+    # Y's planning meeting (refused by the rule: not on Y's Core); a member claiming at all.
+    ("core", "GET", "/claims/{y_claim}", False, "hidden"),
+    ("core", "GET", "/claims/{y_claim}/receipt", False, "hidden"),
+    ("core", "GET", "/api/v1/claims/{y_claim}", True, "hidden"),
+    ("core", "GET", "/api/v1/claims/{y_claim}/receipt", True, "hidden"),
+    ("core", "POST", "/claims/{y_claim}/approve", False, "refused"),
+    ("core", "POST", "/api/v1/claims/{y_claim}/pay", True, "refused"),
+    ("core", "POST", "/meetings/{y_planning}/claim", False, "ruled"),
+    ("core", "POST", "/api/v1/claims", True, "ruled"),
+    ("member", "GET", "/claims/{y_claim}", False, "hidden"),
+    ("member", "GET", "/claims/{y_claim}/receipt", False, "hidden"),
+    ("member", "POST", "/meetings/{y_planning}/claim", False, "refused"),
+    ("member", "POST", "/api/v1/claims", True, "refused"),
     # A coordinator of school A on school B's secret link.
     ("coordinator", "POST", "/calendars/tokens", False, "hidden"),
     ("coordinator", "POST", "/api/v1/feed-tokens", True, "hidden"),
@@ -393,6 +457,12 @@ OBJECT_BODIES = {
     ("core", "POST", "/collaboratives/{y}/norms/edit"): {"text": "Ours now."},
     ("core", "POST", "/api/v1/collaboratives/{y}/posts"): {"kind": "update", "title": "T", "body": "B"},
     ("core", "POST", "/collaboratives/{y}/posts/new"): {"kind": "update", "title": "T", "body": "B"},
+    ("core", "POST", "/meetings/{y_planning}/claim"): {"night_on": "2027-04-06", "amount": "100.00",
+                                                       "currency": "USD"},
+    ("core", "POST", "/api/v1/claims"): {"meeting_id": "{y_planning}", "night_on": "2027-04-06", "amount": "100.00",
+                                          "currency": "USD"},
+    ("member", "POST", "/meetings/{y_planning}/claim"): {"night_on": "2027-04-06", "amount": "100.00",
+                                                         "currency": "USD"},
 }
 
 
@@ -411,14 +481,16 @@ def test_the_owners_may_do_what_the_object_cases_refuse(world, asker):
     and visible (the DPL reaches each of them), so a refusal above is not a missing object."""
     others = world["others"]
     for path in ("/plans/{y_plan}/edit", "/meetings/{y_meeting}/edit", "/meetings/{y_draft}",
-                 "/meetings/{y_meeting}/agenda", "/collaboratives/{y}/norms/edit"):
+                 "/meetings/{y_meeting}/agenda", "/collaboratives/{y}/norms/edit", "/claims/{y_claim}",
+                 "/claims/{y_claim}/receipt"):
         r = asker("dpl", "GET", path.format(**others), api=False)
         assert verdict(r) == "allowed", (path, r.status_code)
 
 
 GOVERNANCE_WRITES = {"school.manage", "person.manage", "collaborative.manage", "interest.convert", "norms.edit",
                      "core.manage", "plan.edit", "plan.review", "template.manage", "post.create",
-                     "proposal.answer", "conference.manage", "meeting.edit", "agenda.edit", "audit.view"}
+                     "proposal.answer", "conference.manage", "meeting.edit", "agenda.edit", "audit.view",
+                     "claim.decide"}
 
 
 def test_the_executive_director_and_the_pdac_are_consulted_but_write_nothing():

@@ -43,3 +43,27 @@ def test_the_app_refuses_to_start_in_production_with_the_default_key():
 
     with pytest.raises(SettingsError):
         create_app(Settings(env="production", database_url="sqlite://"))
+
+
+def test_s3_receipts_are_kept_beside_the_sqlite_database_by_default_and_never_where_the_site_serves():
+    from nesa_collab.paths import STATIC_DIR, TEMPLATES_DIR
+
+    s = Settings.from_env({"NESA_DATABASE_URL": "sqlite:////srv/nesa/nesa.db"})
+    assert s.receipts_path == Path("/srv/nesa/receipts") and s.receipt_max_bytes == 5 * 1024 * 1024
+    assert Settings.from_env({"NESA_DATABASE_URL": "postgresql+psycopg://x@h/db"}).receipts_path == Path("receipts")
+    assert Settings.from_env({"NESA_RECEIPTS_DIR": "/var/lib/nesa/receipts"}).receipts_path == Path(
+        "/var/lib/nesa/receipts")
+    for served in (STATIC_DIR, TEMPLATES_DIR / "support"):
+        with pytest.raises(SettingsError, match="NESA_RECEIPTS_DIR"):
+            Settings.from_env({"NESA_RECEIPTS_DIR": str(served)})
+    with pytest.raises(SettingsError, match="NESA_RECEIPT_MAX_BYTES"):
+        Settings.from_env({"NESA_RECEIPT_MAX_BYTES": "10"})
+    assert Settings.from_env({"NESA_RECEIPT_MAX_BYTES": "10485760"}).receipt_max_bytes == 10 * 1024 * 1024
+
+
+def test_s3_the_request_size_limit_fits_a_receipt_of_the_configured_size():
+    from nesa_collab.app import MAX_BODY_BYTES, max_body_bytes
+
+    assert max_body_bytes(Settings()) > 5 * 1024 * 1024
+    assert max_body_bytes(Settings(receipt_max_bytes=20 * 1024 * 1024)) > 20 * 1024 * 1024
+    assert max_body_bytes(Settings(receipt_max_bytes=1024)) == MAX_BODY_BYTES

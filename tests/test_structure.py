@@ -17,14 +17,14 @@ PACKAGE = Path(nesa_collab.__file__).parent
 #: The domains, lowest first: each may import only the ones before it. The audit log and the outbox
 #: are written by every domain, so they import none; ``audit_log`` (the page that reads the log) sits
 #: above them all.
-LAYERS = ["audit", "notifications", "auth", "network", "cores", "plans", "meetings", "audit_log"]
+LAYERS = ["audit", "notifications", "auth", "network", "cores", "plans", "meetings", "support", "audit_log"]
 #: Modules of a domain that other domains may not import: its pages and its API.
 ENTRY_POINTS = {"views", "api"}
 #: Top-level modules and what each may import. Infrastructure imports no domain (``permissions`` is
 #: the policy every domain asks; ``web`` is told by ``create_app`` how to find who is asking); the
 #: composition (``app``, ``cli``, ``seed``, ``home``, ``models``, ``api``, ``migrations``) may import any.
-INFRASTRUCTURE = {"clock", "db", "dates", "errors", "paths", "permissions", "settings", "slugs", "templating",
-                  "web", "rulebook", "migrate"}
+INFRASTRUCTURE = {"clock", "db", "dates", "errors", "money", "paths", "permissions", "settings", "slugs",
+                  "templating", "web", "rulebook", "migrate"}
 INFRASTRUCTURE_MAY_USE: dict[str, set[str]] = {}
 
 

@@ -77,7 +77,14 @@ def build_openapi(app_routes, base_url: str) -> dict[str, Any]:
         }
         if meta.permission != "public":
             op["security"] = [{"bearer": []}]
-        if meta.body is not None:
+        if meta.body is not None and meta.upload:
+            # The fields of ``body`` and the file, as parts of one multipart/form-data body.
+            op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {"allOf": [
+                {"$ref": f"#/components/schemas/{meta.body.__name__}"},
+                {"type": "object", "required": [meta.upload], "properties": {meta.upload: {
+                    "type": "string", "contentMediaType": "application/octet-stream",
+                    "description": "the file itself"}}}]}}}}
+        elif meta.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{meta.body.__name__}"}}}}
         if meta.response is not None:

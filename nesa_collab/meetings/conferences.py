@@ -14,6 +14,7 @@ from ..audit.services import record, snapshot
 from ..permissions import Actor, can, require
 from ..clock import now_utc
 from ..errors import DomainError, NotFound
+from ..money import parse_amount, parse_currency
 from ..network.models import Collaborative
 from ..slugs import check_slug, slugify
 from . import feed_cache, planning, services, times
@@ -21,7 +22,7 @@ from .checks import check_text
 from .models import Conference, ConferenceKind, Meeting
 
 CONFERENCE_FIELDS = ["slug", "name", "kind", "starts_on", "ends_on", "city", "country", "time_zone", "hotel",
-                     "hotel_address", "description"]
+                     "hotel_address", "description", "hotel_night_cap", "hotel_cap_currency"]
 #: Changes to these bump the conference's SEQUENCE (what a calendar shows).
 CONFERENCE_CALENDAR_FIELDS = {"name", "starts_on", "ends_on", "city", "country", "hotel", "hotel_address"}
 
@@ -104,6 +105,24 @@ def _values(conf: Conference, values: dict[str, Any]) -> None:
         raise DomainError("S1", "a conference needs its first and last day", field="starts_on")
     if conf.ends_on < conf.starts_on:
         raise DomainError("S1", "the last day cannot be before the first", field="ends_on")
+    _hotel_cap(conf, values)
+
+
+def _hotel_cap(conf: Conference, values: dict[str, Any]) -> None:
+    """S3: the nightly cap is an exact amount above zero with its currency, both or neither (an empty
+    value clears it; a value left out leaves it as it is)."""
+    if "hotel_night_cap" in values:
+        raw = values["hotel_night_cap"]
+        conf.hotel_night_cap = None if raw in (None, "") else parse_amount(raw, field="hotel_night_cap")
+        if conf.hotel_night_cap is not None and conf.hotel_night_cap <= 0:
+            raise DomainError("S3", "the nightly cap must be more than 0", field="hotel_night_cap")
+    if "hotel_cap_currency" in values:
+        raw = values["hotel_cap_currency"]
+        conf.hotel_cap_currency = None if raw in (None, "") else parse_currency(raw, field="hotel_cap_currency")
+    if conf.hotel_night_cap is not None and conf.hotel_cap_currency is None:
+        raise DomainError("S3", "give the nightly cap's currency too", field="hotel_cap_currency")
+    if conf.hotel_night_cap is None and conf.hotel_cap_currency is not None:
+        raise DomainError("S3", "give the nightly cap too (or no currency)", field="hotel_night_cap")
 
 
 def _snapshot(conf: Conference) -> dict:

@@ -18,21 +18,24 @@ from .schemas import ConferenceIn
 def new_conference_form() -> dict[str, Any]:
     """S1: the form of a new conference."""
     return {"name": "", "kind": "conference", "starts_on": "", "ends_on": "", "city": "", "country": "",
-            "time_zone": "", "hotel": "", "hotel_address": "", "description": "", "featured": [], "slug": ""}
+            "time_zone": "", "hotel": "", "hotel_address": "", "description": "", "featured": [], "slug": "",
+            "hotel_night_cap": "", "hotel_cap_currency": ""}
 
 
 def conference_form(conf: Conference) -> dict[str, Any]:
     """S1: the form showing ``conf`` as it is."""
     form: dict[str, Any] = {k: getattr(conf, k) for k in ("name", "kind", "starts_on", "ends_on", "city", "country",
                                                           "time_zone", "hotel", "hotel_address", "description")}
-    return {**form, "featured": [c.slug for c in conf.featured], "slug": conf.slug}
+    cap = {"hotel_night_cap": f"{conf.hotel_night_cap:.2f}" if conf.hotel_night_cap is not None else "",
+           "hotel_cap_currency": conf.hotel_cap_currency or ""}
+    return {**form, **cap, "featured": [c.slug for c in conf.featured], "slug": conf.slug}
 
 
 def conference_changes(data: ConferenceIn) -> dict[str, Any]:
     """S1: the edit form states every field: a text field left empty is emptied (and the rule that
     needs it answers), where the API's PATCH leaves out what it does not change."""
     values = data.model_dump(exclude={"slug"})
-    for key in ("name", "city", "time_zone"):
+    for key in ("name", "city", "time_zone", "hotel_night_cap", "hotel_cap_currency"):
         if values[key] is None:
             values[key] = ""
     return values

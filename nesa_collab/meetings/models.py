@@ -4,11 +4,12 @@ and minutes (M4), and the secret tokens of calendar feeds (M5)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, Numeric, String, Text,
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +33,8 @@ class Conference(Base):
     __table_args__ = (
         enum_check("kind", ConferenceKind, name="kind_known"),
         CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
+        CheckConstraint("(hotel_night_cap IS NULL) = (hotel_cap_currency IS NULL)", name="hotel_cap_has_currency"),
+        CheckConstraint("hotel_night_cap IS NULL OR hotel_night_cap > 0", name="hotel_cap_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +50,9 @@ class Conference(Base):
     hotel: Mapped[str] = mapped_column(String(200), default="")
     hotel_address: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    #: S3: the most the network pays for the one hotel night, and its ISO 4217 currency (both or neither).
+    hotel_night_cap: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    hotel_cap_currency: Mapped[str | None] = mapped_column(String(3))
     #: Bumped on every change that matters to someone who has it in their calendar (M5).
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

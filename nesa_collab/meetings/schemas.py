@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..money import AmountText, MoneyOut
 from ..network.schemas import PersonBrief
 
 
@@ -29,6 +30,8 @@ class ConferenceIn(BaseModel):
     description: str = Field(default="", max_length=5000)
     featured: list[str] = Field(default_factory=list, description="slugs of the collaboratives it features")
     slug: str | None = Field(default=None, max_length=80)
+    hotel_night_cap: AmountText | None = Field(default=None, description="S3: the most paid for the hotel night")
+    hotel_cap_currency: str | None = Field(default=None, description="S3: the cap's ISO 4217 code")
 
 
 class ConferenceUpdate(BaseModel):
@@ -44,6 +47,8 @@ class ConferenceUpdate(BaseModel):
     hotel_address: str | None = Field(default=None, max_length=300)
     description: str | None = Field(default=None, max_length=5000)
     featured: list[str] | None = None
+    hotel_night_cap: AmountText | None = Field(default=None, description="S3: the nightly cap (\"\" clears it)")
+    hotel_cap_currency: str | None = Field(default=None, description="S3: the cap's ISO 4217 code")
 
 
 class CollabRef(BaseModel):
@@ -68,6 +73,8 @@ class ConferenceOut(BaseModel):
     description: str
     featured: list[CollabRef]
     sequence: int
+    hotel_night_cap: MoneyOut | None = None
+    hotel_cap_currency: str | None = None
 
 
 class MeetingIn(BaseModel):

@@ -32,16 +32,22 @@ def load_meetings(db: Session, seed_dir: Path, settings: Settings) -> dict[str, 
     counts = {"conferences": 0, "meetings": 0}
     if not (seed_dir / "conferences.yaml").exists():
         return counts
-    known = set(db.scalars(select(Conference.slug)))
+    known = {c.slug: c for c in db.scalars(select(Conference))}
     for row in read_yaml(seed_dir / "conferences.yaml"):
+        cap = {"hotel_night_cap": row.get("hotel_night_cap"), "hotel_cap_currency": row.get("hotel_cap_currency")}
         if row["slug"] in known:
+            conf = known[row["slug"]]
+            if conf.hotel_night_cap is None and cap["hotel_night_cap"] is not None:
+                # S3: a network seeded before conferences had caps gets them (claims need one).
+                conferences.update_conference(db, SYSTEM, conf, **cap)
             continue
         conferences.create_conference(db, SYSTEM, slug=row["slug"], name=row["name"],
                                       kind=row.get("kind", "conference"), starts_on=_d(row["starts_on"]),
                                       ends_on=_d(row["ends_on"]), city=row["city"],
                                       country=row.get("country", ""), time_zone=row["time_zone"],
                                       hotel=row.get("hotel", ""), hotel_address=row.get("hotel_address", ""),
-                                      description=row.get("description", ""), featured=row.get("featured", []))
+                                      description=row.get("description", ""), featured=row.get("featured", []),
+                                      **cap)
         counts["conferences"] += 1
     db.flush()
     collabs = {c.slug: c for c in db.scalars(select(Collaborative))}

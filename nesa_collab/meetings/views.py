@@ -156,7 +156,7 @@ def _meeting_context(req: WebRequest, meeting: Meeting) -> dict[str, Any]:
         # M4: minutes and attendance are for signed-in people (the API answers visitors 404 too).
         "show_minutes": req.can("minutes.view", meeting), "minutes": None, "attendance": [], "past": [],
         "headcount": None, "rsvp": None, "answerable": [], "may_answer": req.can("rsvp.answer", meeting),
-        "answers": [(a.value, a.label) for a in RsvpAnswer],
+        "answers": [(a.value, a.label) for a in RsvpAnswer], "panels": req.panels("meeting", meeting),
     }
     if context["show_minutes"]:
         recorded = minutes.minutes_by_occurrence(req.db, req.actor, meeting)

@@ -1,0 +1,1 @@
+"""Support for the Cores beside conferences: hotel-night reimbursements (S3)."""
