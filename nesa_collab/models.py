@@ -11,3 +11,4 @@ from .plans.models import (Plan, PlanEvidence, PlanGoal, PlanMilestone, PlanOffe
 from .meetings.models import (AgendaItem, Attendance, Conference, ConferenceCollaborative, Rsvp,  # noqa: F401
                               FeedToken, Meeting, MeetingMinutes, MeetingOccurrence)
 from .meetings.feed_cache import FeedEntry  # noqa: F401
+from .obligations.models import Obligation  # noqa: F401
