@@ -68,6 +68,11 @@ EXPECTED: dict[str, set[str]] = {
     "post.view": {"dpl", "executive_director", "pdac", "center_staff", "core"},
     "post.create": {"core"},
     "proposal.answer": {"dpl"},
+    # Member schools' obligations (O1–O3): a school's are seen by its coordinators (another school's
+    # are refused them, object by object), the DPL and Center staff; answered by its coordinators and the DPL.
+    "obligation.view": {"coordinator", "center_staff", "dpl"},
+    "obligation.decide": {"coordinator", "dpl"},
+    "obligation.oversee": {"center_staff", "dpl"},
 }
 
 
@@ -129,9 +134,11 @@ def world(tmp_path_factory, template_db):
         for name, person in people.items():
             sessions[name] = {"sid": start_session(db, db.merge(person), settings), "csrf": f"csrf-{name}"}
     others = _others_world(f, database, settings)
+    with database.transaction() as db:
+        own, others["b_obligation"] = _obligations_world(db, school, others)
     database.dispose()
     params = {"slug": collab.slug, "school": school.slug, "person_id": people["member"].id,
-              **ids}
+              "obligation_id": own, **ids}
     return {"path": path, "settings": settings, "params": params, "sessions": sessions, "others": others}
 
 
@@ -172,6 +179,27 @@ def _others_world(f: Factory, database, settings) -> dict:
     return {"y": "science", "y_plan": plan["id"], "y_meeting": published["id"], "y_draft": draft["id"],
             "y_occurrence": "2026-11-20T16:00", "b_feed_token_id": b_feed["id"], "b_token_id": b_token_id,
             "other_school": other_school.slug, "school_feed_token_id": school_feed["id"]}
+
+
+def _obligations_world(db, school, others) -> tuple[int, int]:
+    """O2: what the world's school owes its Core member ("core": the conference of ``_meetings_world``
+    features Literacy) and what the other school owes its Core member of Y (a conference featuring Y)."""
+    from sqlalchemy import select
+
+    from nesa_collab.meetings import conferences
+    from nesa_collab.network.models import School
+    from nesa_collab.obligations.models import Obligation
+
+    conferences.create_conference(db, SYSTEM, name="Science Institute", starts_on=date(2027, 5, 6),
+                                  ends_on=date(2027, 5, 7), city="Amman", time_zone="Asia/Amman",
+                                  featured=[others["y"]])
+    db.flush()
+
+    def owed_by(slug: str) -> int:
+        return db.scalar(select(Obligation.id).join(School, School.id == Obligation.school_id)
+                         .where(School.slug == slug).order_by(Obligation.id).limit(1))
+
+    return owed_by(school.slug), owed_by(others["other_school"])
 
 
 def _meetings_world(db, collab, people, settings) -> dict:
@@ -380,6 +408,14 @@ OBJECT_CASES = [
     ("coordinator", "POST", "/calendars/tokens", False, "hidden"),
     ("coordinator", "POST", "/api/v1/feed-tokens", True, "hidden"),
     ("coordinator", "DELETE", "/api/v1/feed-tokens/{school_feed_token_id}", True, "hidden"),
+    # A coordinator of school A on school B's obligations (O3): the list is refused; one obligation,
+    # which names a person and what their school owes them, is not revealed.
+    ("coordinator", "GET", "/schools/{other_school}/obligations", False, "refused"),
+    ("coordinator", "GET", "/api/v1/schools/{other_school}/obligations", True, "refused"),
+    ("coordinator", "GET", "/obligations/{b_obligation}/decide", False, "hidden"),
+    ("coordinator", "POST", "/obligations/{b_obligation}/decide", False, "hidden"),
+    ("coordinator", "POST", "/api/v1/obligations/{b_obligation}/confirm", True, "hidden"),
+    ("coordinator", "POST", "/api/v1/obligations/{b_obligation}/decline", True, "hidden"),
 ]
 #: The bodies those requests carry (what would be allowed for the owner).
 OBJECT_BODIES = {
@@ -391,6 +427,8 @@ OBJECT_BODIES = {
     ("core", "POST", "/collaboratives/{y}/norms/edit"): {"text": "Ours now."},
     ("core", "POST", "/api/v1/collaboratives/{y}/posts"): {"kind": "update", "title": "T", "body": "B"},
     ("core", "POST", "/collaboratives/{y}/posts/new"): {"kind": "update", "title": "T", "body": "B"},
+    ("coordinator", "POST", "/obligations/{b_obligation}/decide"): {"decision": "confirm"},
+    ("coordinator", "POST", "/api/v1/obligations/{b_obligation}/decline"): {"reason": "budget"},
 }
 
 
@@ -409,14 +447,16 @@ def test_the_owners_may_do_what_the_object_cases_refuse(world, asker):
     and visible (the DPL reaches each of them), so a refusal above is not a missing object."""
     others = world["others"]
     for path in ("/plans/{y_plan}/edit", "/meetings/{y_meeting}/edit", "/meetings/{y_draft}",
-                 "/meetings/{y_meeting}/agenda", "/collaboratives/{y}/norms/edit"):
+                 "/meetings/{y_meeting}/agenda", "/collaboratives/{y}/norms/edit",
+                 "/schools/{other_school}/obligations", "/obligations/{b_obligation}/decide"):
         r = asker("dpl", "GET", path.format(**others), api=False)
         assert verdict(r) == "allowed", (path, r.status_code)
 
 
 GOVERNANCE_WRITES = {"school.manage", "person.manage", "collaborative.manage", "interest.convert", "norms.edit",
                      "core.manage", "plan.edit", "plan.review", "template.manage", "post.create",
-                     "proposal.answer", "conference.manage", "meeting.edit", "agenda.edit", "audit.view"}
+                     "proposal.answer", "conference.manage", "meeting.edit", "agenda.edit", "audit.view",
+                     "obligation.decide"}
 
 
 def test_the_executive_director_and_the_pdac_are_consulted_but_write_nothing():

@@ -84,6 +84,8 @@ class Derivation:
     terms: dict[int, list[Appointment]]
     #: (person, conference) → the collaboratives whose meetings beside it they said they are going to.
     going: dict[tuple[int, int], set[int]] = field(default_factory=dict)
+    #: (person, conference) of those who said they are going to a meeting beside it since cancelled.
+    going_to_cancelled: set[tuple[int, int]] = field(default_factory=set)
 
     def why_withdrawn(self, kind: str, person: Person, collaborative: Collaborative, school_id: int,
                       meeting_id: int | None, conference_id: int, first_day: date) -> str:
@@ -109,9 +111,10 @@ class Derivation:
             conf = self.conferences[conference_id]
             if collaborative.id not in {c.id for c in conf.featured}:
                 return f"the {conf.name} no longer features the {collaborative_title(collaborative.name)}"
-            if not self._serves(person.id, collaborative.id, day):
-                return (f"{person.name} is not on a featured collaborative's Core on {day_text(day)} and has "
-                        "not said they are going")
+            if any(t.person_id == person.id for t in self.terms.get(collaborative.id, [])):
+                return self._term_reason(person, collaborative, day)
+            if (person.id, conference_id) in self.going_to_cancelled:
+                return f"the meeting beside it that {person.name} said they are going to was cancelled"
             return f"{person.name} no longer says they are going"
         return self._term_reason(person, collaborative, day)
 
@@ -157,12 +160,13 @@ def derive(db: Session, meetings: list[Meeting], conferences: list[Conference]) 
     for m in planning:
         for o in _releases(m, terms.get(m.collaborative_id, [])):
             owed[o.key] = o
-    going = _going(db, [c.id for c in conferences])
+    going, going_to_cancelled = _going(db, [c.id for c in conferences])
     people = _people(db, {p for p, _ in going})
     for conf in conferences:
         for o in _attendances(conf, terms, going, people):
             owed[o.key] = o
-    return Derivation(owed, {m.id: m for m in meetings}, {c.id: c for c in conferences}, terms, going)
+    return Derivation(owed, {m.id: m for m in meetings}, {c.id: c for c in conferences}, terms, going,
+                      going_to_cancelled)
 
 
 def _releases(meeting: Meeting, terms: list[Appointment]) -> list[Owed]:
@@ -183,18 +187,23 @@ def _releases(meeting: Meeting, terms: list[Appointment]) -> list[Owed]:
     return out
 
 
-def _going(db: Session, conference_ids: list[int]) -> dict[tuple[int, int], set[int]]:
-    """Who said they are going to a published meeting beside each conference, and of which collaborative."""
-    if not conference_ids:
-        return {}
+def _going(db: Session, conference_ids: list[int]) -> tuple[dict[tuple[int, int], set[int]], set[tuple[int, int]]]:
+    """Who said they are going to a published meeting beside each conference, and of which
+    collaborative; and who said so of a meeting since cancelled."""
     out: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for person_id, conference_id, collab_id in db.execute(
-            select(Rsvp.person_id, Meeting.conference_id, Meeting.collaborative_id)
+    cancelled: set[tuple[int, int]] = set()
+    if not conference_ids:
+        return out, cancelled
+    for person_id, conference_id, collab_id, status in db.execute(
+            select(Rsvp.person_id, Meeting.conference_id, Meeting.collaborative_id, Meeting.status)
             .join(Meeting, Meeting.id == Rsvp.meeting_id)
-            .where(Meeting.conference_id.in_(conference_ids), Meeting.status == MeetingStatus.PUBLISHED,
+            .where(Meeting.conference_id.in_(conference_ids), Meeting.status != MeetingStatus.DRAFT,
                    Rsvp.answer == RsvpAnswer.GOING).distinct()):
-        out[(person_id, conference_id)].add(collab_id)
-    return out
+        if status == MeetingStatus.PUBLISHED:
+            out[(person_id, conference_id)].add(collab_id)
+        else:
+            cancelled.add((person_id, conference_id))
+    return out, cancelled
 
 
 def _people(db: Session, ids: set[int]) -> dict[int, Person]:
