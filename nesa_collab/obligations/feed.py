@@ -57,7 +57,8 @@ def event(o: Obligation, host: str, page_url: str) -> ical.EventData:
     else:
         status, prefix = "CONFIRMED", ""
     if o.kind == ObligationKind.RELEASE:
-        what = f"Release {o.person.name} — {meeting.title if meeting else 'planning meeting'} ({o.collaborative.name})"
+        title = meeting.title if meeting is not None else "planning meeting"
+        what = f"Release {o.person.name} — {title} ({o.collaborative.name})"
     else:
         what = f"{o.person.name} at the {o.conference.name}"
     lines = [f"{o.statement} ({o.rule}).", "", f"Why: {o.why}", f"Support: {o.support}", "",

@@ -163,10 +163,21 @@ def day_text(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def days_text(first: date, last: date) -> str:
+    """"25 March 2027", "26–29 March 2027", "30 March – 2 April 2027"."""
+    if first == last:
+        return day_text(first)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{day_text(last)}"
+    if first.year == last.year:
+        return f"{first.day} {first:%B} – {day_text(last)}"
+    return f"{day_text(first)} – {day_text(last)}"
+
+
 def statement(kind: str, person: str, collaborative: str, conference: str, first: date, last: date) -> str:
     """O1/O2 as a sentence (see ``Obligation.statement``)."""
     if kind == ObligationKind.RELEASE:
         return (f"Release {person} on {day_text(first)} for the {collaborative}'s planning meeting "
                 f"beside the {conference}")
-    days = day_text(first) if first == last else f"{day_text(first)} – {day_text(last)}"
-    return f"Support {person}'s attendance at the {conference} ({days}), which features the {collaborative}"
+    return (f"Support {person}'s attendance at the {conference} ({days_text(first, last)}), which features the "
+            f"{collaborative}")

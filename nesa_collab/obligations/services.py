@@ -27,8 +27,8 @@ from ..cores.models import Appointment
 from ..meetings.models import Conference, ConferenceCollaborative, Meeting, MeetingStatus, Rsvp, RsvpAnswer
 from ..network.models import School
 from ..permissions import SYSTEM
-from .derive import Derivation, Key, Owed, derive, key_of
-from .models import Obligation, ObligationKind, ObligationStatus, day_text
+from .derive import Key, Owed, derive, key_of
+from .models import Obligation, ObligationKind, ObligationStatus, days_text
 
 OBLIGATION_FIELDS = ["kind", "school_id", "person_id", "collaborative_id", "conference_id", "meeting_id",
                      "first_day", "last_day", "status", "decline_reason", "decision_note", "decided_by_id",
@@ -52,8 +52,11 @@ class Scope:
 
     @classmethod
     def of(cls, *, meetings=(), conferences=(), people=(), schools=()) -> "Scope":
-        clean = lambda ids: frozenset(i for i in ids if i is not None)  # noqa: E731
-        return cls(clean(meetings), clean(conferences), clean(people), clean(schools))
+        return cls(_known(meetings), _known(conferences), _known(people), _known(schools))
+
+
+def _known(ids) -> frozenset[int]:
+    return frozenset(i for i in ids if i is not None)
 
 
 @dataclass
@@ -139,12 +142,26 @@ def _reach(db: Session, scope: Scope) -> tuple[set[int] | None, set[int] | None]
         # Those who answered it may be owed attendance at a conference it was beside before it moved.
         people |= _ids(db, select(Rsvp.person_id).where(Rsvp.meeting_id.in_(meetings)))
     if people:
-        served = select(Appointment.collaborative_id).where(Appointment.person_id.in_(people))
-        meetings |= _ids(db, select(Meeting.id).where(Meeting.collaborative_id.in_(served),
-                                                      Meeting.is_planning.is_(True),
-                                                      Meeting.status == MeetingStatus.PUBLISHED))
-        conferences |= _ids(db, select(ConferenceCollaborative.conference_id)
-                            .where(ConferenceCollaborative.collaborative_id.in_(served)))
+        # Their planning meetings and conferences within their terms (outside them nothing is owed to
+        # them, and what is stored for them is found below), and those they said they are going to.
+        spans: dict[int, list[tuple[date, date]]] = {}
+        for collab_id, starts_on, ends_on, ended_on in db.execute(
+                select(Appointment.collaborative_id, Appointment.starts_on, Appointment.ends_on, Appointment.ended_on)
+                .where(Appointment.person_id.in_(people))):
+            spans.setdefault(collab_id, []).append((starts_on, ended_on or ends_on))
+
+        def served(collab_id: int, day: date) -> bool:
+            return any(first <= day <= last for first, last in spans.get(collab_id, ()))
+
+        if spans:
+            meetings |= {i for i, collab_id, start in db.execute(
+                select(Meeting.id, Meeting.collaborative_id, Meeting.local_start).where(
+                    Meeting.collaborative_id.in_(spans), Meeting.is_planning.is_(True),
+                    Meeting.status == MeetingStatus.PUBLISHED)) if served(collab_id, start.date())}
+            conferences |= {i for i, collab_id, starts_on in db.execute(
+                select(ConferenceCollaborative.conference_id, ConferenceCollaborative.collaborative_id,
+                       Conference.starts_on).join(Conference, Conference.id == ConferenceCollaborative.conference_id)
+                .where(ConferenceCollaborative.collaborative_id.in_(spans))) if served(collab_id, starts_on)}
         conferences |= _ids(db, select(Meeting.conference_id).join(Rsvp, Rsvp.meeting_id == Meeting.id)
                             .where(Rsvp.person_id.in_(people), Rsvp.answer == RsvpAnswer.GOING))
     if conferences:
@@ -225,13 +242,13 @@ def _follow(db: Session, row: Obligation, owed: Owed, now, changes: Changes) -> 
                after=obligation_snapshot(row), collaborative_id=row.collaborative_id)
         changes.updated.append(row.id)
         return
-    old_days = _days(row.first_day, row.last_day)
+    old_days = days_text(row.first_day, row.last_day)
     row.first_day, row.last_day = owed.first_day, owed.last_day
     row.sequence += 1
     db.flush()
     db.refresh(row, ["collaborative", "conference"])
     record(db, SYSTEM, "obligation.move", row,
-           f"Moved from {old_days} to {_days(row.first_day, row.last_day)} ({row.rule}): {row.statement}",
+           f"Moved from {old_days} to {days_text(row.first_day, row.last_day)} ({row.rule}): {row.statement}",
            before=before, after=obligation_snapshot(row), collaborative_id=row.collaborative_id)
     changes.moved.append(row.id)
     if row.status != ObligationStatus.PENDING:
@@ -253,10 +270,6 @@ def _withdraw(db: Session, row: Obligation, reason: str, now) -> None:
     row.updated_at = now
     record(db, SYSTEM, "obligation.withdraw", row, f"Withdrawn ({row.rule}): {row.statement} — {reason}",
            before=before, after=obligation_snapshot(row), collaborative_id=row.collaborative_id)
-
-
-def _days(first: date, last: date) -> str:
-    return day_text(first) if first == last else f"{day_text(first)} – {day_text(last)}"
 
 
 # --- the listeners the lower domains call (installed by create_app) -------------------------------------

@@ -80,7 +80,8 @@ def world(factory, database, act) -> World:
         planning = meetings.create_meeting(db, SYSTEM, db.get(Collaborative, science.id),
                                            title="Science Core planning day", mode="face_to_face",
                                            time_zone="Asia/Bangkok", starts=datetime(2027, 3, 25, 9, 30),
-                                           ends=datetime(2027, 3, 25, 15, 30), place="Grand Riverside Hotel, Lotus Room",
+                                           ends=datetime(2027, 3, 25, 15, 30),
+                                           place="Grand Riverside Hotel, Lotus Room",
                                            conference="sec-2027")
         meetings.publish_meeting(db, SYSTEM, planning)
     return World(amman, dubai, science, layla, sami, rania, omar, allison, dpl, staff, conf, planning)

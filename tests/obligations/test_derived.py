@@ -69,8 +69,8 @@ def test_c9_o1_the_schools_support_starts_with_the_term(world, factory, act, row
 
 def test_o2_core_members_and_members_going_are_owed_support_to_attend_once_each(world, act, rows):
     (layla,) = rows(kind="attendance", person_id=world.layla.id)
-    assert layla.statement == ("Support Layla Haddad's attendance at the Spring Educators Conference (26 March 2027 "
-                               "– 29 March 2027), which features the Science Collaborative")
+    assert layla.statement == ("Support Layla Haddad's attendance at the Spring Educators Conference (26–29 March "
+                               "2027), which features the Science Collaborative")
     assert (layla.first_day, layla.last_day, layla.meeting_id) == (date(2027, 3, 26), date(2027, 3, 29), None)
     assert rows(person_id=world.sami.id) == []  # a member, not going (yet)
 
@@ -121,7 +121,8 @@ def test_o1_a_meeting_moved_away_from_the_conference_withdraws_the_release(world
         ends=datetime(2027, 4, 2, 15, 30))
     (release,) = rows(kind="release", person_id=world.layla.id)
     assert release.withdrawn_at is not None
-    assert release.withdrawn_reason == "“Science Core planning day” is no longer a planning meeting beside a conference (S2)"
+    assert release.withdrawn_reason == ("“Science Core planning day” is no longer a planning meeting beside a "
+                                        "conference (S2)")
 
 
 def test_o1_o2_a_cancelled_meeting_withdraws_what_it_made_owed_and_keeps_it_marked(world, act, rows, database):
@@ -239,3 +240,17 @@ def test_o3_reconciling_one_persons_scope_leaves_the_others_alone(world, act, ro
     before = [(o.id, o.withdrawn_at, o.updated_at) for o in rows()]
     act(None, lambda db, _a: reconcile(db, Scope.of(people=[world.sami.id])))
     assert [(o.id, o.withdrawn_at, o.updated_at) for o in rows()] == before
+
+
+def test_c10_what_was_owed_before_a_move_stays_with_the_school_that_owed_it(world, act, rows):
+    (release,) = rows(kind="release", person_id=world.layla.id)
+    act(world.rania, decisions.confirm, release)
+    act(None, lambda db, a, p: update_person(db, a, p, school_id=world.dubai.id, today=date(2027, 4, 1)), world.layla)
+    kept = rows(person_id=world.layla.id)
+    assert [(o.school_id, o.withdrawn_at) for o in kept] == [(world.amman.id, None)] * 2
+    assert rows(id=release.id)[0].status == "confirmed"
+    later = act(None, meetings.create_meeting, world.science, title="Autumn planning", mode="face_to_face",
+                time_zone="Asia/Bangkok", starts=datetime(2027, 3, 30, 9, 0), ends=datetime(2027, 3, 30, 12, 0),
+                place="Lotus Room", conference="sec-2027")
+    act(None, meetings.publish_meeting, later)
+    assert rows(person_id=world.layla.id, meeting_id=later.id) == []  # 30 March: before her move, not owed anew

@@ -32,7 +32,8 @@ def _grow(factory, database, act, world, n: int, day: int):
                                                  featured=[collab.slug])
             meeting = meetings.create_meeting(db, SYSTEM, db.get(Collaborative, collab.id), title=f"Planning {i}",
                                               mode="face_to_face", time_zone="Asia/Amman",
-                                              starts=datetime(2027, 5, day - 1, 9, 0), ends=datetime(2027, 5, day - 1, 15, 0),
+                                              starts=datetime(2027, 5, day - 1, 9, 0),
+                                              ends=datetime(2027, 5, day - 1, 15, 0),
                                               place="Hotel", conference=conf.slug)
             meetings.publish_meeting(db, SYSTEM, meeting)
         going(act, member, meeting)
