@@ -5,7 +5,7 @@ one's actions, and how the person asking becomes an actor. ``app`` is the one uv
 
 The domains build on each other in this order, each importing only those before it (a test holds
 the code to it): audit and notifications (written by all) → auth (people, permissions) → network →
-cores → plans → meetings → support. Where a lower domain needs a higher one's answer, the higher one is
+cores → plans → meetings → obligations, support. Where a lower domain needs a higher one's answer, the higher one is
 plugged in here.
 """
 
@@ -31,11 +31,16 @@ from .cores import services as cores
 from .cores import views as cores_views
 from .db import Database
 from .meetings import api as meetings_api
-from .meetings import times
+from .meetings import conferences, feeds, rsvps, times
+from .meetings import services as meetings
 from .meetings import views as meetings_views
 from .network import api as network_api
 from .network import services as network
 from .network import views as network_views
+from .obligations import api as obligations_api
+from .obligations import feed as obligations_feed
+from .obligations import services as obligations
+from .obligations import views as obligations_views
 from .paths import STATIC_DIR
 from .plans import api as plans_api
 from .plans import views as plans_views
@@ -58,12 +63,13 @@ def max_body_bytes(settings: Settings) -> int:
 #: What each domain adds to another's page, in the order shown. A panel is a function of the request
 #: (and the page's subject) returning its template's context, or None when it has nothing to show.
 PANELS = {
-    "home": [cores_views.home_core_panel, plans_views.home_plans_panel, meetings_views.dashboard_panel,
-             support_views.home_claims_panel],
+    "home": [obligations_views.home_obligations_panel, cores_views.home_core_panel, plans_views.home_plans_panel,
+             meetings_views.dashboard_panel, support_views.home_claims_panel],
     "collaborative": [cores_views.collaborative_core_panel, plans_views.collaborative_plan_panel,
                       meetings_views.collaborative_panel],
     "profile": [network_views.profile_panel],
     "meeting": [support_views.meeting_claim_panel],
+    "school": [obligations_views.school_cores_panel],
 }
 
 #: Template filters a domain offers every page.
@@ -71,9 +77,19 @@ FILTERS = {"describe_rule": times.describe_rule}
 
 
 def install_domain_rules() -> None:
-    """The checks a higher domain makes before a lower one acts (idempotent). C4: a Core member
-    stays a member of the collaborative while serving, so the network asks the Cores first."""
+    """The checks a higher domain makes before a lower one acts, and what it does when a lower one's
+    facts change (idempotent). C4: a Core member stays a member of the collaborative while serving,
+    so the network asks the Cores first. O1–O3: the obligations follow the meetings, conferences,
+    answers, terms, people's schools and schools' membership they are derived from, and the school's
+    calendar lists them."""
     network.MEMBERSHIP_END_CHECKS[:] = [cores.serving_member_stays]
+    meetings.MEETING_CHANGE_LISTENERS[:] = [obligations.meeting_changed]
+    conferences.CONFERENCE_CHANGE_LISTENERS[:] = [obligations.conference_changed]
+    rsvps.RSVP_LISTENERS[:] = [obligations.answered]
+    cores.TERM_LISTENERS[:] = [obligations.term_changed]
+    auth.SCHOOL_CHANGE_LISTENERS[:] = [obligations.school_of_person_changed]
+    network.SCHOOL_STATUS_LISTENERS[:] = [obligations.school_status_changed]
+    feeds.SCHOOL_DAYS_PROVIDERS[:] = [obligations_feed.school_days]
 
 
 def all_routes() -> list:
@@ -87,10 +103,12 @@ def all_routes() -> list:
         *cores_views.routes,
         *plans_views.routes,
         *meetings_views.routes,
+        *obligations_views.routes,
         *support_views.routes,
         *audit_views.routes,
         Mount("/api/v1", routes=[*openapi.routes, *auth_api.routes, *network_api.routes, *cores_api.routes,
-                                 *plans_api.routes, *meetings_api.routes, *support_api.routes, *audit_api.routes]),
+                                 *plans_api.routes, *meetings_api.routes, *obligations_api.routes,
+                                 *support_api.routes, *audit_api.routes]),
     ]
 
 

@@ -12,4 +12,5 @@ from .meetings.models import (AgendaItem, Attendance, Conference, ConferenceColl
                               Rsvp,
                               FeedToken, Meeting, MeetingMinutes, MeetingOccurrence)
 from .meetings.feed_cache import FeedEntry  # noqa: F401
+from .obligations.models import Obligation  # noqa: F401
 from .support.models import Claim  # noqa: F401

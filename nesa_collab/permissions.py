@@ -210,6 +210,33 @@ def _claim_party(a: Actor | None, target: Any) -> bool:
     return target.person_id == a.id
 
 
+def _school_of(target: Any) -> Any:
+    """The school an obligation target belongs to: an obligation's school, or the school itself."""
+    return target.school_id if hasattr(target, "school_id") else _id(target)
+
+
+def _coordinator_of(a: Actor, target: Any) -> bool:
+    """O3: a coordinator of the target's school (of any school, asked without a target)."""
+    if not a.has(Role.SCHOOL_COORDINATOR) or a.school_id is None:
+        return False
+    return target is None or _school_of(target) == a.school_id
+
+
+def _obligation_view(a: Actor | None, target: Any) -> bool:
+    """O3: a school's obligations (``target``: the school, or one obligation) are seen by its
+    coordinators, the DPL and Center staff (who read them across the network)."""
+    if a is None:
+        return False
+    return a.is_dpl or a.has(Role.CENTER_STAFF) or _coordinator_of(a, target)
+
+
+def _obligation_decide(a: Actor | None, target: Any) -> bool:
+    """O3: the school's coordinators confirm or decline its obligations; the DPL may too."""
+    if a is None:
+        return False
+    return a.is_dpl or _coordinator_of(a, target)
+
+
 @dataclass(frozen=True)
 class FeedOwner:
     """Whose secret calendar link is meant: a person's (``kind="person"``) or a school's."""
@@ -264,6 +291,10 @@ POLICIES: dict[str, Policy] = {
     "meeting.edit": _core_or_dpl,
     "agenda.edit": _core_or_dpl,
     "feed.manage": _feed_owner,
+    # Member schools' obligations (O1–O3)
+    "obligation.view": _obligation_view,
+    "obligation.decide": _obligation_decide,
+    "obligation.oversee": _roles(Role.DPL, Role.CENTER_STAFF),
     # Hotel-night reimbursements (S3): a Core member claims (the service checks the meeting's Core on
     # the meeting day); the claimant, Center staff and the DPL see a claim; Center staff decide and pay.
     "claim.submit": _core_of,

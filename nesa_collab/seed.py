@@ -7,15 +7,17 @@ from pathlib import Path
 
 from .db import Database
 from .cores.seed import load_cores
-from .meetings.seed import load_meetings
+from .meetings.seed import load_meetings, load_rsvps
 from .network.seed import lapse_schools, load_network, read_yaml
+from .obligations.seed import load_obligations
 from .paths import SEED_DIR
 from .plans.seed import load_plans
 from .settings import Settings
 from .support.seed import load_claims
 
-#: Later domains (cores, plans, meetings, support) append loaders: (db, seed_dir, settings) -> counts.
-LOADERS = [load_network, load_cores, lapse_schools, load_plans, load_meetings, load_claims]
+#: Later domains (cores, plans, meetings, obligations, support) append loaders: (db, seed_dir, settings) -> counts.
+LOADERS = [load_network, load_cores, lapse_schools, load_plans, load_meetings, load_rsvps, load_obligations,
+           load_claims]
 
 
 def load(database: Database, settings: Settings, seed_dir: Path = SEED_DIR) -> dict[str, int]:

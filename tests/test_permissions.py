@@ -75,6 +75,11 @@ EXPECTED: dict[str, set[str]] = {
     "claim.submit": {"core"},  # a Core member (the service checks the meeting's Core on its day)
     "claim.view": SIGNED_IN,  # one's own claims; a claim: its claimant, Center staff, the DPL (others: 404)
     "claim.decide": {"center_staff", "dpl"},
+    # Member schools' obligations (O1–O3): a school's are seen by its coordinators (another school's
+    # are refused them, object by object), the DPL and Center staff; answered by its coordinators and the DPL.
+    "obligation.view": {"coordinator", "center_staff", "dpl"},
+    "obligation.decide": {"coordinator", "dpl"},
+    "obligation.oversee": {"center_staff", "dpl"},
 }
 
 
@@ -138,9 +143,11 @@ def world(tmp_path_factory, template_db):
             sessions[name] = {"sid": start_session(db, db.merge(person), settings), "csrf": f"csrf-{name}"}
     others = _others_world(f, database, settings)
     claims = _claims_world(database, settings, collab, people["core"])
+    with database.transaction() as db:
+        own, others["b_obligation"] = _obligations_world(db, school, others)
     database.dispose()
     params = {"slug": collab.slug, "school": school.slug, "person_id": people["member"].id,
-              **ids, "claim_id": claims["claim_id"]}
+              "obligation_id": own, **ids, "claim_id": claims["claim_id"]}
     others.update(y_claim=claims["y_claim"], y_planning=claims["y_planning"])
     return {"path": path, "settings": settings, "params": params, "sessions": sessions, "others": others}
 
@@ -182,6 +189,27 @@ def _others_world(f: Factory, database, settings) -> dict:
     return {"y": "science", "y_plan": plan["id"], "y_meeting": published["id"], "y_draft": draft["id"],
             "y_occurrence": "2026-11-20T16:00", "b_feed_token_id": b_feed["id"], "b_token_id": b_token_id,
             "other_school": other_school.slug, "school_feed_token_id": school_feed["id"]}
+
+
+def _obligations_world(db, school, others) -> tuple[int, int]:
+    """O2: what the world's school owes its Core member ("core": the conference of ``_meetings_world``
+    features Literacy) and what the other school owes its Core member of Y (a conference featuring Y)."""
+    from sqlalchemy import select
+
+    from nesa_collab.meetings import conferences
+    from nesa_collab.network.models import School
+    from nesa_collab.obligations.models import Obligation
+
+    conferences.create_conference(db, SYSTEM, name="Science Institute", starts_on=date(2027, 5, 6),
+                                  ends_on=date(2027, 5, 7), city="Amman", time_zone="Asia/Amman",
+                                  featured=[others["y"]])
+    db.flush()
+
+    def owed_by(slug: str) -> int:
+        return db.scalar(select(Obligation.id).join(School, School.id == Obligation.school_id)
+                         .where(School.slug == slug).order_by(Obligation.id).limit(1))
+
+    return owed_by(school.slug), owed_by(others["other_school"])
 
 
 def _meetings_world(db, collab, people, settings) -> dict:
@@ -446,6 +474,14 @@ OBJECT_CASES = [
     ("coordinator", "POST", "/calendars/tokens", False, "hidden"),
     ("coordinator", "POST", "/api/v1/feed-tokens", True, "hidden"),
     ("coordinator", "DELETE", "/api/v1/feed-tokens/{school_feed_token_id}", True, "hidden"),
+    # A coordinator of school A on school B's obligations (O3): the list is refused; one obligation,
+    # which names a person and what their school owes them, is not revealed.
+    ("coordinator", "GET", "/schools/{other_school}/obligations", False, "refused"),
+    ("coordinator", "GET", "/api/v1/schools/{other_school}/obligations", True, "refused"),
+    ("coordinator", "GET", "/obligations/{b_obligation}/decide", False, "hidden"),
+    ("coordinator", "POST", "/obligations/{b_obligation}/decide", False, "hidden"),
+    ("coordinator", "POST", "/api/v1/obligations/{b_obligation}/confirm", True, "hidden"),
+    ("coordinator", "POST", "/api/v1/obligations/{b_obligation}/decline", True, "hidden"),
 ]
 #: The bodies those requests carry (what would be allowed for the owner).
 OBJECT_BODIES = {
@@ -463,6 +499,8 @@ OBJECT_BODIES = {
                                           "currency": "USD"},
     ("member", "POST", "/meetings/{y_planning}/claim"): {"night_on": "2027-04-06", "amount": "100.00",
                                                          "currency": "USD"},
+    ("coordinator", "POST", "/obligations/{b_obligation}/decide"): {"decision": "confirm"},
+    ("coordinator", "POST", "/api/v1/obligations/{b_obligation}/decline"): {"reason": "budget"},
 }
 
 
@@ -482,7 +520,8 @@ def test_the_owners_may_do_what_the_object_cases_refuse(world, asker):
     others = world["others"]
     for path in ("/plans/{y_plan}/edit", "/meetings/{y_meeting}/edit", "/meetings/{y_draft}",
                  "/meetings/{y_meeting}/agenda", "/collaboratives/{y}/norms/edit", "/claims/{y_claim}",
-                 "/claims/{y_claim}/receipt"):
+                 "/claims/{y_claim}/receipt", "/schools/{other_school}/obligations",
+                 "/obligations/{b_obligation}/decide"):
         r = asker("dpl", "GET", path.format(**others), api=False)
         assert verdict(r) == "allowed", (path, r.status_code)
 
@@ -490,7 +529,7 @@ def test_the_owners_may_do_what_the_object_cases_refuse(world, asker):
 GOVERNANCE_WRITES = {"school.manage", "person.manage", "collaborative.manage", "interest.convert", "norms.edit",
                      "core.manage", "plan.edit", "plan.review", "template.manage", "post.create",
                      "proposal.answer", "conference.manage", "meeting.edit", "agenda.edit", "audit.view",
-                     "claim.decide"}
+                     "claim.decide", "obligation.decide"}
 
 
 def test_the_executive_director_and_the_pdac_are_consulted_but_write_nothing():

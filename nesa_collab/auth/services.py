@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -99,6 +100,11 @@ def _check_school(db: Session, school_id: int | None) -> None:
         raise DomainError("N1", "no such school", field="school_id")
 
 
+#: What higher domains do when a person's home school changes, in the same transaction: each is called
+#: as ``listener(db, person)``. ``create_app`` installs them (C10/O1: what a school owes follows its people).
+SCHOOL_CHANGE_LISTENERS: list[Callable[[Session, Person], None]] = []
+
+
 def update_person(
     db: Session,
     actor: Actor,
@@ -133,6 +139,8 @@ def update_person(
             person.school_changed_on = today
             db.flush()
             db.refresh(person, ["school"])
+            for listener in SCHOOL_CHANGE_LISTENERS:
+                listener(db, person)
     if roles is not None:
         wanted = {Role(r).value for r in roles}
         person.role_rows = [r for r in person.role_rows if r.role in wanted] + [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -30,6 +31,16 @@ ENDING_SOON_DAYS = 90
 LOOK_AHEAD_DAYS = 365
 #: Appointments are made ahead of the term; one recorded late may start at most this long before.
 MAX_BACKDATE_DAYS = 180
+
+#: What higher domains do when a term begins to exist or changes (an appointment, a reappointment, an
+#: early end), in the same transaction: each is called as ``listener(db, term)``. ``create_app``
+#: installs them (C9/O1: the school's support follows the term).
+TERM_LISTENERS: list[Callable[[Session, "Appointment"], None]] = []
+
+
+def _term_changed(db: Session, term: Appointment) -> None:
+    for listener in TERM_LISTENERS:
+        listener(db, term)
 
 
 def fmt(day: date) -> str:
@@ -246,6 +257,7 @@ def appoint(db: Session, actor: Actor, collab: Collaborative, person: Person, *,
            f"{verb} {person.name} to the {collab.name} Core, {fmt(starts_on)} – {fmt(ends_on)}",
            after=after, collaborative_id=collab.id)
     _tell_appointed(db, appt, person, collab, bool(previous))
+    _term_changed(db, appt)
     return appt
 
 
@@ -330,6 +342,7 @@ def end_early(db: Session, actor: Actor, appt: Appointment, *, ended_on: date | 
            f"Ended {appt.person.name}'s term on the {appt.collaborative.name} Core early, on {fmt(ended_on)} "
            f"({EndReason(reason).label.lower()})", before=before, after=snapshot(appt, TERM_FIELDS),
            collaborative_id=appt.collaborative_id)
+    _term_changed(db, appt)
     return appt
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -25,6 +25,11 @@ CONFERENCE_FIELDS = ["slug", "name", "kind", "starts_on", "ends_on", "city", "co
                      "hotel_address", "description", "hotel_night_cap", "hotel_cap_currency"]
 #: Changes to these bump the conference's SEQUENCE (what a calendar shows).
 CONFERENCE_CALENDAR_FIELDS = {"name", "starts_on", "ends_on", "city", "country", "hotel", "hotel_address"}
+
+#: What higher domains do when a conference is added or changed (its dates, the collaboratives it
+#: features), in the same transaction: each is called as ``listener(db, conference)`` after its
+#: meetings are judged planning meetings again. ``create_app`` installs them (O1/O2).
+CONFERENCE_CHANGE_LISTENERS: list[Callable[[Session, Conference], None]] = []
 
 
 # --- reading (public) ------------------------------------------------------------------------------
@@ -147,6 +152,8 @@ def create_conference(db: Session, actor: Actor, *, featured: Iterable[str] = ()
     db.add(conf)
     record(db, actor, "conference.create", conf, f"Added {conf.kind} {conf.name}", after=_snapshot(conf))
     planning.refresh_planning(db, conf)
+    for listener in CONFERENCE_CHANGE_LISTENERS:
+        listener(db, conf)
     return conf
 
 
@@ -167,4 +174,6 @@ def update_conference(db: Session, actor: Actor, conf: Conference, *, featured: 
         record(db, actor, "conference.update", conf, f"Changed {conf.name}", before=before, after=after)
         planning.refresh_planning(db, conf)
         feed_cache.forget_conference(db, conf.id)  # its meetings' events name it
+        for listener in CONFERENCE_CHANGE_LISTENERS:
+            listener(db, conf)
     return conf

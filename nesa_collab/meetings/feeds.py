@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Callable
 
@@ -44,11 +44,27 @@ class FeedScope:
     #: Other inputs whose change changes the feed (a collaborative's name, who serves on a Core, ...).
     extra: tuple = ()
     extra_stamp: datetime | None = None
-    uid_prefix: str = ""
-    #: Keeps or rewrites a meeting's events (the school feed names who is released).
+    #: Rewrites the events of the meetings in ``adapt_only`` (a person's feed shows their answers); the
+    #: other meetings come from the stored entries.
     adapt: Callable[[Meeting, list[ical.EventData]], list[ical.EventData]] | None = None
-    #: The meetings ``adapt`` rewrites (None: all of them); the others come from the stored entries.
-    adapt_only: frozenset[int] | None = None
+    adapt_only: frozenset[int] = frozenset()
+    #: Events a higher domain provides (the school feed's owed days).
+    provided: list["ProvidedEvents"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ProvidedEvents:
+    """Events a domain above meetings adds to a feed (the days a school owes, from the obligations):
+    ``fingerprint()`` answers cheaply what they depend on (a count, the newest change), for the ETag;
+    ``events(base_url)`` builds them."""
+
+    fingerprint: Callable[[], tuple]
+    events: Callable[[str], list[ical.EventData]]
+
+
+#: M5/O1–O2: who provides the days a school's feed lists: each is called as ``provider(db, school)``.
+#: ``create_app`` installs the obligations package's (meetings cannot import it: it builds on meetings).
+SCHOOL_DAYS_PROVIDERS: list[Callable[[Session, School], ProvidedEvents]] = []
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,10 @@ def fingerprint(db: Session, scope: FeedScope) -> Fingerprint:
                                    .where(*scope.conferences)).one()
         parts += [count, newest]
         stamps.append(newest)
+    for provided in scope.provided:
+        values = provided.fingerprint()
+        parts += list(values)
+        stamps += [v for v in values if isinstance(v, datetime)]
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
     stamps = [s for s in stamps if s is not None]
     return Fingerprint(f'"{digest}"', max(stamps) if stamps else None)
@@ -107,30 +127,28 @@ def _meeting_rows(db: Session, scope: FeedScope):
 
 def _meeting_bodies(db: Session, scope: FeedScope, rows, base_url: str,
                    built: dict[int, tuple[str, str]]) -> list[bytes]:
-    """Each meeting's VEVENTs: the stored entry where it is current, else built now (and for feeds
-    that rewrite events, like the school feed, always built). The entries built for a feed that shows
-    events as stored are added to ``built`` (meeting id: key and body), to be stored for next time."""
-    stored = (scope.adapt is None or scope.adapt_only is not None) and not scope.uid_prefix
-    adapted = scope.adapt_only or frozenset()
+    """Each meeting's VEVENTs: the stored entry where it is current, else built now; the entries built
+    are added to ``built`` (meeting id: key and body), to be stored for next time. The meetings the
+    scope adapts (``adapt_only``) are built for this feed each time."""
+    adapted = scope.adapt_only if scope.adapt is not None else frozenset()
     bodies: dict[int, bytes] = {}
     keys: dict[int, str] = {}
-    if stored:
-        for r in rows:
-            keys[r.id] = entry_key(r[4], r[5], r[6], base_url)
-            if r.body is not None and r.key == keys[r.id] and r.id not in adapted:
-                bodies[r.id] = r.body.encode()
+    for r in rows:
+        keys[r.id] = entry_key(r[4], r[5], r[6], base_url)
+        if r.body is not None and r.key == keys[r.id] and r.id not in adapted:
+            bodies[r.id] = r.body.encode()
     missing = [r.id for r in rows if r.id not in bodies]
     if missing:
         base = base_url.rstrip("/")
         host = ical.host_of(base_url)
         for m in db.scalars(select(Meeting).where(Meeting.id.in_(missing))
                             .options(selectinload(Meeting.agenda), selectinload(Meeting.occurrences))).unique():
-            evs = ical.meeting_events(m, host, f"{base}/meetings/{m.id}", uid_prefix=scope.uid_prefix)
-            if stored and m.id not in adapted:
-                bodies[m.id] = b"".join(ical.event_bytes(e) for e in evs)
-                built[m.id] = (keys[m.id], bodies[m.id].decode())
-            else:
-                bodies[m.id] = b"".join(ical.event_bytes(e) for e in (scope.adapt(m, evs) if scope.adapt else evs))
+            evs = ical.meeting_events(m, host, f"{base}/meetings/{m.id}")
+            if m.id in adapted:
+                bodies[m.id] = b"".join(ical.event_bytes(e) for e in scope.adapt(m, evs))
+                continue
+            bodies[m.id] = b"".join(ical.event_bytes(e) for e in evs)
+            built[m.id] = (keys[m.id], bodies[m.id].decode())
     return [bodies[r.id] for r in rows]
 
 
@@ -157,13 +175,18 @@ def render(db: Session, scope: FeedScope, base_url: str, etag: str | None = None
     host = ical.host_of(base_url)
     conferences = [ical.conference_event(c, host, f"{base_url.rstrip('/')}/conferences/{c.slug}")
                    for c in load_conferences(db, scope)]
-    zones = sorted({r.time_zone for r in rows})
-    span = ((min(r.starts_at for r in rows).date(), max(r.last_ends_at for r in rows).date()) if rows else None)
+    provided = [e for p in scope.provided for e in p.events(base_url)]
+    timed = [e for e in provided if isinstance(e.start, datetime)]
+    zones = sorted({r.time_zone for r in rows} | {e.start.tzinfo.key for e in timed})  # type: ignore[union-attr]
+    days = [d for r in rows for d in (r.starts_at.date(), r.last_ends_at.date())]
+    days += [d for e in timed for d in (e.start.date(), e.end.date())]  # type: ignore[union-attr]
+    span = (min(days), max(days)) if days else None
     built: dict[int, tuple[str, str]] = {}
     body = ical.assemble(
         ical.FeedData(name=scope.name, uid=f"{scope.key.replace(':', '-')}@{host}", url=scope.url,
                       description=scope.description),
-        zones, span, _meeting_bodies(db, scope, rows, base_url, built) + [ical.event_bytes(e) for e in conferences])
+        zones, span, _meeting_bodies(db, scope, rows, base_url, built) + [ical.event_bytes(e) for e in conferences]
+        + [ical.event_bytes(e) for e in provided])
     if store_in is not None:
         feed_cache.store(store_in, built)
     if etag:
@@ -228,34 +251,13 @@ def person_scope(db: Session, person: Person, today: date, base_url: str, networ
 
 
 def school_scope(db: Session, school: School, base_url: str, network: str) -> FeedScope:
-    """M5/O1: the days the school's faculty serving on Cores are owed: the planning meetings they attend.
-
-    Obligations (O1–O3) arrive in a later issue; until then the feed lists each planning meeting
-    beside a conference with the school's Core members who attend it on that day.
-    """
-    from ..cores.models import Appointment
-
-    terms = db.execute(select(Appointment, Person).join(Person, Person.id == Appointment.person_id)
-                       .where(Person.school_id == school.id)).all()
-    collab_ids = sorted({a.collaborative_id for a, _ in terms})
-
-    def adapt(meeting: Meeting, events: list[ical.EventData]) -> list[ical.EventData]:
-        day = meeting.local_start.date()
-        names = sorted(p.name for a, p in terms if a.collaborative_id == meeting.collaborative_id and a.is_current(day))
-        if not names:
-            return []
-        who = ", ".join(names)
-        return [ical.EventData(**{**e.__dict__, "summary": f"Release: {who} — {e.summary}",
-                                  "description": f"{school.name} releases {who} ({meeting.collaborative.name} Core) "
-                                                 f"for this planning meeting (O1).\n\n{e.description}"})
-                for e in events]
-
-    return FeedScope(key=f"school:{school.id}", name=f"{school.name} — days owed to Core members",
-                     url=f"{base_url.rstrip('/')}/schools/{school.slug}", uid_prefix=f"school-{school.id}-",
-                     extra=tuple(sorted((a.id, a.starts_on, a.last_day) for a, _ in terms)),
-                     description="Planning meetings your faculty on collaborative Cores attend (O1).",
-                     meetings=[Meeting.is_planning.is_(True), Meeting.collaborative_id.in_(collab_ids)],
-                     adapt=adapt)
+    """M5/O1–O2: the days a school owes its faculty — release for planning meetings, conference
+    attendance —, one event each, as its obligations say (``SCHOOL_DAYS_PROVIDERS``)."""
+    return FeedScope(key=f"school:{school.id}", name=f"{school.name} — days owed to its faculty",
+                     url=f"{base_url.rstrip('/')}/schools/{school.slug}/obligations",
+                     description="What the school owes its Core members and members: release for planning "
+                                 "meetings (O1) and conference attendance (O2), with the school's answer.",
+                     provided=[provider(db, school) for provider in SCHOOL_DAYS_PROVIDERS])
 
 
 def public_collaborative(db: Session, slug: str) -> Collaborative:

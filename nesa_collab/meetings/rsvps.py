@@ -10,6 +10,7 @@ meeting: its start), so they follow the occurrence when the series is edited.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -23,6 +24,11 @@ from ..errors import DomainError
 from ..permissions import Actor, require, require_visible
 from . import times
 from .models import Meeting, Rsvp, RsvpAnswer
+
+#: What higher domains do when someone answers a meeting, in the same transaction: each is called as
+#: ``listener(db, rsvp)``. ``create_app`` installs them (O2: going to a meeting beside a conference
+#: that features the collaborative makes the school owe support for the attendance).
+RSVP_LISTENERS: list[Callable[[Session, Rsvp], None]] = []
 
 
 def _occurrence(meeting: Meeting, occurrence: datetime | None, now: datetime) -> times.Occurrence:
@@ -71,6 +77,8 @@ def answer(db: Session, actor: Actor, meeting: Meeting, occurrence: datetime | N
            f"{meeting.title}{when}", before=before,
            after={"occurrence": key.isoformat(), "answer": answer.value, "note": note},
            collaborative_id=meeting.collaborative_id)
+    for listener in RSVP_LISTENERS:
+        listener(db, row)
     return row
 
 

@@ -1,9 +1,10 @@
-"""Load conferences and a year of meetings from ``seed_data/`` (S1, M1–M3). Idempotent: conferences by
-slug, meetings by collaborative, title and start are left alone when present."""
+"""Load conferences, a year of meetings and the answers to them from ``seed_data/`` (S1, M1–M4).
+Idempotent: conferences by slug, meetings by collaborative, title and start, answers by meeting and
+person are left alone when present."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 from sqlalchemy import select
@@ -11,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from ..permissions import SYSTEM
 from ..auth.models import Person
+from ..cores.services import load_actor
 from ..network.models import Collaborative
 from ..network.seed import read_yaml
 from ..settings import Settings
-from . import agendas, conferences, services
-from .models import Conference, Meeting
+from . import agendas, conferences, rsvps, services
+from .models import Conference, Meeting, Rsvp
 
 
 def _dt(value) -> datetime:
@@ -78,4 +80,30 @@ def load_meetings(db: Session, seed_dir: Path, settings: Settings) -> dict[str, 
         if status == "cancelled":
             services.cancel_meeting(db, SYSTEM, meeting, row.get("cancel_reason", ""))
         counts["meetings"] += 1
+    return counts
+
+
+def load_rsvps(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int]:
+    """M4/S2: the answers in ``rsvps.yaml``, each given through the service on the day it names (O2:
+    a member going to a meeting beside a conference featuring the collaborative is owed support)."""
+    counts = {"answers": 0}
+    path = seed_dir / "rsvps.yaml"
+    if not path.exists():
+        return counts
+    collabs = {c.slug: c.id for c in db.scalars(select(Collaborative))}
+    people = {p.email.lower(): p for p in db.scalars(select(Person))}
+    answered = set(db.execute(select(Rsvp.meeting_id, Rsvp.person_id)).all())
+    for block in read_yaml(path):
+        meeting = db.scalar(select(Meeting).where(Meeting.collaborative_id == collabs.get(block["collaborative"]),
+                                                  Meeting.title == block["title"]))
+        if meeting is None:
+            continue
+        for row in block["answers"]:
+            person = people[row["person"].lower()]
+            if (meeting.id, person.id) in answered:
+                continue
+            on = _d(row["answered_on"])
+            rsvps.answer(db, load_actor(db, person, on), meeting, None, row["answer"], row.get("note", ""),
+                         now=datetime.combine(on, time(12), timezone.utc))
+            counts["answers"] += 1
     return counts

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import Session, selectinload
@@ -32,6 +32,17 @@ MEETING_FIELDS = ["title", "description", "mode", "status", "time_zone", "local_
 #: M5: a change to any of these matters to an attendee, so SEQUENCE goes up.
 ATTENDEE_FIELDS = {"title", "mode", "time_zone", "local_start", "local_end", "place", "join_url", "conference_id",
                    "rrule", "repeat_until", "status"}
+
+#: What higher domains do when a meeting is scheduled, changed, published, cancelled or deleted, or
+#: one of its occurrences changes, in the same transaction: each is called as ``listener(db, meeting)``
+#: (before the row is deleted, for a deletion). ``create_app`` installs them (O1/O2: the obligations
+#: follow their planning meetings).
+MEETING_CHANGE_LISTENERS: list[Callable[[Session, Meeting], None]] = []
+
+
+def _changed(db: Session, meeting: Meeting) -> None:
+    for listener in MEETING_CHANGE_LISTENERS:
+        listener(db, meeting)
 
 
 # --- who sees a meeting (M2) -----------------------------------------------------------------------
@@ -196,6 +207,7 @@ def create_meeting(db: Session, actor: Actor, collab: Collaborative, **values: A
     db.add(meeting)
     record(db, actor, "meeting.create", meeting, f"Scheduled {meeting.title} ({collab.name})",
            after=_meeting_snapshot(meeting), collaborative_id=collab.id)
+    _changed(db, meeting)
     return meeting
 
 
@@ -237,6 +249,7 @@ def update_meeting(db: Session, actor: Actor, meeting: Meeting, **values: Any) -
         record(db, actor, "meeting.update", meeting, summary, before=before, after=after,
                collaborative_id=meeting.collaborative_id)
         feed_cache.forget(db, [meeting.id])
+        _changed(db, meeting)
     return meeting
 
 
@@ -309,6 +322,7 @@ def publish_meeting(db: Session, actor: Actor, meeting: Meeting) -> Meeting:
     record(db, actor, "meeting.publish", meeting, f"Published {meeting.title}", before=before,
            after=_meeting_snapshot(meeting), collaborative_id=meeting.collaborative_id)
     feed_cache.forget(db, [meeting.id])
+    _changed(db, meeting)
     return meeting
 
 
@@ -326,6 +340,7 @@ def cancel_meeting(db: Session, actor: Actor, meeting: Meeting, reason: str = ""
     record(db, actor, "meeting.cancel", meeting, f"Cancelled {meeting.title}" + (f": {reason}" if reason else ""),
            before=before, after=_meeting_snapshot(meeting), collaborative_id=meeting.collaborative_id)
     feed_cache.forget(db, [meeting.id])
+    _changed(db, meeting)
     return meeting
 
 
@@ -337,6 +352,7 @@ def delete_draft(db: Session, actor: Actor, meeting: Meeting) -> None:
     record(db, actor, "meeting.delete", meeting, f"Deleted the draft {meeting.title}",
            before=_meeting_snapshot(meeting), collaborative_id=meeting.collaborative_id)
     feed_cache.forget(db, [meeting.id])
+    _changed(db, meeting)
     db.delete(meeting)
 
 
@@ -392,6 +408,7 @@ def change_occurrence(db: Session, actor: Actor, meeting: Meeting, original_star
            before=before, after=snapshot(occ, ["status", "local_start", "local_end"]) | {
                "original_start": original_start.isoformat()}, collaborative_id=meeting.collaborative_id)
     feed_cache.forget(db, [meeting.id])
+    _changed(db, meeting)
     return occ
 
 

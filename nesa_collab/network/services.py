@@ -79,6 +79,12 @@ def update_school(db: Session, actor: Actor, school: School, **changes: Any) -> 
     return school
 
 
+#: What higher domains do when a school's membership lapses or is reinstated, in the same transaction:
+#: each is called as ``listener(db, school)``. ``create_app`` installs them (N2/O1: a lapsed school owes
+#: nothing from the day it lapsed).
+SCHOOL_STATUS_LISTENERS: list[Callable[[Session, School], None]] = []
+
+
 def lapse_school(db: Session, actor: Actor, school: School, on: date) -> School:
     """N2: the school's membership lapses on ``on``; its people can no longer be appointed (the DPL)."""
     require(actor, "school.manage")
@@ -88,6 +94,8 @@ def lapse_school(db: Session, actor: Actor, school: School, on: date) -> School:
     school.status, school.lapsed_on = SchoolStatus.LAPSED, on
     record(db, actor, "school.lapse", school, f"Membership of {school.name} lapsed on {on:%d %b %Y}",
            before=before, after=snapshot(school, SCHOOL_FIELDS))
+    for listener in SCHOOL_STATUS_LISTENERS:
+        listener(db, school)
     return school
 
 
@@ -99,6 +107,8 @@ def reinstate_school(db: Session, actor: Actor, school: School) -> School:
     school.status, school.lapsed_on = SchoolStatus.ACTIVE, None
     record(db, actor, "school.reinstate", school, f"{school.name} is a member again",
            before=before, after=snapshot(school, SCHOOL_FIELDS))
+    for listener in SCHOOL_STATUS_LISTENERS:
+        listener(db, school)
     return school
 
 

@@ -241,7 +241,8 @@ def school_page(req: WebRequest):
     school = _school(req)
     people = paginate(req.db, services.school_people_query(req.actor, school), req.query_int("page", 1), 50)
     collabs = services.school_collaboratives(req.db, req.actor, school)
-    return req.render("network/school.html", {"school": school, "people": people, "collabs": collabs})
+    return req.render("network/school.html", {"school": school, "people": people, "collabs": collabs,
+                                              "panels": req.panels("school", school)})
 
 
 @page("school.manage")

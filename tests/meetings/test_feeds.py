@@ -211,7 +211,9 @@ def test_m5_person_feed_secret_link_revoked_or_unknown_is_404(world, act, client
     assert gone.text == unknown.text  # reveals nothing
 
 
-def test_m5_school_feed_lists_planning_days_of_its_core_members(world, act, client, settings):
+def test_m5_school_feed_lists_the_days_the_school_owes_its_core_members(world, act, client, settings):
+    """M5/O1–O2: the school's feed lists what it owes: the release for the planning meeting (its
+    hours, in its zone) and the attendance at the conference featuring the collaborative (its days)."""
     made = _schedule(act, world)
     school_id = world.core.school_id
     _, secret = act(world.coordinator, feed_tokens.issue_token, "school", school_id, settings.secret_key)
@@ -220,8 +222,13 @@ def test_m5_school_feed_lists_planning_days_of_its_core_members(world, act, clie
     cal = Calendar.from_ical(r.text)
     IcsCalendarStream.calendar_from_ics(r.text)
     summaries = [str(e["SUMMARY"]) for e in cal.walk("VEVENT")]
-    assert summaries == ["Release: Omar Khalil — Planning day"]
-    assert str(cal.walk("VEVENT")[0]["UID"]) == f"school-{school_id}-meeting-{made['planning']}@testserver"
+    assert summaries == ["To confirm: Release Omar Khalil — Planning day (Librarians)",
+                         "To confirm: Omar Khalil at the Spring Educators Conference"]
+    release, attendance = cal.walk("VEVENT")
+    assert release.decoded("DTSTART") == datetime(2027, 3, 25, 9, 0, tzinfo=release.decoded("DTSTART").tzinfo)
+    assert str(release.decoded("DTSTART").tzinfo) == "Asia/Bangkok" and made["planning"]
+    assert (attendance.decoded("DTSTART"), attendance.decoded("DTEND")) == (date(2027, 3, 26), date(2027, 3, 30))
+    assert all(re.fullmatch(r"obligation-\d+@testserver", str(e["UID"])) for e in (release, attendance))
 
 
 def test_m5_feed_of_a_forming_collaborative_is_not_public(factory, client):
