@@ -89,6 +89,7 @@ def install_domain_rules() -> None:
     cores.TERM_LISTENERS[:] = [obligations.term_changed]
     auth.SCHOOL_CHANGE_LISTENERS[:] = [obligations.school_of_person_changed]
     network.SCHOOL_STATUS_LISTENERS[:] = [obligations.school_status_changed]
+    network.MEMBERSHIP_LISTENERS[:] = [obligations.membership_changed]
     feeds.SCHOOL_DAYS_PROVIDERS[:] = [obligations_feed.school_days]
 
 

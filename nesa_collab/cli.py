@@ -95,6 +95,23 @@ def cmd_users_create(args) -> None:
         database.dispose()
 
 
+def cmd_obligations_refresh(args) -> None:
+    """O1–O3: derive every school's obligations from the facts and bring the stored ones in line (for
+    an installation upgraded to obligations, or after data was changed outside the product)."""
+    from .db import Database
+    from .obligations.services import reconcile_all
+
+    settings = _settings()
+    database = Database(settings.database_url)
+    try:
+        with database.transaction() as db:
+            changes = reconcile_all(db)
+        print(f"Obligations: {len(changes.created)} added, {len(changes.moved)} moved "
+              f"({len(changes.reopened)} asked again), {len(changes.withdrawn)} withdrawn.")
+    finally:
+        database.dispose()
+
+
 def cmd_tokens_create(args) -> None:
     from .permissions import SYSTEM
     from .auth.services import create_token, find_by_email
@@ -178,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--email", required=True)
     p.add_argument("--name", default="CLI token")
     p.set_defaults(func=cmd_tokens_create)
+
+    obligations = sub.add_parser("obligations", help="member schools' obligations (O1–O3)").add_subparsers(
+        dest="obligations_command", required=True)
+    p = obligations.add_parser("refresh", help="derive every school's obligations again from the facts")
+    p.set_defaults(func=cmd_obligations_refresh)
 
     p = sub.add_parser("demo", help="create a SQLite demo database with realistic data and serve it")
     p.add_argument("--host", default="127.0.0.1")

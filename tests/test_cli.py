@@ -47,3 +47,26 @@ def test_production_without_a_secret_key_is_refused(cli_env, monkeypatch):
     monkeypatch.setenv("NESA_ENV", "production")
     with pytest.raises(SystemExit, match="NESA_SECRET_KEY"):
         main(["db", "upgrade"])
+
+
+def test_obligations_refresh_brings_a_seeded_copy_in_line_and_changes_nothing_the_second_time(
+        seeded, monkeypatch, capsys):
+    """O1–O3: the command derives every school's obligations; the demo's are already in line, so
+    after the obligations are wiped it adds them back, and a second run finds nothing to do."""
+    from sqlalchemy import delete, func, select
+
+    from nesa_collab.db import Database
+    from nesa_collab.obligations.models import Obligation
+
+    world, settings = seeded
+    monkeypatch.setenv("NESA_DATABASE_URL", world.url)
+    monkeypatch.setenv("NESA_ENV", "development")
+    database = Database(world.url)
+    with database.transaction() as db:
+        live = db.scalar(select(func.count()).select_from(Obligation).where(Obligation.withdrawn_at.is_(None)))
+        db.execute(delete(Obligation))
+    main(["obligations", "refresh"])
+    assert f"Obligations: {live} added, 0 moved" in capsys.readouterr().out
+    main(["obligations", "refresh"])
+    assert "Obligations: 0 added, 0 moved (0 asked again), 0 withdrawn." in capsys.readouterr().out
+    database.dispose()

@@ -473,13 +473,18 @@ def join(db: Session, actor: Actor, person: Person, collab: Collaborative, on: d
     record(db, actor, "membership.join", m, f"{person.name} joined {collab.name}"
            + (" (Core appointment)" if via == "core" else ""),
            after=snapshot(m, ["person_id", "collaborative_id", "joined_on"]), collaborative_id=collab.id)
+    for listener in MEMBERSHIP_LISTENERS:
+        listener(db, m)
     return m
 
 
 #: Checks that higher domains make before a membership ends; each raises a DomainError to refuse.
-#: ``nesa_collab.domains.install_checks`` adds them (C4, from the cores package: a Core member stays
+#: ``nesa_collab.app.install_domain_rules`` adds them (C4, from the cores package: a Core member stays
 #: a member of the collaborative while serving). Each is called as ``check(db, membership, on)``.
 MEMBERSHIP_END_CHECKS: list[Callable[[Session, Membership, date], None]] = []
+#: What higher domains do when someone joins or leaves (O2: the obligations follow), called as
+#: ``listener(db, membership)`` once the change is made; installed by ``install_domain_rules``.
+MEMBERSHIP_LISTENERS: list[Callable[[Session, Membership], None]] = []
 
 
 def membership_for_leaving(db: Session, actor: Actor, collab: Collaborative) -> Membership:
@@ -512,6 +517,8 @@ def leave(db: Session, actor: Actor, membership: Membership, on: date, reason: s
            + (" early" if on < commitment_end else ""),
            before=before, after=snapshot(membership, ["left_on", "leave_reason"]),
            collaborative_id=membership.collaborative_id)
+    for listener in MEMBERSHIP_LISTENERS:
+        listener(db, membership)
     return membership
 
 

@@ -14,14 +14,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from ..auth.models import Person
 from ..cores import services as cores
 from ..cores.models import Appointment
 from ..meetings.models import Conference, Meeting, MeetingStatus, Rsvp, RsvpAnswer
-from ..network.models import Collaborative, School
+from ..network.models import Collaborative, Membership, School
 from .models import ObligationKind, collaborative_title, day_text
 
 RELEASE_SUPPORT = "Release from school duties for the day, with cover for classes and duties"
@@ -197,6 +197,10 @@ def _going(db: Session, conference_ids: list[int]) -> tuple[dict[tuple[int, int]
     for person_id, conference_id, collab_id, status in db.execute(
             select(Rsvp.person_id, Meeting.conference_id, Meeting.collaborative_id, Meeting.status)
             .join(Meeting, Meeting.id == Rsvp.meeting_id)
+            # O2 is for the collaborative's members: an answer of someone who has left it no longer counts.
+            .join(Membership, and_(Membership.person_id == Rsvp.person_id,
+                                   Membership.collaborative_id == Meeting.collaborative_id,
+                                   Membership.left_on.is_(None)))
             .where(Meeting.conference_id.in_(conference_ids), Meeting.status != MeetingStatus.DRAFT,
                    Rsvp.answer == RsvpAnswer.GOING).distinct()):
         if status == MeetingStatus.PUBLISHED:

@@ -291,6 +291,11 @@ def answered(db: Session, rsvp: Rsvp) -> None:
     reconcile(db, Scope.of(people=[rsvp.person_id]))
 
 
+def membership_changed(db: Session, membership) -> None:
+    """O2: someone joined or left a collaborative: attendance owed through their answers follows."""
+    reconcile(db, Scope.of(people=[membership.person_id]))
+
+
 def term_changed(db: Session, term: Appointment) -> None:
     """O1/O2 (C9): an appointment, reappointment or early end: the school's support follows the term."""
     reconcile(db, Scope.of(people=[term.person_id]))

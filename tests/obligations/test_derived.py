@@ -254,3 +254,17 @@ def test_c10_what_was_owed_before_a_move_stays_with_the_school_that_owed_it(worl
                 place="Lotus Room", conference="sec-2027")
     act(None, meetings.publish_meeting, later)
     assert rows(person_id=world.layla.id, meeting_id=later.id) == []  # 30 March: before her move, not owed anew
+
+
+def test_o2_leaving_the_collaborative_withdraws_the_attendance_owed_through_an_answer(world, act, rows):
+    going(act, world.sami, world.planning)
+    (sami,) = rows(kind="attendance", person_id=world.sami.id)
+    assert sami.withdrawn_at is None
+
+    def leave(db, actor):
+        membership = network.current_membership(db, world.sami.id, world.planning.collaborative_id)
+        return network.leave(db, actor, membership, date(2027, 1, 10), "moving on")
+
+    act(world.dpl, leave)
+    (sami,) = rows(kind="attendance", person_id=world.sami.id)
+    assert sami.withdrawn_at is not None  # O2 is for the collaborative's members
