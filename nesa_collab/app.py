@@ -72,6 +72,10 @@ PANELS = {
     "school": [obligations_views.school_cores_panel],
 }
 
+#: What each domain says a person must act on: the "Waiting for you" list every home page leads with.
+WAITING = [network_views.waiting_for_you, plans_views.waiting_for_you, meetings_views.waiting_for_you,
+           obligations_views.waiting_for_you, support_views.waiting_for_you]
+
 #: Template filters a domain offers every page.
 FILTERS = {"describe_rule": times.describe_rule}
 
@@ -144,6 +148,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.templates = make_templates()
     app.state.templates.env.filters.update(FILTERS)
     app.state.panels = PANELS
+    app.state.waiting = WAITING
     #: Who is asking: the person (auth), then as an actor with their roles (auth), memberships
     #: (network) and the Cores they serve on today (cores).
     app.state.identify = Identification(by_token=auth.person_for_token, by_session=auth.person_for_session)

@@ -15,7 +15,8 @@ from .web import WebRequest, page
 def home(req: WebRequest):
     if req.actor is None:
         return req.render("home_public.html", {"entries": network.directory(req.db, None)})
-    return req.render("home.html", {"o": network.overview(req.db, req.actor), "panels": req.panels("home")})
+    return req.render("home.html", {"o": network.overview(req.db, req.actor), "waiting": req.waiting(),
+                                    "panels": req.panels("home")})
 
 
 @page("public")

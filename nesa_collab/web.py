@@ -69,6 +69,19 @@ class SlugConvertor(Convertor):
 register_url_convertor("slug", SlugConvertor())
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """One thing a person must act on. Every home page leads with these ("Waiting for you"), each
+    linking to the place to act; the domains provide them (``create_app`` composes the providers)."""
+
+    text: str
+    url: str
+    #: The rule it is about (linked to the rulebook), if one.
+    rule: str | None = None
+    #: Since when it has waited (a day), for the oldest-first order and the page.
+    since: date | None = None
+
+
 # --- the request object handlers receive ---------------------------------------------------
 
 @dataclass
@@ -108,6 +121,11 @@ class WebRequest:
     def today(self) -> date:
         """Today in the network's zone: the one "today" of pages, the API and the services they call."""
         return clock_today(self.settings.tz)
+
+    def waiting(self) -> list[Waiting]:
+        """What this person must act on, from every domain's provider, oldest first."""
+        items = [item for provider in self.request.app.state.waiting for item in provider(self)]
+        return sorted(items, key=lambda w: (w.since is None, w.since or date.max))
 
     def panels(self, place: str, *args: Any) -> list[dict]:
         """The panels other domains add to a page (``create_app`` composes them), each a context for

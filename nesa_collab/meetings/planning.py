@@ -18,8 +18,8 @@ from ..cores import services as cores
 from ..errors import DomainError
 from ..permissions import Actor, require
 from . import services
-from .models import (CALENDAR_STATUSES, Attendance, Conference, Meeting, PlanningSupport, Rsvp, RsvpAnswer,
-                     SupportStatus)
+from .models import (CALENDAR_STATUSES, Attendance, Conference, Meeting, MeetingStatus, PlanningSupport, Rsvp,
+                     RsvpAnswer, SupportStatus)
 
 
 def refresh_planning(db: Session, conf: Conference) -> list[int]:
@@ -200,3 +200,16 @@ def support_csv(lines: list[SupportLine]) -> str:
                          line.room, line.headcount.count, line.headcount.source, "yes" if line.coffee else "no",
                          "yes" if line.lunch else "no", line.status.value, line.notes])
     return out.getvalue()
+
+
+def unarranged(db: Session, actor: Actor, today: date) -> list[tuple[Conference, int]]:
+    """S2: for Center staff, the conferences still to come with published planning meetings whose
+    room and refreshments are not yet arranged, and how many (one aggregate query)."""
+    require(actor, "conference.manage")
+    arranged = select(PlanningSupport.meeting_id).where(PlanningSupport.status == SupportStatus.ARRANGED)
+    rows = db.execute(select(Conference, func.count(Meeting.id))
+                      .join(Meeting, Meeting.conference_id == Conference.id)
+                      .where(Conference.ends_on >= today, Meeting.is_planning.is_(True),
+                             Meeting.status == MeetingStatus.PUBLISHED, Meeting.id.not_in(arranged))
+                      .group_by(Conference.id).order_by(Conference.starts_on)).all()
+    return [(conf, n) for conf, n in rows]

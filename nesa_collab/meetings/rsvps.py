@@ -158,3 +158,4 @@ def follow(db: Session, meeting: Meeting, old_start: datetime, old_rule: str | N
             db.delete(r)
         elif r.occurrence_start in mapping:
             r.occurrence_start = mapping[r.occurrence_start]
+

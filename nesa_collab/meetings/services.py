@@ -24,7 +24,7 @@ from ..network.models import Collaborative, CollaborativeStatus
 from . import feed_cache, minutes, rsvps, scheduling, times
 from .checks import check_final_by, check_text, check_url
 from .models import (CALENDAR_STATUSES, Conference, Meeting, MeetingMode, MeetingOccurrence, MeetingStatus,
-                     OccurrenceStatus)
+                     OccurrenceStatus, Rsvp)
 
 MEETING_FIELDS = ["title", "description", "mode", "status", "time_zone", "local_start", "local_end", "place",
                   "join_url", "conference_id", "rrule", "repeat_until", "agenda_final_by", "is_planning",
@@ -108,6 +108,22 @@ def upcoming(db: Session, actor: Actor | None, collab_ids: Iterable[int] | None,
     rows = [(m, o) for m in meetings for o in times.expand(m) if o.ends_at >= now]
     rows.sort(key=lambda r: r[1].starts_at)
     return rows[:limit]
+
+
+def awaiting_answer(db: Session, actor: Actor, now: datetime, *, days: int = 30,
+                    limit: int = 5) -> list[tuple[Meeting, times.Occurrence]]:
+    """M4: the published meetings of ``actor``'s collaboratives starting within ``days`` that they have
+    not answered yet (one line per occurrence), soonest first: what their home page asks them."""
+    require(actor, "signed_in")
+    ids = sorted(actor.member_of | actor.core_of)
+    if not ids:
+        return []
+    horizon = now + timedelta(days=days)
+    rows = [(m, o) for m, o in upcoming(db, actor, ids, now, limit=limit * 4)
+            if not m.is_draft and not m.is_cancelled and not o.is_cancelled and o.starts_at <= horizon]
+    answered = set(db.execute(select(Rsvp.meeting_id, Rsvp.occurrence_start).where(
+        Rsvp.person_id == actor.id, Rsvp.meeting_id.in_({m.id for m, _ in rows} or {0}))).all())
+    return [(m, o) for m, o in rows if (m.id, o.original_start) not in answered][:limit]
 
 
 # --- scheduling, changing (M1) ---------------------------------------------------------------------

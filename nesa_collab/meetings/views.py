@@ -17,7 +17,7 @@ from ..templating import local_dt
 from ..errors import DomainError, NotFound, PermissionDenied
 from ..network import services as network
 from ..network.models import Collaborative
-from ..web import WebRequest, form_page, page, posted
+from ..web import Waiting, WebRequest, form_page, page, posted
 from . import agendas, conferences, feed_tokens, feeds, forms, minutes, planning, rsvps, services, times
 from .links import feed_links, token_links
 from .models import ConferenceKind, Meeting, MeetingMode, RsvpAnswer, SupportStatus
@@ -532,6 +532,20 @@ def collaborative_panel(req: WebRequest, collab: Collaborative) -> dict | None:
     rows = services.upcoming(req.db, req.actor, [collab.id], now_utc(), limit=6)
     return {"template": "meetings/_collaborative_panel.html", "rows": rows,
             "links": feed_links(req, req.url_for("collaborative_feed", slug=collab.slug)) if collab.is_active else None}
+
+
+def waiting_for_you(req: WebRequest) -> list[Waiting]:
+    """M4: the coming meetings of one's collaboratives one has not answered; S2: for Center staff, the
+    planning meetings whose room and refreshments are not arranged yet."""
+    out = [Waiting(f"Are you going to {m.title} ({m.collaborative.name}) on "
+                   f"{local_dt(o.starts_at, req.viewer_zone, '%a %-d %b %Y')}?",
+                   req.url_for("meeting", meeting_id=m.id) + f"?occurrence={forms.occurrence_value(o.original_start)}"
+                   + "#rsvp", "M4") for m, o in services.awaiting_answer(req.db, req.actor, now_utc())]
+    if req.can("conference.manage"):
+        out += [Waiting(f"Arrange rooms and refreshments for {n} planning meeting{'s' if n > 1 else ''} beside "
+                        f"{conf.name}", req.url_for("conference_support", conference=conf.slug), "S2")
+                for conf, n in planning.unarranged(req.db, req.actor, req.today)]
+    return out
 
 
 routes = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Iterable
 
 from collections.abc import Callable
@@ -392,6 +392,13 @@ def supported_by(db: Session, actor: Actor, interest_ids: list[int]) -> set[int]
         return set()
     return set(db.scalars(select(InterestSupporter.interest_id).where(
         InterestSupporter.person_id == actor.id, InterestSupporter.interest_id.in_(interest_ids))))
+
+
+def interests_waiting(db: Session, actor: Actor) -> tuple[int, datetime | None]:
+    """K2: how many interests wait for the DPL's decision, and since when the oldest has."""
+    require(actor, "interest.convert")
+    return tuple(db.execute(select(func.count(), func.min(Interest.created_at))
+                            .where(Interest.status == InterestStatus.OPEN)).one())
 
 
 def supporter_counts(db: Session, interest_ids: list[int]) -> dict[int, int]:

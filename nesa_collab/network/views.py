@@ -6,7 +6,7 @@ from starlette.routing import Route
 
 from ..dates import earliest_two_year_end
 from ..slugs import slugify
-from ..web import WebRequest, form_page, page, paginate
+from ..web import Waiting, WebRequest, form_page, page, paginate
 from . import services
 from .models import WEEKDAYS, CollaborativeKind
 from .schemas import (CollaborativeIn, CollaborativeUpdate, ConvertIn, DeclineIn, InterestIn, LapseIn, LeaveIn,
@@ -293,6 +293,18 @@ def profile_panel(req: WebRequest) -> dict:
     """One's collaboratives, on one's profile."""
     return {"template": "network/_profile_panel.html",
             "memberships": services.memberships_of(req.db, req.actor, req.person)}
+
+
+def waiting_for_you(req: WebRequest) -> list[Waiting]:
+    """K2: the interests in new collaboratives waiting for the DPL's decision."""
+    if not req.can("interest.convert"):
+        return []
+    count, oldest = services.interests_waiting(req.db, req.actor)
+    if not count:
+        return []
+    since = oldest.astimezone(req.settings.tz).date()
+    return [Waiting(f"Decide on {count} interest{'s' if count > 1 else ''} in a new collaborative (the oldest "
+                    f"registered {since:%-d %b %Y})", req.url_for("interests"), "K2", since)]
 
 
 routes = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from ..network import services as network
-from ..web import WebRequest, form_page, page, paginate
+from ..web import Waiting, WebRequest, form_page, page, paginate
 from . import decisions, reading
 from .models import DeclineReason, ObligationKind
 from .schemas import DecisionIn
@@ -82,6 +82,18 @@ def school_cores_panel(req: WebRequest, school) -> dict | None:
         return None
     return {"template": "obligations/_school_panel.html", "school": school, "service": service, "counts": counts,
             "today": req.today}
+
+
+def waiting_for_you(req: WebRequest) -> list[Waiting]:
+    """O3: for a coordinator, the school's obligations waiting for an answer (the soonest first)."""
+    dues = reading.what_the_school_owes(req.db, req.actor, req.today, limit=1)
+    if dues is None or not dues.counts.pending:
+        return []
+    n, first = dues.counts.pending, dues.pending[0] if dues.pending else None
+    text = f"Answer {n} obligation{'s' if n > 1 else ''} of {dues.school.name}" + (
+        f" (the soonest on {first.first_day:%-d %b %Y})" if first else "")
+    return [Waiting(text, req.url_for("school_obligations", school=dues.school.slug) + "?status=pending", "O3",
+                    first.created_at.astimezone(req.settings.tz).date() if first else None)]
 
 
 routes = [

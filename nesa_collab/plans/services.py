@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, defer, joinedload
+from sqlalchemy.orm import Session, defer, joinedload, lazyload
 
 from ..audit.services import record
 from ..auth.models import Person
@@ -29,7 +29,7 @@ from . import posts
 from .content import (PlanContent, Sections, check_evidence, check_goals, check_milestones, check_offerings,
                       check_texts, check_title, check_years, clean, content_of, picture, rows_of)
 from .models import (Plan, PlanEvidence, PlanGoal, PlanMilestone, PlanOffering, PlanReview, PlanRevision,
-                     PlanStatus, PlanTemplate, Post, ReviewAction, SectionKind)
+                     PlanStatus, PlanTemplate, Post, PostKind, ProposalStatus, ReviewAction, SectionKind)
 from .template import current_template
 
 
@@ -567,3 +567,42 @@ def review_plan(db: Session, actor: Actor, plan: Plan, decision: str | None, com
     if decision == "return":
         return return_plan(db, actor, plan, comment)
     raise DomainError("P4", "accept or return the plan", field="decision")
+
+
+# --- what waits for someone (their home page's "Waiting for you") -----------------------------------------
+
+@dataclass
+class PlansWaiting:
+    """P4, M4: the plans the DPL must review (with when they were submitted), the proposals waiting
+    for the DPL's answer (how many, since when), and the plans of one's Cores the DPL returned."""
+
+    to_review: list[tuple[Plan, datetime]] = field(default_factory=list)
+    open_proposals: int = 0
+    oldest_proposal: datetime | None = None
+    returned: list[Plan] = field(default_factory=list)
+
+
+#: A plan and its collaborative, without the sections that load with a plan (a list needs its name).
+_JUST_THE_PLAN = (lazyload("*"), joinedload(Plan.collaborative))
+
+
+def waiting(db: Session, actor: Actor) -> PlansWaiting:
+    """What of the plans and proposals ``actor`` must act on, in a fixed number of queries."""
+    require(actor, "signed_in")
+    out = PlansWaiting()
+    if can(actor, "plan.review"):
+        submitted = (select(PlanReview.plan_id, func.max(PlanReview.at).label("at"))
+                     .where(PlanReview.action == ReviewAction.SUBMITTED).group_by(PlanReview.plan_id).subquery())
+        out.to_review = [(p, at) for p, at in db.execute(
+            select(Plan, submitted.c.at).join(submitted, submitted.c.plan_id == Plan.id)
+            .options(*_JUST_THE_PLAN).where(Plan.status == PlanStatus.SUBMITTED)
+            .order_by(submitted.c.at, Plan.id).limit(10))]
+    if can(actor, "proposal.answer"):
+        out.open_proposals, out.oldest_proposal = db.execute(
+            select(func.count(), func.min(Post.created_at)).where(
+                Post.kind == PostKind.PROPOSAL, Post.status == ProposalStatus.OPEN)).one()
+    if actor.core_of:
+        out.returned = list(db.scalars(select(Plan).options(*_JUST_THE_PLAN)
+                                       .where(Plan.collaborative_id.in_(sorted(actor.core_of)),
+                                              Plan.status == PlanStatus.RETURNED).order_by(Plan.id)))
+    return out

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from ..errors import DomainError
 from ..network import services as network
 from ..network.models import Collaborative
-from ..web import WebRequest, form_page, page, paginate
+from ..web import Waiting, WebRequest, form_page, page, paginate
 from . import forms, posts, services, template
 from .diff import compare, section_lines
 from .models import OfferingKind, Plan, PlanStatus, PostKind, SectionKind
@@ -307,6 +307,22 @@ def home_plans_panel(req: WebRequest) -> dict | None:
         return None
     return {"template": "plans/_home_panel.html", "overseer": shown.overseer, "standings": shown.standings,
             "proposals": shown.proposals, "open_count": shown.open_count}
+
+
+def waiting_for_you(req: WebRequest) -> list[Waiting]:
+    """P4, M4: the plans to review and the proposals to answer (the DPL); a returned plan (its Core)."""
+    w = services.waiting(req.db, req.actor)
+    tz = req.settings.tz
+    out = [Waiting(f"Review the {p.collaborative.name}'s plan ({p.years_label}), submitted "
+                   f"{at.astimezone(tz):%-d %b %Y}", req.url_for("plan", plan_id=p.id), "P4", at.astimezone(tz).date())
+           for p, at in w.to_review]
+    if w.open_proposals:
+        since = w.oldest_proposal.astimezone(tz).date()
+        out.append(Waiting(f"Answer {w.open_proposals} open proposal{'s' if w.open_proposals > 1 else ''} from the "
+                           f"Cores (the oldest since {since:%-d %b %Y})", req.url_for("plans_inbox"), "M4", since))
+    out += [Waiting(f"The DPL returned the {p.collaborative.name}'s plan with comments: revise it and submit it again",
+                    req.url_for("plan", plan_id=p.id), "P4") for p in w.returned]
+    return out
 
 
 routes = [

@@ -353,3 +353,10 @@ def waiting_summary(db: Session, actor: Actor) -> tuple[int, Any]:
     count, oldest = db.execute(select(func.count(), func.min(Claim.created_at))
                                .where(Claim.status.in_(WAITING))).one()
     return count, oldest
+
+
+def my_open_claims(db: Session, actor: Actor, limit: int = 5) -> list[Claim]:
+    """S3: the actor's claims not yet paid (submitted, approved or rejected), newest first: what their
+    home page tells them about."""
+    require(actor, "claim.view")
+    return list(db.scalars(my_claims_query(actor).where(Claim.status != ClaimStatus.PAID).limit(limit)))

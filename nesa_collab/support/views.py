@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from ..meetings import services as meetings
 from ..meetings.models import Meeting
-from ..web import WebRequest, form_page, page, paginate
+from ..web import Waiting, WebRequest, form_page, page, paginate
 from . import claims, export, forms, totals
 from .models import Claim
 from .receipts import ReceiptStore, megabytes
@@ -119,6 +119,24 @@ def claims_export(req: WebRequest):
 
 
 # --- panels on the home page and on a meeting's page ---------------------------------------------------
+
+def waiting_for_you(req: WebRequest) -> list[Waiting]:
+    """S3: for Center staff, the claims waiting for a decision or payment; for a claimant, where their
+    unpaid claims stand."""
+    out = []
+    if req.can("claim.decide"):
+        count, oldest = claims.waiting_summary(req.db, req.actor)
+        if count:
+            since = oldest.astimezone(req.settings.tz).date()
+            out.append(Waiting(f"Decide or pay {count} hotel-night claim{'s' if count > 1 else ''} (the oldest "
+                               f"submitted {since:%-d %b %Y})", req.url_for("claims"), "S3", since))
+    for c in claims.my_open_claims(req.db, req.actor):
+        state = {"submitted": "is with Center staff", "approved": "is approved, to be paid",
+                 "rejected": f"was rejected: {c.rejection_reason}"}.get(c.status.value, c.status.value)
+        out.append(Waiting(f"Your hotel-night claim for {c.conference.name} {state}",
+                           req.url_for("claim", claim_id=c.id), "S3"))
+    return out
+
 
 def home_claims_panel(req: WebRequest) -> dict[str, Any] | None:
     """S3: Center staff: how many claims wait, since when; a Core member: the planning meetings they

@@ -140,8 +140,10 @@ def test_o3_the_coordinators_home_page_leads_with_what_the_school_owes(world, as
     post_form(rania, f"/obligations/{release}/decide", {"decision": "confirm"})
     home = rania.get("/").text
     headings = re.findall(r"<h2[^>]*>(.*?)</h2>", home)
-    assert headings[0] == "What your school owes"
-    panel = home[home.index("<h2>What your school owes"):home.index(f"<h2>{headings[1]}")]
+    # First what waits for her answer (with a link to act), then what the school owes.
+    assert headings[0].startswith("Waiting for you") and headings[1] == "What your school owes"
+    assert re.search(r'href="/schools/[a-z-]+/obligations\?status=pending">Answer 1 obligation of ', home)
+    panel = home[home.index("<h2>What your school owes"):home.index(f"<h2>{headings[2]}")]
     awaiting, confirmed = panel.index("Awaiting your answer</h3>"), panel.index("Confirmed, to come</h3>")
     assert awaiting < panel.index("Support Layla Haddad") < confirmed < panel.index("Release Layla Haddad")
     assert re.search(r"Awaiting your answer</dt><dd>1</dd>", home)
