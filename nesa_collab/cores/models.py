@@ -102,6 +102,11 @@ class ConsultedBody(StrEnum):
     def label(self) -> str:
         return "Executive Director" if self is ConsultedBody.EXECUTIVE_DIRECTOR else "PDAC"
 
+    @property
+    def form_prefix(self) -> str:
+        """The prefix of this body's consultation fields on the appointment forms (``ed_consulted_on``)."""
+        return "ed" if self is ConsultedBody.EXECUTIVE_DIRECTOR else "pdac"
+
 
 class Consultation(Base):
     """C1: the DPL consulted the Executive Director or the PDAC about an appointment: when, how, note."""
@@ -211,8 +216,8 @@ class ProposedAppointment(Base):
 
     person: Mapped["Person"] = relationship(foreign_keys=[person_id], lazy="joined")
     collaborative: Mapped["Collaborative"] = relationship(lazy="joined")
-    candidacy: Mapped[Candidacy | None] = relationship(foreign_keys=[candidacy_id])
-    created_by: Mapped["Person | None"] = relationship(foreign_keys=[created_by_id])
+    candidacy: Mapped[Candidacy | None] = relationship(foreign_keys=[candidacy_id], lazy="selectin")
+    created_by: Mapped["Person | None"] = relationship(foreign_keys=[created_by_id], lazy="selectin")
     appointment: Mapped[Appointment | None] = relationship(foreign_keys=[appointment_id])
     requests: Mapped[list["ConsultationRequest"]] = relationship(
         back_populates="proposal", cascade="all, delete-orphan", lazy="selectin",
@@ -222,8 +227,19 @@ class ProposedAppointment(Base):
     def is_open(self) -> bool:
         return self.status == ProposalStatus.OPEN
 
+    @property
+    def collaborative_slug(self) -> str:
+        return self.collaborative.slug
+
     def request_of(self, body: ConsultedBody | str) -> "ConsultationRequest | None":
         return next((r for r in self.requests if r.body == body), None)
+
+    @property
+    def answers_version(self) -> str:
+        """The answers as they stand, in one string: a page that appoints from the proposal sends back
+        the version it showed, so an answer given or changed meanwhile is read before appointing."""
+        return ";".join(f"{r.body}={r.answer or ''}@{r.answered_at.isoformat() if r.answered_at else ''}"
+                        for r in sorted(self.requests, key=lambda r: r.body))
 
     @property
     def all_answered(self) -> bool:
