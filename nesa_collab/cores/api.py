@@ -8,9 +8,9 @@ from ..errors import DomainError
 from ..network import services as network
 from ..web import WebRequest, api
 from . import consultations, services
-from .schemas import (AnswerIn, AppointFromProposalIn, AppointIn, CandidacyIn, CandidacyOut, CoreSummaryOut,
-                      EndEarlyIn, OutlookPoint, ProposalIn, ProposalOut, ReappointIn, RequestOut, TermDetailOut,
-                      TermOut)
+from .schemas import (AppointFromProposalIn, AppointIn, AppointmentProposalIn, AppointmentProposalOut, CandidacyIn,
+                      CandidacyOut, ConsultationAnswerIn, ConsultationRequestDetailOut, CoreSummaryOut, EndEarlyIn,
+                      OutlookPoint, ReappointIn, TermDetailOut, TermOut)
 
 
 def _collab(req: WebRequest):
@@ -114,39 +114,41 @@ def withdraw(req: WebRequest):
 # --- consultation requests (C1) ----------------------------------------------------------------------
 
 @api("core.oversee", summary="Consultation requests of open proposals: those made of one's body (the Executive "
-     "Director, the PDAC), or all of them for the DPL (C1)", response=RequestOut, many=True, tag="consultations",
-     query=(("waiting", "boolean", "only those not answered yet"),))
+     "Director, the PDAC), or all of them for the DPL (C1)", response=ConsultationRequestDetailOut, many=True,
+     tag="consultations", query=(("waiting", "boolean", "only those not answered yet"),))
 def list_requests(req: WebRequest):
     waiting = (req.query("waiting") or "").lower() in ("1", "true", "yes")
     items = consultations.requests_for(req.db, req.actor, waiting_only=waiting)
-    return req.json([RequestOut.model_validate(r) for r in items])
+    return req.json([ConsultationRequestDetailOut.model_validate(r) for r in items])
 
 
 @api("consultation.answer", summary="Answer a consultation request made of one's body: agree, or concerns with a "
-     "note; may change until the appointment is made (C1)", body=AnswerIn, response=RequestOut, tag="consultations")
+     "note; may change until the appointment is made (C1)", body=ConsultationAnswerIn,
+     response=ConsultationRequestDetailOut, tag="consultations")
 def answer_request(req: WebRequest):
     request = consultations.get_request(req.db, req.actor, req.path_params["request_id"])
-    data = req.parse(AnswerIn)
+    data = req.parse(ConsultationAnswerIn)
     consultations.answer(req.db, req.actor, request, answer=data.answer, note=data.note, today=req.today)
-    return req.json(RequestOut.model_validate(request))
+    return req.json(ConsultationRequestDetailOut.model_validate(request))
 
 
-@api("core.oversee", summary="Open proposed appointments with their requests and answers (C1)", response=ProposalOut,
-     many=True, tag="consultations")
+@api("core.oversee", summary="Open proposed appointments with their requests and answers (C1)",
+     response=AppointmentProposalOut, many=True, tag="consultations")
 def list_proposals(req: WebRequest):
-    return req.json([ProposalOut.model_validate(p) for p in consultations.open_proposals(req.db, req.actor)])
+    proposals = consultations.open_proposals(req.db, req.actor)
+    return req.json([AppointmentProposalOut.model_validate(p) for p in proposals])
 
 
 @api("core.manage", summary="Propose an appointment and ask the Executive Director and the PDAC (C1; refused "
-     "early by K1, C2–C4, C8, C9 as the appointment would be)", body=ProposalIn, response=ProposalOut, status=201,
-     tag="consultations")
+     "early by K1, C2–C4, C8, C9 as the appointment would be)", body=AppointmentProposalIn,
+     response=AppointmentProposalOut, status=201, tag="consultations")
 def create_proposal(req: WebRequest):
     collab = _collab(req)
-    data = req.parse(ProposalIn)
+    data = req.parse(AppointmentProposalIn)
     proposal = consultations.propose_by_ids(req.db, req.actor, collab, person_id=data.person_id,
                                             candidacy_id=data.candidacy_id, starts_on=data.starts_on,
                                             ends_on=data.ends_on, note=data.note, today=req.today)
-    return req.json(ProposalOut.model_validate(proposal))
+    return req.json(AppointmentProposalOut.model_validate(proposal))
 
 
 def _proposal(req: WebRequest):
@@ -165,10 +167,10 @@ def appoint_from_proposal(req: WebRequest):
     return req.json(TermDetailOut.model_validate(term))
 
 
-@api("core.manage", summary="Withdraw a proposal (C1)", response=ProposalOut, tag="consultations")
+@api("core.manage", summary="Withdraw a proposal (C1)", response=AppointmentProposalOut, tag="consultations")
 def withdraw_proposal(req: WebRequest):
     proposal = consultations.withdraw_proposal(req.db, req.actor, _proposal(req))
-    return req.json(ProposalOut.model_validate(proposal))
+    return req.json(AppointmentProposalOut.model_validate(proposal))
 
 
 routes = [

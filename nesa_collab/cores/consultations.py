@@ -258,11 +258,14 @@ def proposal_to_appoint(db: Session, actor: Actor, collab: Collaborative, raw_id
     return proposal
 
 
-def open_proposals(db: Session, actor: Actor) -> list[ProposedAppointment]:
-    """C1: every open proposal with its answers so far, oldest first, in a fixed number of queries."""
+def open_proposals(db: Session, actor: Actor, collab: Collaborative | None = None) -> list[ProposedAppointment]:
+    """C1: every open proposal (of ``collab``'s Core, if given) with its answers so far, oldest first,
+    in a fixed number of queries."""
     require(actor, "core.oversee")
-    return list(db.scalars(select(ProposedAppointment).where(ProposedAppointment.status == ProposalStatus.OPEN)
-                           .order_by(ProposedAppointment.created_at, ProposedAppointment.id)))
+    stmt = select(ProposedAppointment).where(ProposedAppointment.status == ProposalStatus.OPEN)
+    if collab is not None:
+        stmt = stmt.where(ProposedAppointment.collaborative_id == collab.id)
+    return list(db.scalars(stmt.order_by(ProposedAppointment.created_at, ProposedAppointment.id)))
 
 
 def bodies_of(actor: Actor | None) -> list[ConsultedBody]:
@@ -358,6 +361,7 @@ def waiting_for(db: Session, actor: Actor | None) -> list[Waiting]:
             if not p.requests:
                 continue
             items.append(Waiting("appoint", f"Appoint {p.person.name} to the {p.collaborative.name} Core: the "
-                                 "Executive Director and the PDAC have answered", max(r.answered_at for r in p.requests),
-                                 p, None, "appoint", {"slug": p.collaborative.slug}, {"proposal": p.id}))
+                                 "Executive Director and the PDAC have answered",
+                                 max(r.answered_at for r in p.requests), p, None, "appoint",
+                                 {"slug": p.collaborative.slug}, {"proposal": p.id}))
     return sorted(items, key=lambda w: w.since)

@@ -140,7 +140,7 @@ class CoreSummaryOut(BaseModel):
 
 # --- consultation requests (C1) ----------------------------------------------------------------------
 
-class ProposalIn(BaseModel):
+class AppointmentProposalIn(BaseModel):
     """C1: an appointment the DPL proposes, asking the Executive Director and the PDAC first."""
 
     rule: ClassVar[str] = "C1"
@@ -151,7 +151,7 @@ class ProposalIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-class AnswerIn(BaseModel):
+class ConsultationAnswerIn(BaseModel):
     """C1: the Executive Director's or a PDAC member's answer to a consultation request."""
 
     rule: ClassVar[str] = "C1"
@@ -165,7 +165,8 @@ class AppointFromProposalIn(BaseModel):
     rule: ClassVar[str] = "C1"
     consultations: list[ConsultationIn] = Field(
         default_factory=list, description="C1: consultations held elsewhere, for a body that has not answered here")
-    note: str | None = Field(default=None, max_length=2000, description="the appointment's note (default: the proposal's)")
+    note: str | None = Field(default=None, max_length=2000,
+                             description="the appointment's note (default: the proposal's)")
     answers_seen: str | None = Field(default=None, max_length=500,
                                      description="the proposal's answers_version read; refused if it changed since")
 
@@ -183,7 +184,7 @@ class ConsultationRequestOut(BaseModel):
     answered_on: date | None
 
 
-class ProposalBriefOut(BaseModel):
+class AppointmentProposalBriefOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     collaborative_id: int
@@ -200,13 +201,13 @@ class ProposalBriefOut(BaseModel):
     answers_version: str
 
 
-class ProposalOut(ProposalBriefOut):
+class AppointmentProposalOut(AppointmentProposalBriefOut):
     """A proposed appointment with its consultation requests and their answers (C1)."""
 
     requests: list[ConsultationRequestOut]
 
 
-class RequestOut(ConsultationRequestOut):
+class ConsultationRequestDetailOut(ConsultationRequestOut):
     """A consultation request with the appointment it asks about (C1)."""
 
-    proposal: ProposalBriefOut
+    proposal: AppointmentProposalBriefOut

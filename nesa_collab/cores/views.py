@@ -15,7 +15,7 @@ from ..network.models import Collaborative
 from ..web import WebRequest, form_page, page
 from . import consultations, forms, services
 from .models import MAX_CORE, MIN_CORE, Appointment, ConsultationAnswer, EndReason
-from .schemas import AnswerIn, AppointForm, CandidacyIn, EndEarlyIn, ProposalIn, ReappointForm
+from .schemas import AppointForm, AppointmentProposalIn, CandidacyIn, ConsultationAnswerIn, EndEarlyIn, ReappointForm
 
 
 def _collab(req: WebRequest) -> Collaborative:
@@ -167,7 +167,7 @@ def propose(req: WebRequest):
     form = _term_form(req, collab)
 
     def submit():
-        data = req.parse(ProposalIn)
+        data = req.parse(AppointmentProposalIn)
         proposal = consultations.propose_by_ids(req.db, req.actor, collab, person_id=data.person_id,
                                                 candidacy_id=data.candidacy_id, starts_on=data.starts_on,
                                                 ends_on=data.ends_on, note=data.note, today=req.today)
@@ -195,7 +195,7 @@ def answer_consultation(req: WebRequest):
     request = consultations.get_request(req.db, req.actor, req.path_params["request_id"])
 
     def submit():
-        data = req.parse(AnswerIn)
+        data = req.parse(ConsultationAnswerIn)
         consultations.answer(req.db, req.actor, request, answer=data.answer, note=data.note, today=req.today)
         return req.redirect(req.url_for("consultations"),
                             flash="Your answer is with the Director of Professional Learning.")
@@ -258,7 +258,9 @@ def _seats_page(req: WebRequest, submit=None):
 
     def context() -> dict:
         candidates = services.candidacies_for(req.db, req.actor, collab)
-        return {"collab": collab, "seats": services.seats(req.db, req.actor, collab, req.today),
+        asked = ({p.person_id: p for p in consultations.open_proposals(req.db, req.actor, collab)}
+                 if req.can("core.oversee") else {})
+        return {"collab": collab, "seats": services.seats(req.db, req.actor, collab, req.today), "asked": asked,
                 "candidates": candidates, "mine": candidates, "see_all": req.can("core.oversee"),
                 "members": [m.person for m in req.db.scalars(network.members_query(req.actor, collab))],
                 "today": req.today}

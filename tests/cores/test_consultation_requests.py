@@ -144,7 +144,8 @@ def test_c1_the_director_asks_both_bodies_each_answers_and_the_answers_become_th
     with database.session(write=False) as db:
         term = db.scalar(select(Appointment).where(Appointment.person_id == priya.id))
         assert [(c.body, c.consulted_on, c.method, c.note) for c in term.consultations] == [
-            ("executive_director", TODAY, "in the product", "Agree — Strong candidate. (answered by Jonathan Mercer)"),
+            ("executive_director", TODAY, "in the product",
+             "Agree — Strong candidate. (answered by Jonathan Mercer)"),
             ("pdac", date(2026, 11, 29), "in the product",
              "Concerns — She already leads two projects. (answered by Pinar Sahin)")]
         assert term.note == "Strong pilot results."
@@ -227,7 +228,8 @@ def test_c1_the_pdac_member_cannot_answer_the_executive_directors_request_nor_a_
         answer(database, world["ed"], request_of(database, proposal, "pdac"))
     with pytest.raises(PermissionDenied):
         answer(database, world["dpl"], ed_request)  # the Director asks; they do not answer
-    assert post_form(as_(world["pdac"]), f"/consultations/{ed_request.id}/answer", {"answer": "agree"}).status_code == 403
+    assert post_form(as_(world["pdac"]), f"/consultations/{ed_request.id}/answer",
+                     {"answer": "agree"}).status_code == 403
     assert post_form(as_(world["member"]), f"/consultations/{ed_request.id}/answer",
                      {"answer": "agree"}).status_code == 403
     assert request_of(database, proposal, "executive_director").answer is None
