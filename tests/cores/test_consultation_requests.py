@@ -4,6 +4,7 @@ consultations. A consultation held elsewhere is still recorded as such."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -266,6 +267,21 @@ def test_c1_an_answer_given_after_the_page_was_read_refuses_the_appointment(worl
         appoint_from(database, world, proposal, answers_seen=seen)
     assert err.value.rule == "C1" and "changed since" in err.value.message
     assert count(database, Appointment, Appointment.person_id == world["priya"].id) == 0
+
+
+def test_c1_the_appointment_form_refuses_when_an_answer_changed_and_shows_the_new_one(world, as_, database):
+    proposal = propose(database, world)
+    for key, body in (("ed", "executive_director"), ("pdac", "pdac")):
+        answer(database, world[key], request_of(database, proposal, body))
+    dpl = as_(world["dpl"])
+    url = f"/collaboratives/{world['literacy'].slug}/core/appoint"
+    form = dpl.get(url, params={"proposal": proposal.id}).context["form"]
+    answer(database, world["pdac"], request_of(database, proposal, "pdac"), "concerns", "Two projects already.")
+    r = post_form(dpl, url, form)
+    assert r.status_code == 422 and "C1: an answer was given or changed since this page was opened" in r.text
+    assert "Concerns — Two projects already." in r.text
+    fresh = dict(form, answers_seen=re.search(r'name="answers_seen" value="([^"]*)"', r.text).group(1))
+    assert post_form(dpl, url, fresh).status_code == 303  # read, then appointed
 
 
 def _full(factory, collab, n=8):
