@@ -4,7 +4,8 @@ from .audit.models import AuditEntry  # noqa: F401
 from .auth.models import ApiToken, AuthSession, Person, PersonRole, SignInAttempt  # noqa: F401
 from .network.models import (Collaborative, Interest, InterestSupporter, Membership,  # noqa: F401
                              NormsRevision, School)
-from .cores.models import Appointment, Candidacy, Consultation  # noqa: F401
+from .cores.models import (Appointment, Candidacy, Consultation, ConsultationRequest,  # noqa: F401
+                           ProposedAppointment)
 from .notifications.models import OutboxMessage  # noqa: F401
 from .plans.models import (Plan, PlanEvidence, PlanGoal, PlanMilestone, PlanOffering,  # noqa: F401
                            PlanReview, PlanRevision, PlanTemplate, Post, TemplateSection)

@@ -188,6 +188,17 @@ def _candidacy_party(a: Actor | None, target: Any) -> bool:
     return a.is_dpl or target is None or a.id in (target.person_id, target.nominated_by_id)
 
 
+def _consulted_body(a: Actor | None, target: Any) -> bool:
+    """C1: the body a consultation request asks answers it — the Executive Director the Executive
+    Director's, a PDAC member the PDAC's (``target`` is the request, read by its ``body``, whose values
+    are the roles' names); asked without one: whoever holds either role."""
+    if a is None:
+        return False
+    if target is None:
+        return a.has(Role.EXECUTIVE_DIRECTOR, Role.PDAC)
+    return str(target.body) in {r.value for r in a.roles & {Role.EXECUTIVE_DIRECTOR, Role.PDAC}}
+
+
 def _feed_owner(a: Actor | None, target: Any) -> bool:
     """M5: one's own secret link; a school's link: its coordinators; any link: the DPL.
     ``target`` is a ``FeedOwner`` (or a feed-token row, which has ``kind``, ``person_id``, ``school_id``)."""
@@ -274,6 +285,7 @@ POLICIES: dict[str, Policy] = {
     "core.apply": _educator,
     "core.nominate": lambda a, t: _educator(a, t) or (a is not None and a.is_dpl),
     "candidacy.withdraw": _candidacy_party,
+    "consultation.answer": _consulted_body,
     # Plans (P1–P5) and updates and proposals (M4)
     "plan.view": _signed_in,
     "plan.edit": _core_or_dpl,

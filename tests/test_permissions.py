@@ -54,6 +54,7 @@ EXPECTED: dict[str, set[str]] = {
     "core.manage": {"dpl"},
     "core.apply": EDUCATORS,
     "core.nominate": EDUCATORS | {"dpl"},
+    "consultation.answer": {"executive_director", "pdac"},  # C1: each body its own request (object cases)
     # Conferences, meetings, agendas, calendars (S1, M1–M6)
     "conference.manage": {"center_staff", "dpl"},
     "meeting.view": set(PERSONAS),  # a published meeting of an active collaborative is public (drafts: 404)
@@ -145,9 +146,12 @@ def world(tmp_path_factory, template_db):
     claims = _claims_world(database, settings, collab, people["core"])
     with database.transaction() as db:
         own, others["b_obligation"] = _obligations_world(db, school, others)
+        consultation_ids = _consultations_world(db, collab, people)
+    others.update(ed_request=consultation_ids["ed_request"], pdac_request=consultation_ids["request_id"])
     database.dispose()
     params = {"slug": collab.slug, "school": school.slug, "person_id": people["member"].id,
-              "obligation_id": own, **ids, "claim_id": claims["claim_id"]}
+              "obligation_id": own, **ids, "claim_id": claims["claim_id"],
+              "request_id": consultation_ids["request_id"], "proposal_id": consultation_ids["proposal_id"]}
     others.update(y_claim=claims["y_claim"], y_planning=claims["y_planning"])
     return {"path": path, "settings": settings, "params": params, "sessions": sessions, "others": others}
 
@@ -210,6 +214,20 @@ def _obligations_world(db, school, others) -> tuple[int, int]:
                          .where(School.slug == slug).order_by(Obligation.id).limit(1))
 
     return owed_by(school.slug), owed_by(others["other_school"])
+
+
+def _consultations_world(db, collab, people) -> dict:
+    """C1: a proposal to appoint the member (from their candidacy) to X's Core, asking the Executive
+    Director and the PDAC; the matrix answers the PDAC's request (``request_id``)."""
+    from nesa_collab.auth.models import Person
+    from nesa_collab.cores import consultations
+    from nesa_collab.network.models import Collaborative
+
+    proposal = consultations.propose(db, SYSTEM, db.get(Collaborative, collab.id), db.get(Person, people["member"].id),
+                                     starts_on=date(2027, 8, 1), ends_on=date(2029, 7, 31), today=TODAY.date())
+    db.flush()
+    by_body = {r.body.value: r.id for r in proposal.requests}
+    return {"proposal_id": proposal.id, "request_id": by_body["pdac"], "ed_request": by_body["executive_director"]}
 
 
 def _meetings_world(db, collab, people, settings) -> dict:
@@ -383,6 +401,11 @@ EXPLAINED: dict[tuple[str, str], tuple[str, str]] = {
         "hidden", "M5: the secret link is the member's; others' are not revealed"),
     ("GET", "/calendars/schools/{feed_token}.ics"): (
         "hidden", "M5: the world's secret link is a person's, so as a school's link it is unknown (a bare 404)"),
+    **{(method, path): ("refused", "C1: the world's request is the PDAC's; the Executive Director answers only "
+                                   "theirs (the object cases check both ways)")
+       for method, path in (("GET", "/consultations/{request_id:int}/answer"),
+                            ("POST", "/consultations/{request_id:int}/answer"),
+                            ("POST", "/api/v1/consultations/{request_id:int}/answer"))},
     **{(method, path): ("hidden", "S3: the claim is the Core member's; others' are not revealed")
        for method, path in (("GET", "/claims/{claim_id:int}"), ("GET", "/claims/{claim_id:int}/receipt"),
                             ("GET", "/api/v1/claims/{claim_id:int}"),
@@ -482,6 +505,18 @@ OBJECT_CASES = [
     ("coordinator", "POST", "/obligations/{b_obligation}/decide", False, "hidden"),
     ("coordinator", "POST", "/api/v1/obligations/{b_obligation}/confirm", True, "hidden"),
     ("coordinator", "POST", "/api/v1/obligations/{b_obligation}/decline", True, "hidden"),
+    # C1: each body answers its own consultation request: the PDAC member not the Executive Director's,
+    # the Executive Director not the PDAC's; a member, a Core member and the Director answer none.
+    ("pdac", "GET", "/consultations/{ed_request}/answer", False, "refused"),
+    ("pdac", "POST", "/consultations/{ed_request}/answer", False, "refused"),
+    ("pdac", "POST", "/api/v1/consultations/{ed_request}/answer", True, "refused"),
+    ("executive_director", "POST", "/consultations/{pdac_request}/answer", False, "refused"),
+    ("executive_director", "POST", "/api/v1/consultations/{pdac_request}/answer", True, "refused"),
+    ("member", "POST", "/consultations/{ed_request}/answer", False, "refused"),
+    ("core", "POST", "/api/v1/consultations/{pdac_request}/answer", True, "refused"),
+    ("dpl", "POST", "/api/v1/consultations/{ed_request}/answer", True, "refused"),
+    ("executive_director", "POST", "/consultations/{ed_request}/answer", False, "allowed"),
+    ("pdac", "POST", "/api/v1/consultations/{pdac_request}/answer", True, "allowed"),
 ]
 #: The bodies those requests carry (what would be allowed for the owner).
 OBJECT_BODIES = {
@@ -501,6 +536,9 @@ OBJECT_BODIES = {
                                                          "currency": "USD"},
     ("coordinator", "POST", "/obligations/{b_obligation}/decide"): {"decision": "confirm"},
     ("coordinator", "POST", "/api/v1/obligations/{b_obligation}/decline"): {"reason": "budget"},
+    # C1: an answer the body asked could give.
+    **{(persona, method, path): {"answer": "agree"} for persona, method, path, _, _ in OBJECT_CASES
+       if method == "POST" and path.endswith("/answer")},
 }
 
 

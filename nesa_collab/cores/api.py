@@ -7,9 +7,10 @@ from starlette.routing import Route
 from ..errors import DomainError
 from ..network import services as network
 from ..web import WebRequest, api
-from . import services
-from .schemas import (AppointIn, CandidacyIn, CandidacyOut, CoreSummaryOut, EndEarlyIn, OutlookPoint, ReappointIn,
-                      TermDetailOut, TermOut)
+from . import consultations, services
+from .schemas import (AppointFromProposalIn, AppointIn, AppointmentProposalIn, AppointmentProposalOut, CandidacyIn,
+                      CandidacyOut, ConsultationAnswerIn, ConsultationRequestDetailOut, CoreSummaryOut, EndEarlyIn,
+                      OutlookPoint, ReappointIn, TermDetailOut, TermOut)
 
 
 def _collab(req: WebRequest):
@@ -110,6 +111,68 @@ def withdraw(req: WebRequest):
     return req.json(CandidacyOut.model_validate(c))
 
 
+# --- consultation requests (C1) ----------------------------------------------------------------------
+
+@api("core.oversee", summary="Consultation requests of open proposals: those made of one's body (the Executive "
+     "Director, the PDAC), or all of them for the DPL (C1)", response=ConsultationRequestDetailOut, many=True,
+     tag="consultations", query=(("waiting", "boolean", "only those not answered yet"),))
+def list_requests(req: WebRequest):
+    waiting = (req.query("waiting") or "").lower() in ("1", "true", "yes")
+    items = consultations.requests_for(req.db, req.actor, waiting_only=waiting)
+    return req.json([ConsultationRequestDetailOut.model_validate(r) for r in items])
+
+
+@api("consultation.answer", summary="Answer a consultation request made of one's body: agree, or concerns with a "
+     "note; may change until the appointment is made (C1)", body=ConsultationAnswerIn,
+     response=ConsultationRequestDetailOut, tag="consultations")
+def answer_request(req: WebRequest):
+    request = consultations.get_request(req.db, req.actor, req.path_params["request_id"])
+    data = req.parse(ConsultationAnswerIn)
+    consultations.answer(req.db, req.actor, request, answer=data.answer, note=data.note, today=req.today)
+    return req.json(ConsultationRequestDetailOut.model_validate(request))
+
+
+@api("core.oversee", summary="Open proposed appointments with their requests and answers (C1)",
+     response=AppointmentProposalOut, many=True, tag="consultations")
+def list_proposals(req: WebRequest):
+    proposals = consultations.open_proposals(req.db, req.actor)
+    return req.json([AppointmentProposalOut.model_validate(p) for p in proposals])
+
+
+@api("core.manage", summary="Propose an appointment and ask the Executive Director and the PDAC (C1; refused "
+     "early by K1, C2–C4, C8, C9 as the appointment would be)", body=AppointmentProposalIn,
+     response=AppointmentProposalOut, status=201, tag="consultations")
+def create_proposal(req: WebRequest):
+    collab = _collab(req)
+    data = req.parse(AppointmentProposalIn)
+    proposal = consultations.propose_by_ids(req.db, req.actor, collab, person_id=data.person_id,
+                                            candidacy_id=data.candidacy_id, starts_on=data.starts_on,
+                                            ends_on=data.ends_on, note=data.note, today=req.today)
+    return req.json(AppointmentProposalOut.model_validate(proposal))
+
+
+def _proposal(req: WebRequest):
+    return consultations.get_proposal(req.db, req.actor, req.path_params["proposal_id"])
+
+
+@api("core.manage", summary="Appoint from a proposal: the answers are the consultations; a body that has not "
+     "answered must be recorded as consulted elsewhere (C1)", body=AppointFromProposalIn, response=TermDetailOut,
+     status=201, tag="consultations")
+def appoint_from_proposal(req: WebRequest):
+    proposal = _proposal(req)
+    data = req.parse(AppointFromProposalIn)
+    term = consultations.appoint_from_proposal(req.db, req.actor, proposal, today=req.today,
+                                               elsewhere=_consultations(data.consultations), note=data.note,
+                                               answers_seen=data.answers_seen)
+    return req.json(TermDetailOut.model_validate(term))
+
+
+@api("core.manage", summary="Withdraw a proposal (C1)", response=AppointmentProposalOut, tag="consultations")
+def withdraw_proposal(req: WebRequest):
+    proposal = consultations.withdraw_proposal(req.db, req.actor, _proposal(req))
+    return req.json(AppointmentProposalOut.model_validate(proposal))
+
+
 routes = [
     Route("/cores", dashboard, name="api_cores"),
     Route("/collaboratives/{slug:slug}/core", list_terms, name="api_core_terms"),
@@ -119,4 +182,12 @@ routes = [
     Route("/core/terms/{term_id:int}/end", end_term, methods=["POST"], name="api_end_term"),
     Route("/core/terms/{term_id:int}/reappoint", reappoint, methods=["POST"], name="api_reappoint"),
     Route("/core/candidacies/{candidacy_id:int}/withdraw", withdraw, methods=["POST"], name="api_withdraw"),
+    Route("/consultations", list_requests, name="api_consultations"),
+    Route("/consultations/{request_id:int}/answer", answer_request, methods=["POST"], name="api_answer_consultation"),
+    Route("/core/proposals", list_proposals, name="api_proposals"),
+    Route("/collaboratives/{slug:slug}/proposals", create_proposal, methods=["POST"], name="api_create_proposal"),
+    Route("/core/proposals/{proposal_id:int}/appoint", appoint_from_proposal, methods=["POST"],
+          name="api_appoint_from_proposal"),
+    Route("/core/proposals/{proposal_id:int}/withdraw", withdraw_proposal, methods=["POST"],
+          name="api_withdraw_proposal"),
 ]

@@ -1,4 +1,5 @@
-"""Core appointments (terms), the consultations behind them, and candidacies for open seats."""
+"""Core appointments (terms), the consultations behind them, candidacies for open seats, and the
+appointments the DPL proposes and asks the Executive Director and the PDAC about (C1)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now_utc
@@ -101,6 +102,11 @@ class ConsultedBody(StrEnum):
     def label(self) -> str:
         return "Executive Director" if self is ConsultedBody.EXECUTIVE_DIRECTOR else "PDAC"
 
+    @property
+    def form_prefix(self) -> str:
+        """The prefix of this body's consultation fields on the appointment forms (``ed_consulted_on``)."""
+        return "ed" if self is ConsultedBody.EXECUTIVE_DIRECTOR else "pdac"
+
 
 class Consultation(Base):
     """C1: the DPL consulted the Executive Director or the PDAC about an appointment: when, how, note."""
@@ -157,3 +163,128 @@ class Candidacy(Base):
     person: Mapped["Person"] = relationship(foreign_keys=[person_id], lazy="joined")
     nominated_by: Mapped["Person | None"] = relationship(foreign_keys=[nominated_by_id], lazy="joined")
     collaborative: Mapped["Collaborative"] = relationship(lazy="joined")
+
+
+class ProposalStatus(StrEnum):
+    OPEN = "open"
+    APPOINTED = "appointed"
+    WITHDRAWN = "withdrawn"
+
+
+class ConsultationAnswer(StrEnum):
+    AGREE = "agree"
+    CONCERNS = "concerns"
+
+    @property
+    def label(self) -> str:
+        return "Agree" if self is ConsultationAnswer.AGREE else "Concerns"
+
+
+class ProposedAppointment(Base):
+    """C1: an appointment the DPL prepares — a person, a term, perhaps from a candidacy (C9) — and asks
+    the Executive Director and the PDAC about (one ``ConsultationRequest`` each) before making it.
+
+    One open proposal per person and Core. It ends appointed (``appointment_id``: their answers are
+    that term's consultations) or withdrawn; either way it stays on record.
+    """
+
+    __tablename__ = "core_proposals"
+    __table_args__ = (
+        CheckConstraint("ends_on > starts_on", name="ends_after_start"),
+        enum_check("status", ProposalStatus, name="status_known"),
+        CheckConstraint("(status = 'appointed') = (appointment_id IS NOT NULL)", name="appointed_has_term"),
+        CheckConstraint("(status = 'open') = (decided_at IS NULL)", name="decided_unless_open"),
+        Index("uq_core_proposals_open", "collaborative_id", "person_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    starts_on: Mapped[date]
+    #: The proposed last day of the term (inclusive).
+    ends_on: Mapped[date]
+    #: The candidacy the proposal answers (C9), if it came from one.
+    candidacy_id: Mapped[int | None] = mapped_column(ForeignKey("core_candidacies.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    status: Mapped[ProposalStatus] = mapped_column(EnumText(ProposalStatus, 16), default=ProposalStatus.OPEN)
+    #: When it was appointed or withdrawn.
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("core_appointments.id"))
+
+    person: Mapped["Person"] = relationship(foreign_keys=[person_id], lazy="joined")
+    collaborative: Mapped["Collaborative"] = relationship(lazy="joined")
+    candidacy: Mapped[Candidacy | None] = relationship(foreign_keys=[candidacy_id], lazy="selectin")
+    created_by: Mapped["Person | None"] = relationship(foreign_keys=[created_by_id], lazy="selectin")
+    appointment: Mapped[Appointment | None] = relationship(foreign_keys=[appointment_id])
+    requests: Mapped[list["ConsultationRequest"]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", lazy="selectin",
+        order_by="ConsultationRequest.id")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ProposalStatus.OPEN
+
+    @property
+    def collaborative_slug(self) -> str:
+        return self.collaborative.slug
+
+    def request_of(self, body: ConsultedBody | str) -> "ConsultationRequest | None":
+        return next((r for r in self.requests if r.body == body), None)
+
+    @property
+    def answers_version(self) -> str:
+        """The answers as they stand, in one string: a page that appoints from the proposal sends back
+        the version it showed, so an answer given or changed meanwhile is read before appointing."""
+        return ";".join(f"{r.body}={r.answer or ''}@{r.answered_at.isoformat() if r.answered_at else ''}"
+                        for r in sorted(self.requests, key=lambda r: r.body))
+
+    @property
+    def all_answered(self) -> bool:
+        """Whether every body asked has answered (C1: then the DPL can appoint from the answers alone)."""
+        return bool(self.requests) and all(r.is_answered for r in self.requests)
+
+
+class ConsultationRequest(Base):
+    """C1: the DPL asks one body (the Executive Director or the PDAC) for its view on a proposed
+    appointment; a person holding that role answers in the product — agree or concerns, with a note —
+    and may change the answer while the proposal is open. ``answered_on`` is the network's date of
+    the answer: it becomes the consultation's date when the appointment is made.
+    """
+
+    __tablename__ = "core_consultation_requests"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "body", name="uq_core_consultation_requests_body"),
+        enum_check("body", ConsultedBody, name="body_known"),
+        enum_check("answer", ConsultationAnswer, name="answer_known", nullable=True),
+        CheckConstraint("(answer IS NULL) = (answered_at IS NULL) AND (answer IS NULL) = (answered_on IS NULL)",
+                        name="answered_has_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("core_proposals.id", ondelete="CASCADE"))
+    body: Mapped[ConsultedBody] = mapped_column(EnumText(ConsultedBody, 30))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    answer: Mapped[ConsultationAnswer | None] = mapped_column(EnumText(ConsultationAnswer, 16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The day of the answer in the network's zone (the consultation's date, C1).
+    answered_on: Mapped[date | None]
+
+    proposal: Mapped[ProposedAppointment] = relationship(back_populates="requests")
+    answered_by: Mapped["Person | None"] = relationship(foreign_keys=[answered_by_id], lazy="joined")
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answer is not None
+
+    @property
+    def body_label(self) -> str:
+        return ConsultedBody(self.body).label
+
+    @property
+    def answer_label(self) -> str:
+        return ConsultationAnswer(self.answer).label if self.answer else "Waiting"

@@ -36,6 +36,9 @@ class AppointForm(ConsultationFields):
     candidacy_id: int | None = None
     starts_on: date | None = None
     ends_on: date | None = None
+    #: Appointing from a proposal (C1): its id, and the version of the answers the page showed.
+    proposal_id: int | None = None
+    answers_seen: str | None = Field(default=None, max_length=500)
 
 
 class AppointIn(BaseModel):
@@ -133,3 +136,78 @@ class CoreSummaryOut(BaseModel):
     open_seats: int
     candidates: list[CandidacyOut]
     flags: list[str]
+
+
+# --- consultation requests (C1) ----------------------------------------------------------------------
+
+class AppointmentProposalIn(BaseModel):
+    """C1: an appointment the DPL proposes, asking the Executive Director and the PDAC first."""
+
+    rule: ClassVar[str] = "C1"
+    person_id: int | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    candidacy_id: int | None = Field(default=None, description="the candidacy it answers (C9)")
+    note: str = Field(default="", max_length=2000)
+
+
+class ConsultationAnswerIn(BaseModel):
+    """C1: the Executive Director's or a PDAC member's answer to a consultation request."""
+
+    rule: ClassVar[str] = "C1"
+    answer: Literal["agree", "concerns"] | None = Field(default=None, description="agree or concerns")
+    note: str = Field(default="", max_length=2000, description="needed with concerns")
+
+
+class AppointFromProposalIn(BaseModel):
+    """C1: appoint from a proposal; a body that has not answered in the product is recorded as consulted elsewhere."""
+
+    rule: ClassVar[str] = "C1"
+    consultations: list[ConsultationIn] = Field(
+        default_factory=list, description="C1: consultations held elsewhere, for a body that has not answered here")
+    note: str | None = Field(default=None, max_length=2000,
+                             description="the appointment's note (default: the proposal's)")
+    answers_seen: str | None = Field(default=None, max_length=500,
+                                     description="the proposal's answers_version read; refused if it changed since")
+
+
+class ConsultationRequestOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    proposal_id: int
+    body: str
+    requested_at: datetime
+    answer: str | None
+    note: str
+    answered_by: PersonBrief | None
+    answered_at: datetime | None
+    answered_on: date | None
+
+
+class AppointmentProposalBriefOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    collaborative_id: int
+    collaborative_slug: str
+    person: PersonBrief
+    starts_on: date
+    ends_on: date
+    candidacy_id: int | None
+    note: str
+    status: str
+    created_at: datetime
+    created_by_id: int | None
+    appointment_id: int | None
+    answers_version: str
+
+
+class AppointmentProposalOut(AppointmentProposalBriefOut):
+    """A proposed appointment with its consultation requests and their answers (C1)."""
+
+    requests: list[ConsultationRequestOut]
+
+
+class ConsultationRequestDetailOut(ConsultationRequestOut):
+    """A consultation request with the appointment it asks about (C1)."""
+
+    proposal: AppointmentProposalBriefOut

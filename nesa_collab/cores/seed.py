@@ -1,4 +1,5 @@
-"""Load Core appointments and candidacies from ``seed_data/cores.yaml`` (idempotent)."""
+"""Load Core appointments, candidacies and proposed appointments with their consultation requests
+from ``seed_data/cores.yaml`` (idempotent)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from ..auth.services import find_by_email, update_person
 from ..network.models import Collaborative, School
 from ..network.seed import read_yaml
 from ..settings import Settings
-from . import services
+from . import consultations, services
 from .services import load_actor
-from .models import Appointment, Candidacy
+from .models import Appointment, Candidacy, CandidacyStatus, ProposedAppointment
 
 
 def load_cores(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int]:
@@ -25,7 +26,7 @@ def load_cores(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int
         return {}
     data = read_yaml(path)
     dpl_person = find_by_email(db, data["appointed_by"])
-    counts = {"core terms": 0, "candidacies": 0}
+    counts = {"core terms": 0, "candidacies": 0, "proposed appointments": 0}
     tz = ZoneInfo(settings.network_time_zone)
     for block in data["cores"]:
         collab = db.scalar(select(Collaborative).where(Collaborative.slug == block["collaborative"]))
@@ -70,5 +71,32 @@ def load_cores(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int
                 c = services.apply_for_seat(db, load_actor(db, person, on), collab, row["statement"], today=on)
             c.created_at = datetime.combine(on, time(9), tz)
             counts["candidacies"] += 1
+    for row in data.get("proposals", []):
+        counts["proposed appointments"] += _load_proposal(db, row, dpl_person, tz)
     db.flush()
     return counts
+
+
+def _load_proposal(db: Session, row: dict, dpl_person, tz: ZoneInfo) -> int:
+    """C1: a proposed appointment asked of the Executive Director and the PDAC, with the answers given
+    so far (each by the person named, on the day named). Skipped when one exists for the person and Core."""
+    collab = db.scalar(select(Collaborative).where(Collaborative.slug == row["collaborative"]))
+    person = find_by_email(db, row["person"])
+    if db.scalar(select(ProposedAppointment.id).where(ProposedAppointment.collaborative_id == collab.id,
+                                                      ProposedAppointment.person_id == person.id)):
+        return 0
+    on: date = row["proposed_on"]
+    candidacy = db.scalar(select(Candidacy).where(
+        Candidacy.collaborative_id == collab.id, Candidacy.person_id == person.id,
+        Candidacy.status == CandidacyStatus.OPEN)) if row.get("from_candidacy") else None
+    proposal = consultations.propose(db, load_actor(db, dpl_person, on), collab, person, starts_on=row["starts_on"],
+                                     ends_on=row["ends_on"], today=on, note=row.get("note", ""), candidacy=candidacy)
+    proposal.created_at = datetime.combine(on, time(10), tz)
+    for r in proposal.requests:
+        r.requested_at = proposal.created_at
+    for a in row.get("answers", []):
+        request = proposal.request_of(a["body"])
+        answerer = load_actor(db, find_by_email(db, a["by"]), a["answered_on"])
+        consultations.answer(db, answerer, request, answer=a["answer"], note=a.get("note", ""), today=a["answered_on"])
+        request.answered_at = datetime.combine(a["answered_on"], time(14), tz)
+    return 1

@@ -22,7 +22,7 @@ from ..network import services as network
 from ..network.models import Collaborative, CollaborativeStatus, Membership, School
 from ..notifications.services import tell
 from .models import (MAX_CORE, MIN_CORE, Appointment, Candidacy, CandidacyStatus, Consultation, ConsultedBody,
-                     EndReason)
+                     EndReason, ProposalStatus, ProposedAppointment)
 
 TERM_FIELDS = ["collaborative_id", "person_id", "starts_on", "ends_on", "ended_on", "end_reason", "end_note",
                "previous_id", "note"]
@@ -158,7 +158,7 @@ def _check_consultations(consultations: list[ConsultationInput], today: date) ->
     by_body = {c.body: c for c in consultations if c.consulted_on}
     for body in ConsultedBody:
         c = by_body.get(body.value)
-        field = f"{'ed' if body is ConsultedBody.EXECUTIVE_DIRECTOR else 'pdac'}_consulted_on"
+        field = f"{body.form_prefix}_consulted_on"
         if c is None:
             errors.append(FieldError(field, f"record when the {body.label} was consulted before appointing", "C1"))
         elif c.consulted_on > today:
@@ -207,6 +207,43 @@ def _check_room(db: Session, collab: Collaborative, starts_on: date, ends_on: da
                           f"{fmt(day)}", field="starts_on")
 
 
+def _check_person_and_dates(collab: Collaborative, person: Person, starts_on: date | None, ends_on: date | None,
+                            today: date) -> None:
+    """K1, C4, C3: the Core takes appointments, the person comes from an active member school, the
+    term lasts two years and is not recorded too late."""
+    if collab.status == CollaborativeStatus.RETIRED:
+        raise DomainError("K1", f"{collab.name} is retired; its Core takes no appointments", field="collaborative")
+    _check_school(person)
+    _check_dates(starts_on, ends_on)
+    if starts_on < today - timedelta(days=MAX_BACKDATE_DAYS):
+        raise DomainError("C3", f"a term starts at most {MAX_BACKDATE_DAYS} days before it is recorded; "
+                          f"{fmt(starts_on)} is too far back", field="starts_on")
+
+
+def _check_against_core(db: Session, collab: Collaborative, person: Person, starts_on: date, ends_on: date,
+                        candidacy: Candidacy | None) -> None:
+    """C8, C2, C9: no overlapping term of the person, room on the Core every day of the term, and the
+    candidacy (if one is named) still open, for this Core and this person."""
+    _check_no_overlap(db, collab, person, starts_on, ends_on)
+    _check_room(db, collab, starts_on, ends_on)
+    if candidacy is not None:
+        if candidacy.status != CandidacyStatus.OPEN or candidacy.collaborative_id != collab.id:
+            raise DomainError("C9", "this candidacy is no longer open", field="candidacy_id")
+        if candidacy.person_id != person.id:
+            raise DomainError("C9", "the candidacy is for someone else", field="candidacy_id")
+
+
+def check_term(db: Session, actor: Actor, collab: Collaborative, person: Person, *, starts_on: date | None,
+               ends_on: date | None, today: date, candidacy: Candidacy | None = None) -> None:
+    """K1, C2–C4, C8, C9: every check ``appoint`` makes on the person and the term, without the
+    consultation (C1) and without writing anything — for an appointment prepared before the
+    Executive Director and the PDAC are asked (``cores.consultations``). ``appoint`` makes the same
+    checks again when the appointment is made, under the collaborative's lock."""
+    require(actor, "core.manage")
+    _check_person_and_dates(collab, person, starts_on, ends_on, today)
+    _check_against_core(db, collab, person, starts_on, ends_on, candidacy)
+
+
 def appoint(db: Session, actor: Actor, collab: Collaborative, person: Person, *, starts_on: date | None,
             ends_on: date | None, consultations: list[ConsultationInput], today: date, note: str = "",
             candidacy: Candidacy | None = None, previous: Appointment | None = None) -> Appointment:
@@ -216,17 +253,10 @@ def appoint(db: Session, actor: Actor, collab: Collaborative, person: Person, *,
     is locked so that two concurrent appointments cannot both take the last seat (C2).
     """
     require(actor, "core.manage")
-    if collab.status == CollaborativeStatus.RETIRED:
-        raise DomainError("K1", f"{collab.name} is retired; its Core takes no appointments", field="collaborative")
-    _check_school(person)
-    _check_dates(starts_on, ends_on)
-    if starts_on < today - timedelta(days=MAX_BACKDATE_DAYS):
-        raise DomainError("C3", f"a term starts at most {MAX_BACKDATE_DAYS} days before it is recorded; "
-                          f"{fmt(starts_on)} is too far back", field="starts_on")
+    _check_person_and_dates(collab, person, starts_on, ends_on, today)
     consulted = _check_consultations(consultations, today)
     lock_row(db, Collaborative, collab.id)
-    _check_no_overlap(db, collab, person, starts_on, ends_on)  # after the lock: two racing requests
-    _check_room(db, collab, starts_on, ends_on)
+    _check_against_core(db, collab, person, starts_on, ends_on, candidacy)  # after the lock: racing requests
 
     appt = Appointment(collaborative_id=collab.id, person_id=person.id, starts_on=starts_on, ends_on=ends_on,
                        appointed_by_id=actor.id, note=(note or "").strip(),
@@ -237,11 +267,6 @@ def appoint(db: Session, actor: Actor, collab: Collaborative, person: Person, *,
     db.add(appt)
     if network.current_membership(db, person.id, collab.id) is None:
         network.join(db, actor, person, collab, min(today, starts_on), via="core")  # C4
-    if candidacy is not None:
-        if candidacy.status != CandidacyStatus.OPEN or candidacy.collaborative_id != collab.id:
-            raise DomainError("C9", "this candidacy is no longer open", field="candidacy_id")
-        if candidacy.person_id != person.id:
-            raise DomainError("C9", "the candidacy is for someone else", field="candidacy_id")
     db.flush()
     # C9: the appointee's open candidacy for this Core is settled, whether or not the form named it.
     candidacy = candidacy or db.scalar(select(Candidacy).where(
@@ -256,9 +281,30 @@ def appoint(db: Session, actor: Actor, collab: Collaborative, person: Person, *,
     record(db, actor, "core.reappoint" if previous else "core.appoint", appt,
            f"{verb} {person.name} to the {collab.name} Core, {fmt(starts_on)} – {fmt(ends_on)}",
            after=after, collaborative_id=collab.id)
+    _settle_proposals(db, actor, appt)
     _tell_appointed(db, appt, person, collab, bool(previous))
     _term_changed(db, appt)
     return appt
+
+
+def _settle_proposals(db: Session, actor: Actor, appt: Appointment) -> None:
+    """C1: an open proposal of this person for this Core, for a term that meets this one, is settled
+    by the appointment, whether it was made from the proposal or recorded directly: its requests are
+    no longer waiting for an answer."""
+    proposals = db.scalars(select(ProposedAppointment).where(
+        ProposedAppointment.collaborative_id == appt.collaborative_id,
+        ProposedAppointment.person_id == appt.person_id, ProposedAppointment.status == ProposalStatus.OPEN,
+        ProposedAppointment.starts_on <= appt.ends_on, ProposedAppointment.ends_on >= appt.starts_on)).all()
+    for proposal in proposals:
+        proposal.status, proposal.appointment_id, proposal.decided_at = (
+            ProposalStatus.APPOINTED, appt.id, now_utc())
+        record(db, actor, "core.proposal.appointed", proposal,
+               f"The proposal to appoint {appt.person.name} to the {appt.collaborative.name} Core is settled: "
+               f"appointed, {fmt(appt.starts_on)} – {fmt(appt.ends_on)}",
+               before={"status": ProposalStatus.OPEN.value},
+               after={"status": proposal.status.value, "appointment_id": appt.id,
+                      "answers": {r.body.value: r.answer.value if r.answer else None for r in proposal.requests}},
+               collaborative_id=appt.collaborative_id)
 
 
 def _tell_appointed(db: Session, appt: Appointment, person: Person, collab: Collaborative, again: bool) -> None:

@@ -13,9 +13,9 @@ from ..dates import earliest_two_year_end, proposed_term
 from ..network import services as network
 from ..network.models import Collaborative
 from ..web import WebRequest, form_page, page
-from . import forms, services
-from .models import MAX_CORE, MIN_CORE, Appointment, EndReason
-from .schemas import AppointForm, CandidacyIn, EndEarlyIn, ReappointForm
+from . import consultations, forms, services
+from .models import MAX_CORE, MIN_CORE, Appointment, ConsultationAnswer, EndReason
+from .schemas import AppointForm, AppointmentProposalIn, CandidacyIn, ConsultationAnswerIn, EndEarlyIn, ReappointForm
 
 
 def _collab(req: WebRequest) -> Collaborative:
@@ -103,36 +103,119 @@ def core_page(req: WebRequest):
     })
 
 
-@page("core.manage")
-def appoint(req: WebRequest):
-    """C1–C4, C9: appoint a Core member (the form proposes two school years from the next August)."""
-    collab = _collab(req)
+def _term_form(req: WebRequest, collab: Collaborative) -> dict:
+    """The person-and-term fields as a new appointment or proposal form shows them: two school years
+    from the next August (C3), and the candidate when it starts from a candidacy (``?candidacy=``, C9)."""
     start, end = proposed_term(req.today, req.settings.school_year_start_month)
     form = {"person_id": "", "candidacy_id": "", "starts_on": start.isoformat(), "ends_on": end.isoformat(),
-            **forms.CONSULTATION_DEFAULTS}
+            "note": ""}
     candidacy = services.candidacy_to_appoint(req.db, req.actor, collab, req.query("candidacy"))
     if candidacy is not None:
         form.update(person_id=str(candidacy.person_id), candidacy_id=str(candidacy.id))
+    return form
+
+
+def _term_context(req: WebRequest, collab: Collaborative, form: dict) -> dict:
+    chosen = req.form.get("person_id") if req.form else form["person_id"]
+    keep = int(chosen) if str(chosen or "").isdigit() else None
+    return {"collab": collab, "q": req.query("q", ""),
+            "choices": services.person_choices(req.db, req.actor, collab, req.query("q"), keep),
+            "summary": services.core_summary(req.db, req.actor, collab, req.today)}
+
+
+@page("core.manage")
+def appoint(req: WebRequest):
+    """C1–C4, C9: appoint a Core member (the form proposes two school years from the next August);
+    from a proposal (``?proposal=``), the answers given in the product are its consultations."""
+    collab = _collab(req)
+    form = {**_term_form(req, collab), **forms.CONSULTATION_DEFAULTS, "proposal_id": "", "answers_seen": ""}
+    proposal = consultations.proposal_to_appoint(req.db, req.actor, collab,
+                                                 req.form.get("proposal_id") if req.form else req.query("proposal"))
+    if proposal is not None:
+        form.update(person_id=str(proposal.person_id), candidacy_id=str(proposal.candidacy_id or ""),
+                    starts_on=proposal.starts_on.isoformat(), ends_on=proposal.ends_on.isoformat(),
+                    note=proposal.note, proposal_id=str(proposal.id), answers_seen=proposal.answers_version)
 
     def submit():
         data = req.parse(AppointForm)
-        term = services.appoint_by_ids(req.db, req.actor, collab, person_id=data.person_id,
-                                       candidacy_id=data.candidacy_id, starts_on=data.starts_on,
-                                       ends_on=data.ends_on, consultations=forms.consultations(data),
-                                       note=data.note, today=req.today)
+        if data.proposal_id:
+            term = consultations.appoint_from_proposal_by_id(
+                req.db, req.actor, collab, data.proposal_id, elsewhere=forms.consultations(data), note=data.note,
+                answers_seen=data.answers_seen, today=req.today)
+        else:
+            term = services.appoint_by_ids(req.db, req.actor, collab, person_id=data.person_id,
+                                           candidacy_id=data.candidacy_id, starts_on=data.starts_on,
+                                           ends_on=data.ends_on, consultations=forms.consultations(data),
+                                           note=data.note, today=req.today)
         return req.redirect(req.url_for("core", slug=collab.slug),
                             flash=f"{term.person.name} is appointed to the {collab.name} Core, "
                                   f"{services.fmt(term.starts_on)} – {services.fmt(term.ends_on)}. "
                                   f"They and their school's coordinator are told.")
 
     def context() -> dict:
-        chosen = req.form.get("person_id") if req.form else form["person_id"]
-        keep = int(chosen) if str(chosen or "").isdigit() else None
-        return {"collab": collab, "q": req.query("q", ""),
-                "choices": services.person_choices(req.db, req.actor, collab, req.query("q"), keep),
-                "summary": services.core_summary(req.db, req.actor, collab, req.today)}
+        # After a refusal the proposal is read again: an answer may have arrived meanwhile.
+        fresh = consultations.proposal_to_appoint(req.db, req.actor, collab, proposal.id) if proposal else None
+        return {**_term_context(req, collab, form), "proposal": fresh}
 
     return form_page(req, "cores/appoint.html", form=form, submit=submit, context=context)
+
+
+@page("core.manage")
+def propose(req: WebRequest):
+    """C1: prepare an appointment and ask the Executive Director and the PDAC for their view first."""
+    collab = _collab(req)
+    form = _term_form(req, collab)
+
+    def submit():
+        data = req.parse(AppointmentProposalIn)
+        proposal = consultations.propose_by_ids(req.db, req.actor, collab, person_id=data.person_id,
+                                                candidacy_id=data.candidacy_id, starts_on=data.starts_on,
+                                                ends_on=data.ends_on, note=data.note, today=req.today)
+        return req.redirect(req.url_for("consultations"),
+                            flash=f"The Executive Director and the PDAC are asked about appointing "
+                                  f"{proposal.person.name} to the {collab.name} Core; you will be told as they answer.")
+
+    return form_page(req, "cores/propose.html", form=form, submit=submit,
+                     context=lambda: _term_context(req, collab, form))
+
+
+@page("core.oversee")
+def consultations_page(req: WebRequest):
+    """C1: for the Executive Director and PDAC members, the requests waiting for their answer (and
+    those they answered, which they may change until the appointment); for the DPL, every open
+    proposal with its answers so far."""
+    board = consultations.board(req.db, req.actor, req.today)
+    return req.render("cores/consultations.html", {"board": board, "answers": list(ConsultationAnswer),
+                                                   "form": {}, "errors": {}})
+
+
+@page("consultation.answer")
+def answer_consultation(req: WebRequest):
+    """C1: answer a consultation request made of one's body: agree, or concerns with a note."""
+    request = consultations.get_request(req.db, req.actor, req.path_params["request_id"])
+
+    def submit():
+        data = req.parse(ConsultationAnswerIn)
+        consultations.answer(req.db, req.actor, request, answer=data.answer, note=data.note, today=req.today)
+        return req.redirect(req.url_for("consultations"),
+                            flash="Your answer is with the Director of Professional Learning.")
+
+    def context() -> dict:
+        proposal = request.proposal
+        return {"r": request, "proposal": proposal, "answers": list(ConsultationAnswer),
+                "strength": services.core_summary(req.db, req.actor, proposal.collaborative, req.today).strength}
+
+    return form_page(req, "cores/answer.html", form={"answer": request.answer or "", "note": request.note},
+                     submit=submit, context=context)
+
+
+@page("core.manage")
+def withdraw_proposal(req: WebRequest):
+    """C1: withdraw a proposal; its requests stop waiting."""
+    proposal = consultations.get_proposal(req.db, req.actor, req.path_params["proposal_id"])
+    consultations.withdraw_proposal(req.db, req.actor, proposal)
+    return req.redirect(req.url_for("consultations"),
+                        flash=f"The proposal to appoint {proposal.person.name} is withdrawn.")
 
 
 @page("core.manage")
@@ -175,7 +258,9 @@ def _seats_page(req: WebRequest, submit=None):
 
     def context() -> dict:
         candidates = services.candidacies_for(req.db, req.actor, collab)
-        return {"collab": collab, "seats": services.seats(req.db, req.actor, collab, req.today),
+        asked = ({p.person_id: p for p in consultations.open_proposals(req.db, req.actor, collab)}
+                 if req.can("core.oversee") else {})
+        return {"collab": collab, "seats": services.seats(req.db, req.actor, collab, req.today), "asked": asked,
                 "candidates": candidates, "mine": candidates, "see_all": req.can("core.oversee"),
                 "members": [m.person for m in req.db.scalars(network.members_query(req.actor, collab))],
                 "today": req.today}
@@ -232,9 +317,11 @@ def home_core_panel(req: WebRequest) -> dict | None:
     if req.can("core.oversee"):
         flagged = [s for s in services.dashboard(req.db, req.actor, req.today) if s.flags]
     service = services.service_of(req.db, req.actor, req.today)
-    if not service and flagged is None:
+    waiting = consultations.waiting_for(req.db, req.actor)
+    if not service and flagged is None and not waiting:
         return None
-    return {"template": "cores/_home_panel.html", "my_service": service, "flagged": flagged, "today": req.today}
+    return {"template": "cores/_home_panel.html", "my_service": service, "flagged": flagged, "today": req.today,
+            "consultations": waiting}
 
 
 routes = [
@@ -247,4 +334,9 @@ routes = [
     Route("/core/terms/{term_id:int}/end", end_term, methods=["GET", "POST"], name="end_term"),
     Route("/core/terms/{term_id:int}/reappoint", reappoint, methods=["GET", "POST"], name="reappoint"),
     Route("/core/candidacies/{candidacy_id:int}/withdraw", withdraw, methods=["POST"], name="withdraw_candidacy"),
+    Route("/collaboratives/{slug:slug}/core/propose", propose, methods=["GET", "POST"], name="propose"),
+    Route("/consultations", consultations_page, name="consultations"),
+    Route("/consultations/{request_id:int}/answer", answer_consultation, methods=["GET", "POST"],
+          name="answer_consultation"),
+    Route("/core/proposals/{proposal_id:int}/withdraw", withdraw_proposal, methods=["POST"], name="withdraw_proposal"),
 ]
