@@ -73,7 +73,7 @@ PANELS = {
 }
 
 #: What each domain says a person must act on: the "Waiting for you" list every home page leads with.
-WAITING = [network_views.waiting_for_you, plans_views.waiting_for_you, meetings_views.waiting_for_you,
+WAITING = [network_views.waiting_for_you, cores_views.waiting_for_you, plans_views.waiting_for_you, meetings_views.waiting_for_you,
            obligations_views.waiting_for_you, support_views.waiting_for_you]
 
 #: Template filters a domain offers every page.

@@ -3,6 +3,7 @@ the place to act. Checked on the demo network, as each role signs in on the day 
 
 from __future__ import annotations
 
+import html
 import re
 
 from starlette.testclient import TestClient
@@ -19,7 +20,7 @@ def _waiting(client: TestClient) -> list[tuple[str, str]]:
     home = client.get("/").text
     assert re.findall(r"<h2[^>]*>(.*?)</h2>", home)[0].startswith("Waiting for you")
     section = home[home.index('id="waiting-title"'):home.index("</section>", home.index('id="waiting-title"'))]
-    return re.findall(r'<li><a href="([^"]+)">([^<]+)</a>', section)
+    return [(url, html.unescape(text)) for url, text in re.findall(r'<li><a href="([^"]+)">([^<]+)</a>', section)]
 
 
 def _as(app, email: str) -> TestClient:
@@ -40,6 +41,10 @@ def test_each_role_sees_what_waits_for_them_first(seeded):
         assert any(t.startswith("Answer 2 open proposals") for t in texts), texts  # M4
         assert any("interest" in t and t.startswith("Decide on") for t in texts), texts  # K2
         assert all(url.startswith("/") for url, _ in dpl)
+
+        pdac = _waiting(_as(app, "pinar.sahin@robcol.example"))  # C1: a consultation requested of her
+        assert any(t.startswith("Give the PDAC's view on appointing Priya Sharma") and url.startswith("/consultations/")
+                   for url, t in pdac), pdac
 
         rania = _waiting(_as(app, "rania.nassar@acs-amman.example"))  # scenario 4: a coordinator
         assert any(url.endswith("/obligations?status=pending") and t.startswith("Answer 4 obligations")

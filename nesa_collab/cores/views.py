@@ -12,7 +12,7 @@ from ..auth.models import Person
 from ..dates import earliest_two_year_end, proposed_term
 from ..network import services as network
 from ..network.models import Collaborative
-from ..web import WebRequest, form_page, page
+from ..web import Waiting, WebRequest, form_page, page
 from . import consultations, forms, services
 from .models import MAX_CORE, MIN_CORE, Appointment, ConsultationAnswer, EndReason
 from .schemas import AppointForm, AppointmentProposalIn, CandidacyIn, ConsultationAnswerIn, EndEarlyIn, ReappointForm
@@ -322,6 +322,18 @@ def home_core_panel(req: WebRequest) -> dict | None:
         return None
     return {"template": "cores/_home_panel.html", "my_service": service, "flagged": flagged, "today": req.today,
             "consultations": waiting}
+
+
+def waiting_for_you(req: WebRequest) -> list[Waiting]:
+    """C1: the consultations the Executive Director and the PDAC are asked for; for the DPL, the
+    proposed appointments whose answers are all in."""
+    out = []
+    for w in consultations.waiting_for(req.db, req.actor):
+        url = req.url_for(w.route, **w.params)
+        if w.query:
+            url += "?" + "&".join(f"{k}={v}" for k, v in w.query.items())
+        out.append(Waiting(w.summary, url, "C1", w.since.astimezone(req.settings.tz).date()))
+    return out
 
 
 routes = [

@@ -1,7 +1,7 @@
 """Consultation requests (C1): appointments the DPL proposes, and the Executive Director's and the
 PDAC's answers to them, given in the product.
 
-Revision ID: 0012_consultation_requests
+Revision ID: 0010_consultation_requests
 Revises: 0009_obligations
 
 ``core_proposals`` holds a proposed appointment (person, term, perhaps a candidacy) with its status:
@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 import nesa_collab.db
 
-revision = "0012_consultation_requests"
+revision = "0010_consultation_requests"
 down_revision = "0009_obligations"
 branch_labels = None
 depends_on = None
