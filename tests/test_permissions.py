@@ -80,6 +80,9 @@ EXPECTED: dict[str, set[str]] = {
     "obligation.view": {"coordinator", "center_staff", "dpl"},
     "obligation.decide": {"coordinator", "dpl"},
     "obligation.oversee": {"center_staff", "dpl"},
+    # Mail: one's own preferences; a Core's announcements to its members (M4): its Core and the DPL.
+    "mail.preferences": SIGNED_IN,
+    "announcement.send": {"dpl", "core"},
 }
 
 
@@ -482,6 +485,16 @@ OBJECT_CASES = [
     ("coordinator", "POST", "/obligations/{b_obligation}/decide", False, "hidden"),
     ("coordinator", "POST", "/api/v1/obligations/{b_obligation}/confirm", True, "hidden"),
     ("coordinator", "POST", "/api/v1/obligations/{b_obligation}/decline", True, "hidden"),
+    # M4: a Core member of X announcing to Y's members; M5: sending Y's meeting as an invitation.
+    ("core", "GET", "/collaboratives/{y}/announcements/new", False, "refused"),
+    ("core", "POST", "/collaboratives/{y}/announcements/new", False, "refused"),
+    ("core", "POST", "/api/v1/collaboratives/{y}/announcements", True, "refused"),
+    ("member", "POST", "/collaboratives/{y}/announcements/new", False, "refused"),
+    ("member", "POST", "/api/v1/collaboratives/{y}/announcements", True, "refused"),
+    ("core", "POST", "/meetings/{y_meeting}/invitations", False, "refused"),
+    ("core", "GET", "/api/v1/meetings/{y_meeting}/invitations", True, "refused"),
+    ("core", "POST", "/api/v1/meetings/{y_meeting}/invitations", True, "refused"),
+    ("core", "POST", "/meetings/{y_draft}/invitations", False, "hidden"),
 ]
 #: The bodies those requests carry (what would be allowed for the owner).
 OBJECT_BODIES = {
@@ -501,6 +514,9 @@ OBJECT_BODIES = {
                                                          "currency": "USD"},
     ("coordinator", "POST", "/obligations/{b_obligation}/decide"): {"decision": "confirm"},
     ("coordinator", "POST", "/api/v1/obligations/{b_obligation}/decline"): {"reason": "budget"},
+    **{(persona, "POST", path): {"subject": "Ours now", "body": "Hello."}
+       for persona in ("core", "member")
+       for path in ("/collaboratives/{y}/announcements/new", "/api/v1/collaboratives/{y}/announcements")},
 }
 
 
@@ -521,7 +537,8 @@ def test_the_owners_may_do_what_the_object_cases_refuse(world, asker):
     for path in ("/plans/{y_plan}/edit", "/meetings/{y_meeting}/edit", "/meetings/{y_draft}",
                  "/meetings/{y_meeting}/agenda", "/collaboratives/{y}/norms/edit", "/claims/{y_claim}",
                  "/claims/{y_claim}/receipt", "/schools/{other_school}/obligations",
-                 "/obligations/{b_obligation}/decide"):
+                 "/obligations/{b_obligation}/decide", "/collaboratives/{y}/announcements/new",
+                 "/api/v1/meetings/{y_meeting}/invitations"):
         r = asker("dpl", "GET", path.format(**others), api=False)
         assert verdict(r) == "allowed", (path, r.status_code)
 

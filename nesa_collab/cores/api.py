@@ -6,10 +6,10 @@ from starlette.routing import Route
 
 from ..errors import DomainError
 from ..network import services as network
-from ..web import WebRequest, api
-from . import services
-from .schemas import (AppointIn, CandidacyIn, CandidacyOut, CoreSummaryOut, EndEarlyIn, OutlookPoint, ReappointIn,
-                      TermDetailOut, TermOut)
+from ..web import WebRequest, api, paginate
+from . import announcements, services
+from .schemas import (AnnouncementIn, AnnouncementOut, AppointIn, CandidacyIn, CandidacyOut, CoreSummaryOut,
+                      EndEarlyIn, OutlookPoint, ReappointIn, TermDetailOut, TermOut)
 
 
 def _collab(req: WebRequest):
@@ -110,6 +110,25 @@ def withdraw(req: WebRequest):
     return req.json(CandidacyOut.model_validate(c))
 
 
+@api("signed_in", summary="M4: a collaborative's announcements to its members, newest first",
+     response=AnnouncementOut, many=True, tag="cores", query=(("page", "integer", "page number (20 per page)"),))
+def list_announcements(req: WebRequest):
+    collab = _collab(req)
+    return req.page_json(paginate(req.db, announcements.announcements_query(req.actor, collab),
+                                  req.query_int("page", 1), 20), AnnouncementOut)
+
+
+@api("announcement.send", summary="M4: send an announcement to the collaborative's members and Core by mail "
+     "(through the outbox; those who turned announcements off are left out): its Core and the DPL",
+     body=AnnouncementIn, response=AnnouncementOut, status=201, tag="cores")
+def create_announcement(req: WebRequest):
+    collab = _collab(req)
+    data = req.parse(AnnouncementIn)
+    sent = announcements.send_announcement(req.db, req.actor, collab, subject=data.subject, body=data.body,
+                                           today=req.today, settings=req.settings)
+    return req.json(AnnouncementOut.model_validate(sent))
+
+
 routes = [
     Route("/cores", dashboard, name="api_cores"),
     Route("/collaboratives/{slug:slug}/core", list_terms, name="api_core_terms"),
@@ -119,4 +138,7 @@ routes = [
     Route("/core/terms/{term_id:int}/end", end_term, methods=["POST"], name="api_end_term"),
     Route("/core/terms/{term_id:int}/reappoint", reappoint, methods=["POST"], name="api_reappoint"),
     Route("/core/candidacies/{candidacy_id:int}/withdraw", withdraw, methods=["POST"], name="api_withdraw"),
+    Route("/collaboratives/{slug:slug}/announcements", list_announcements, name="api_announcements"),
+    Route("/collaboratives/{slug:slug}/announcements", create_announcement, methods=["POST"],
+          name="api_create_announcement"),
 ]
