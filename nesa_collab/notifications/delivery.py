@@ -91,8 +91,10 @@ def claim(database: Database, now: datetime, sender: str, settings: Settings, li
     """Step 1: take up to ``limit`` due messages for ``sender``, oldest due first; only those this
     UPDATE changed are returned."""
     free = or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - lease(settings))
+    # PostgreSQL: rows another sender is claiming right now are skipped rather than waited for, so
+    # both take a batch (SQLite has no row locks: its writing transactions take turns).
     due = (select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now, free)
-           .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+           .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit).with_for_update(skip_locked=True))
     with database.transaction() as db:
         db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(due.scalar_subquery()),
                                                OutboxMessage.sent_at.is_(None), free)
