@@ -132,22 +132,25 @@ def cmd_mail_send(args) -> None:
 
 def cmd_mail_digest(args) -> None:
     """Write today's digest to the outbox for everyone with something waiting (once a day; running it
-    again that day writes nothing). ``mail send`` sends them."""
+    again that day writes nothing), and send what is due."""
     from datetime import date
 
     from .clock import today
     from .db import Database
-    from .notifications.digest import queue_digests
+    from .notifications.jobs import daily_digest
 
     settings = _settings()
-    day = date.fromisoformat(args.today) if args.today else today(settings.tz)
+    try:
+        day = date.fromisoformat(args.today) if args.today else today(settings.tz)
+    except ValueError:
+        sys.exit(f"nesa-collab: --today must be a date (YYYY-MM-DD), not {args.today!r}")
     database = Database(settings.database_url)
     try:
-        with database.transaction() as db:
-            count = queue_digests(db, day, settings)
+        count, sent = daily_digest(database, settings, day)
     finally:
         database.dispose()
-    print(f"Digest of {day:%-d %B %Y}: {count} written to the outbox.")
+    print(f"Digest of {day:%-d %B %Y}: {count} written to the outbox"
+          + (f"; {sent.sent} message(s) sent." if sent.configured else " (mail is not configured: read it at /digest)."))
 
 
 def cmd_tokens_create(args) -> None:
@@ -244,7 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = mail.add_parser("send", help="send the messages that are due (retries with back-off; for cron)")
     p.add_argument("--limit", type=int, help="send at most this many")
     p.set_defaults(func=cmd_mail_send)
-    p = mail.add_parser("digest", help="write today's digest for everyone with something waiting (once a day)")
+    p = mail.add_parser("digest", help="write today's digest for everyone with something waiting (once a day) "
+                                      "and send it")
     p.add_argument("--today", help="the day (YYYY-MM-DD; default: today in the network's zone)")
     p.set_defaults(func=cmd_mail_digest)
 

@@ -140,3 +140,23 @@ def _csrf(client) -> str:
     from ..conftest import csrf_of
 
     return csrf_of(client)
+
+
+def test_mail_digest_on_the_command_line_writes_today_s_digests_once_and_sends_them(
+        database, mail_settings, smtp, world, act, monkeypatch, capsys):
+    from nesa_collab.cli import main
+
+    propose(act, world, "A summer institute")
+    for var, value in {"NESA_DATABASE_URL": mail_settings.database_url, "NESA_SMTP_HOST": "127.0.0.1",
+                       "NESA_SMTP_PORT": str(mail_settings.smtp_port), "NESA_SMTP_STARTTLS": "off",
+                       "NESA_SMTP_TIMEOUT_SECONDS": "3"}.items():
+        monkeypatch.setenv(var, value)
+    main(["mail", "digest", "--today", "2026-12-01"])
+    main(["mail", "digest", "--today", "2026-12-01"])
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["Digest of 1 December 2026: 1 written to the outbox; 1 message(s) sent.",
+                   "Digest of 1 December 2026: 0 written to the outbox; 0 message(s) sent."]
+    assert len(smtp.inbox.to("maya@nesa.example.org")) == 1
+    monkeypatch.delenv("NESA_SMTP_HOST")
+    main(["mail", "send"])
+    assert "Mail is not configured (NESA_SMTP_HOST): nothing sent; 0 message(s) wait" in capsys.readouterr().out
