@@ -55,7 +55,11 @@ def itip(meeting: Meeting, method: str, base_url: str, organizer: str, attendee_
     if method == CANCEL:
         events = [replace(e, status="CANCELLED") for e in events if e.recurrence_id is None]
     name, address = parseaddr(organizer)
-    cal = Calendar.new(prodid=ical.PRODID, method=method)
+    cal = Calendar()  # no calendar UID (RFC 7986): each message is one scheduling message, not a calendar
+    cal.add("prodid", ical.PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
     starts = [e.start for e in events] + [e.until or e.end for e in events]
     cal.add_component(Timezone.from_tzid(meeting.time_zone, first_date=min(starts).date() - timedelta(days=7),
                                          last_date=max(starts).date() + timedelta(days=7)))

@@ -158,7 +158,8 @@ def build_message(message: OutboxMessage, settings: Settings) -> EmailMessage:
         maintype, _, subtype = (message.attachment_type or "text/plain").partition("/")
         params = {"method": message.attachment_method} if message.attachment_method else {}
         if maintype == "text":
-            email.add_alternative(message.attachment, subtype=subtype, params=params)
+            # base64 keeps the part intact through servers without 8BITMIME (calendars carry non-ASCII).
+            email.add_alternative(message.attachment, subtype=subtype, params=params, cte="base64")
         else:
             email.add_attachment(message.attachment.encode(), maintype=maintype, subtype=subtype, params=params)
     return email

@@ -159,7 +159,7 @@ def test_the_meeting_page_offers_its_editors_the_invitation_and_sends_it(databas
     r = post_form(core, f"/meetings/{meeting.id}/invitations")
     assert r.status_code == 303 and r.headers["location"].endswith("#invitations")
     page = core.get(f"/meetings/{meeting.id}")
-    assert "Sent as a calendar invitation to 4 people" in page.text and "Send the invitation" not in page.text
+    assert "Sent by email as a calendar invitation to 4 people" in page.text and "Send the invitation" not in page.text
     assert 'id="invitations"' not in as_(world.members[0]).get(f"/meetings/{meeting.id}").text
     api = as_(world.core).get(f"/api/v1/meetings/{meeting.id}/invitations")
     assert api.status_code == 200 and len(api.json()["invited"]) == 4 and api.json()["not_yet"] == []
