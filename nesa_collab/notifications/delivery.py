@@ -40,6 +40,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
@@ -229,9 +230,15 @@ def _send_batch(database: Database, settings: Settings, batch: list[OutboxMessag
                 _release(database, batch[n:], sender)
                 return sent, failed, False
             try:
+                email = build_message(message, settings)
+            except (ValueError, MessageError) as exc:  # a row no email can be made of: it waits, on record
+                _mark_failed(database, [message], sender, now, f"the message cannot be built: {exc}")
+                failed += 1
+                continue
+            try:
                 if smtp is None:
                     smtp = connect(settings)
-                smtp.send_message(build_message(message, settings))
+                smtp.send_message(email)
             except _MESSAGE_REFUSED as exc:
                 _mark_failed(database, [message], sender, now, _describe(exc))
                 failed += 1

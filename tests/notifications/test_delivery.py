@@ -233,3 +233,14 @@ def cli_mail(monkeypatch, mail_settings):
                        "NESA_SMTP_PORT": str(mail_settings.smtp_port), "NESA_SMTP_STARTTLS": "false",
                        "NESA_SMTP_TIMEOUT_SECONDS": "3", "NESA_MAIL_FROM": mail_settings.mail_from}.items():
         monkeypatch.setenv(var, value)
+
+
+def test_a_message_that_cannot_be_built_waits_on_record_and_does_not_hold_up_the_others(
+        database, mail_settings, smtp, world):
+    queue(database, [world.core], headers={"X-Injected": "a\r\nBcc: everyone@example.org"})
+    queue(database, world.members)
+    result = send_due(database, mail_settings, NOW)
+    assert (result.sent, result.failed) == (3, 1)
+    [broken] = [r for r in outbox(database) if r.sent_at is None]
+    assert broken.email == world.core.email and broken.last_error.startswith("the message cannot be built")
+    assert all("everyone@example.org" not in rcpts for rcpts, _ in smtp.inbox.received)
