@@ -27,25 +27,34 @@ from .auth import api as auth_api
 from .auth import services as auth
 from .auth import views as auth_views
 from .cores import api as cores_api
+from .cores import digest as cores_digest
 from .cores import services as cores
 from .cores import views as cores_views
 from .db import Database
 from .meetings import api as meetings_api
-from .meetings import conferences, feeds, rsvps, times
+from .meetings import conferences, feeds, invitations, rsvps, times
 from .meetings import services as meetings
 from .meetings import views as meetings_views
 from .network import api as network_api
 from .network import services as network
 from .network import views as network_views
+from .notifications import api as notifications_api
+from .notifications import digest
+from .notifications import views as notifications_views
+from .notifications.delivery import Courier
+from .notifications.services import wrote_messages
 from .obligations import api as obligations_api
+from .obligations import digest as obligations_digest
 from .obligations import feed as obligations_feed
 from .obligations import services as obligations
 from .obligations import views as obligations_views
 from .paths import STATIC_DIR
 from .plans import api as plans_api
+from .plans import digest as plans_digest
 from .plans import views as plans_views
 from .settings import Settings
 from .support import api as support_api
+from .support import digest as support_digest
 from .support import views as support_views
 from .templating import make_templates
 from .web import Identification
@@ -66,9 +75,9 @@ PANELS = {
     "home": [obligations_views.home_obligations_panel, cores_views.home_core_panel, plans_views.home_plans_panel,
              meetings_views.dashboard_panel, support_views.home_claims_panel],
     "collaborative": [cores_views.collaborative_core_panel, plans_views.collaborative_plan_panel,
-                      meetings_views.collaborative_panel],
-    "profile": [network_views.profile_panel],
-    "meeting": [support_views.meeting_claim_panel],
+                      meetings_views.collaborative_panel, cores_views.collaborative_announcements_panel],
+    "profile": [network_views.profile_panel, notifications_views.profile_panel],
+    "meeting": [support_views.meeting_claim_panel, meetings_views.invitations_panel],
     "school": [obligations_views.school_cores_panel],
 }
 
@@ -85,9 +94,10 @@ def install_domain_rules() -> None:
     facts change (idempotent). C4: a Core member stays a member of the collaborative while serving,
     so the network asks the Cores first. O1–O3: the obligations follow the meetings, conferences,
     answers, terms, people's schools and schools' membership they are derived from, and the school's
-    calendar lists them."""
+    calendar lists them. M5: a meeting sent as an invitation sends its updates and its cancellation.
+    The daily digest gathers what is waiting for each person from the domains that own it."""
     network.MEMBERSHIP_END_CHECKS[:] = [cores.serving_member_stays]
-    meetings.MEETING_CHANGE_LISTENERS[:] = [obligations.meeting_changed]
+    meetings.MEETING_CHANGE_LISTENERS[:] = [obligations.meeting_changed, invitations.meeting_changed]
     conferences.CONFERENCE_CHANGE_LISTENERS[:] = [obligations.conference_changed]
     rsvps.RSVP_LISTENERS[:] = [obligations.answered]
     cores.TERM_LISTENERS[:] = [obligations.term_changed]
@@ -95,6 +105,8 @@ def install_domain_rules() -> None:
     network.SCHOOL_STATUS_LISTENERS[:] = [obligations.school_status_changed]
     network.MEMBERSHIP_LISTENERS[:] = [obligations.membership_changed]
     feeds.SCHOOL_DAYS_PROVIDERS[:] = [obligations_feed.school_days]
+    digest.DIGEST_SOURCES[:] = [cores_digest.requests_waiting, plans_digest.for_the_dpl,
+                                support_digest.claims_waiting, obligations_digest.pending_obligations]
 
 
 def all_routes() -> list:
@@ -111,9 +123,10 @@ def all_routes() -> list:
         *obligations_views.routes,
         *support_views.routes,
         *audit_views.routes,
+        *notifications_views.routes,
         Mount("/api/v1", routes=[*openapi.routes, *auth_api.routes, *network_api.routes, *cores_api.routes,
                                  *plans_api.routes, *meetings_api.routes, *obligations_api.routes,
-                                 *support_api.routes, *audit_api.routes]),
+                                 *support_api.routes, *audit_api.routes, *notifications_api.routes]),
     ]
 
 
@@ -121,10 +134,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = (settings or Settings.from_env()).check()
     database = database or Database(settings.database_url)
     install_domain_rules()
+    courier = Courier(database, settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
         yield
+        courier.wait(10)  # let a send under way mark what it sent
         database.dispose()
 
     app = Starlette(
@@ -153,6 +168,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     #: (network) and the Cores they serve on today (cores).
     app.state.identify = Identification(by_token=auth.person_for_token, by_session=auth.person_for_session)
     app.state.load_actor = cores.load_actor
+    #: Mail leaves after the commit that wrote it: the courier (a thread of this process) is woken to
+    #: send the outbox; the scheduler's regular ``send_due`` retries what failed.
+    app.state.courier = courier
+    app.state.commit_hooks = [lambda db: courier.kick() if wrote_messages(db) else None]
     return app
 
 

@@ -112,6 +112,47 @@ def cmd_obligations_refresh(args) -> None:
         database.dispose()
 
 
+def cmd_mail_send(args) -> None:
+    """Send the outbox's messages that are due (for cron: every few minutes); failed ones wait for
+    their next attempt."""
+    from .db import Database
+    from .notifications.delivery import send_due
+
+    settings = _settings()
+    database = Database(settings.database_url)
+    try:
+        result = send_due(database, settings, limit=args.limit)
+    finally:
+        database.dispose()
+    if not result.configured:
+        print(f"Mail is not configured (NESA_SMTP_HOST): nothing sent; {result.waiting} message(s) wait in the outbox.")
+        return
+    print(f"Mail: {result.sent} sent, {result.failed} failed (to be tried again), {result.waiting} waiting.")
+
+
+def cmd_mail_digest(args) -> None:
+    """Write today's digest to the outbox for everyone with something waiting (once a day; running it
+    again that day writes nothing), and send what is due."""
+    from datetime import date
+
+    from .clock import today
+    from .db import Database
+    from .notifications.jobs import daily_digest
+
+    settings = _settings()
+    try:
+        day = date.fromisoformat(args.today) if args.today else today(settings.tz)
+    except ValueError:
+        sys.exit(f"nesa-collab: --today must be a date (YYYY-MM-DD), not {args.today!r}")
+    database = Database(settings.database_url)
+    try:
+        count, sent = daily_digest(database, settings, day)
+    finally:
+        database.dispose()
+    print(f"Digest of {day:%-d %B %Y}: {count} written to the outbox"
+          + (f"; {sent.sent} message(s) sent." if sent.configured else " (mail is not configured: read it at /digest)."))
+
+
 def cmd_tokens_create(args) -> None:
     from .permissions import SYSTEM
     from .auth.services import create_token, find_by_email
@@ -200,6 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
         dest="obligations_command", required=True)
     p = obligations.add_parser("refresh", help="derive every school's obligations again from the facts")
     p.set_defaults(func=cmd_obligations_refresh)
+
+    mail = sub.add_parser("mail", help="the outbox: send it, write the daily digest").add_subparsers(
+        dest="mail_command", required=True)
+    p = mail.add_parser("send", help="send the messages that are due (retries with back-off; for cron)")
+    p.add_argument("--limit", type=int, help="send at most this many")
+    p.set_defaults(func=cmd_mail_send)
+    p = mail.add_parser("digest", help="write today's digest for everyone with something waiting (once a day) "
+                                      "and send it")
+    p.add_argument("--today", help="the day (YYYY-MM-DD; default: today in the network's zone)")
+    p.set_defaults(func=cmd_mail_digest)
 
     p = sub.add_parser("demo", help="create a SQLite demo database with realistic data and serve it")
     p.add_argument("--host", default="127.0.0.1")

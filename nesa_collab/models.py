@@ -4,14 +4,14 @@ from .audit.models import AuditEntry  # noqa: F401
 from .auth.models import ApiToken, AuthSession, Person, PersonRole, SignInAttempt  # noqa: F401
 from .network.models import (Collaborative, Interest, InterestSupporter, Membership,  # noqa: F401
                              NormsRevision, School)
-from .cores.models import (Appointment, Candidacy, Consultation, ConsultationRequest,  # noqa: F401
-                           ProposedAppointment)
-from .notifications.models import OutboxMessage  # noqa: F401
+from .cores.models import (Announcement, Appointment, Candidacy, Consultation,  # noqa: F401
+                           ConsultationRequest, ProposedAppointment)
+from .notifications.models import MailPreference, OutboxMessage  # noqa: F401
 from .plans.models import (Plan, PlanEvidence, PlanGoal, PlanMilestone, PlanOffering,  # noqa: F401
                            PlanReview, PlanRevision, PlanTemplate, Post, TemplateSection)
 from .meetings.models import (AgendaItem, Attendance, Conference, ConferenceCollaborative, PlanningSupport,  # noqa: F401
                               Rsvp,
-                              FeedToken, Meeting, MeetingMinutes, MeetingOccurrence)
+                              FeedToken, Meeting, MeetingInvitation, MeetingMinutes, MeetingOccurrence)
 from .meetings.feed_cache import FeedEntry  # noqa: F401
 from .obligations.models import Obligation  # noqa: F401
 from .support.models import Claim  # noqa: F401

@@ -312,6 +312,10 @@ POLICIES: dict[str, Policy] = {
     "claim.submit": _core_of,
     "claim.view": _claim_party,
     "claim.decide": _roles(Role.CENTER_STAFF, Role.DPL),
+    # Mail: one's own preferences (the digest, announcements); a Core announces to its collaborative's
+    # members (M4: the Core of that collaborative, and the DPL).
+    "mail.preferences": _self_or_dpl,
+    "announcement.send": _core_or_dpl,
     # Audit (A1)
     "audit.view": _roles(Role.DPL),
 }

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .paths import STATIC_DIR, TEMPLATES_DIR
@@ -29,6 +31,13 @@ DOCUMENTED = {
     "plan_stale_months": ("NESA_PLAN_STALE_MONTHS", "months without a revision before a plan is out of date (P5)"),
     "receipts_dir": ("NESA_RECEIPTS_DIR", "folder the hotel-night receipts are stored in (S3), outside the web root"),
     "receipt_max_bytes": ("NESA_RECEIPT_MAX_BYTES", "largest receipt accepted, in bytes (S3)"),
+    "smtp_host": ("NESA_SMTP_HOST", "the SMTP server that sends the outbox; empty: no mail is sent"),
+    "smtp_port": ("NESA_SMTP_PORT", "its port"),
+    "smtp_starttls": ("NESA_SMTP_STARTTLS", "upgrade the connection with STARTTLS (true or false)"),
+    "smtp_username": ("NESA_SMTP_USERNAME", "the SMTP user name (empty: no login)"),
+    "smtp_password": ("NESA_SMTP_PASSWORD", "the SMTP password (a secret)"),
+    "smtp_timeout_seconds": ("NESA_SMTP_TIMEOUT_SECONDS", "how long to wait for the SMTP server"),
+    "mail_from": ("NESA_MAIL_FROM", "the sender of every message, e.g. `NESA <collaboratives@example.org>`"),
 }
 
 
@@ -54,6 +63,16 @@ class Settings:
     #: ``./receipts``). Never served as static files: only through the claim's permission check.
     receipts_dir: str = ""
     receipt_max_bytes: int = DEFAULT_RECEIPT_MAX_BYTES
+    #: Mail: the outbox is sent through this SMTP server; with no host, nothing is sent (the outbox
+    #: still fills and the digest is read on its page).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_timeout_seconds: int = 30
+    #: The sender (and the ORGANIZER of meeting invitations); empty: no-reply at the site's host.
+    mail_from: str = ""
     #: argon2 cost; tests lower it so that hashing many passwords stays fast.
     password_time_cost: int = 3
     password_memory_cost: int = 65536
@@ -73,6 +92,20 @@ class Settings:
             return Path(self.receipts_dir)
         database = sqlite_path(self.database_url)
         return (database.parent if database is not None else Path(".")) / "receipts"
+
+    @property
+    def mail_configured(self) -> bool:
+        """Whether the outbox is sent (an SMTP host is set)."""
+        return bool(self.smtp_host)
+
+    @property
+    def mail_sender(self) -> tuple[str, str]:
+        """The sender's display name and address: ``NESA_MAIL_FROM``, else the network's name at
+        ``no-reply@`` the site's host."""
+        name, address = parseaddr(self.mail_from)
+        if address:
+            return name or self.network_name, address
+        return self.network_name, f"no-reply@{urlsplit(self.base_url).hostname or 'localhost'}"
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -95,6 +128,12 @@ class Settings:
             raise SettingsError("NESA_PLAN_STALE_MONTHS must be at least 1")
         if not 1024 <= self.receipt_max_bytes <= 100 * 1024 * 1024:
             raise SettingsError("NESA_RECEIPT_MAX_BYTES must be between 1024 and 104857600 (100 MB)")
+        if not 1 <= self.smtp_port <= 65535:
+            raise SettingsError("NESA_SMTP_PORT must be 1-65535")
+        if not 1 <= self.smtp_timeout_seconds <= 600:
+            raise SettingsError("NESA_SMTP_TIMEOUT_SECONDS must be 1-600")
+        if self.mail_from and "@" not in parseaddr(self.mail_from)[1]:
+            raise SettingsError(f"NESA_MAIL_FROM {self.mail_from!r} is not an email address")
         receipts = self.receipts_path.resolve()
         for served in (TEMPLATES_DIR, STATIC_DIR):
             if receipts == served.resolve() or served.resolve() in receipts.parents:
@@ -110,7 +149,9 @@ class Settings:
             raw = env.get(var, "")
             if raw == "":
                 continue
-            if isinstance(getattr(defaults, name), int):
+            if isinstance(getattr(defaults, name), bool):
+                values[name] = _boolean(var, raw)
+            elif isinstance(getattr(defaults, name), int):
                 try:
                     values[name] = int(raw)
                 except ValueError as exc:
@@ -118,6 +159,15 @@ class Settings:
             else:
                 values[name] = raw
         return cls(**values).check()
+
+
+def _boolean(var: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{var} must be true or false, not {raw!r}")
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -512,8 +512,12 @@ def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Respon
         return response
     finally:
         db.close()
-    # Side effects (mail, caches outside the database) only for changes that were committed.
+    # Side effects (mail, caches outside the database) only for changes that were committed: the
+    # request's own, and those ``create_app`` asks of every commit (``commit_hooks``, given the
+    # session: e.g. waking the mail courier when the change wrote to the outbox).
     if committed:
+        for hook in getattr(state, "commit_hooks", ()):
+            hook(db)
         for callback in wreq.after_commit:
             callback()
     return response

@@ -81,6 +81,9 @@ EXPECTED: dict[str, set[str]] = {
     "obligation.view": {"coordinator", "center_staff", "dpl"},
     "obligation.decide": {"coordinator", "dpl"},
     "obligation.oversee": {"center_staff", "dpl"},
+    # Mail: one's own preferences; a Core's announcements to its members (M4): its Core and the DPL.
+    "mail.preferences": SIGNED_IN,
+    "announcement.send": {"dpl", "core"},
 }
 
 
@@ -517,6 +520,16 @@ OBJECT_CASES = [
     ("dpl", "POST", "/api/v1/consultations/{ed_request}/answer", True, "refused"),
     ("executive_director", "POST", "/consultations/{ed_request}/answer", False, "allowed"),
     ("pdac", "POST", "/api/v1/consultations/{pdac_request}/answer", True, "allowed"),
+    # M4: a Core member of X announcing to Y's members; M5: sending Y's meeting as an invitation.
+    ("core", "GET", "/collaboratives/{y}/announcements/new", False, "refused"),
+    ("core", "POST", "/collaboratives/{y}/announcements/new", False, "refused"),
+    ("core", "POST", "/api/v1/collaboratives/{y}/announcements", True, "refused"),
+    ("member", "POST", "/collaboratives/{y}/announcements/new", False, "refused"),
+    ("member", "POST", "/api/v1/collaboratives/{y}/announcements", True, "refused"),
+    ("core", "POST", "/meetings/{y_meeting}/invitations", False, "refused"),
+    ("core", "GET", "/api/v1/meetings/{y_meeting}/invitations", True, "refused"),
+    ("core", "POST", "/api/v1/meetings/{y_meeting}/invitations", True, "refused"),
+    ("core", "POST", "/meetings/{y_draft}/invitations", False, "hidden"),
 ]
 #: The bodies those requests carry (what would be allowed for the owner).
 OBJECT_BODIES = {
@@ -539,6 +552,9 @@ OBJECT_BODIES = {
     # C1: an answer the body asked could give.
     **{(persona, method, path): {"answer": "agree"} for persona, method, path, _, _ in OBJECT_CASES
        if method == "POST" and path.endswith("/answer")},
+    **{(persona, "POST", path): {"subject": "Ours now", "body": "Hello."}
+       for persona in ("core", "member")
+       for path in ("/collaboratives/{y}/announcements/new", "/api/v1/collaboratives/{y}/announcements")},
 }
 
 
@@ -559,7 +575,8 @@ def test_the_owners_may_do_what_the_object_cases_refuse(world, asker):
     for path in ("/plans/{y_plan}/edit", "/meetings/{y_meeting}/edit", "/meetings/{y_draft}",
                  "/meetings/{y_meeting}/agenda", "/collaboratives/{y}/norms/edit", "/claims/{y_claim}",
                  "/claims/{y_claim}/receipt", "/schools/{other_school}/obligations",
-                 "/obligations/{b_obligation}/decide"):
+                 "/obligations/{b_obligation}/decide", "/collaboratives/{y}/announcements/new",
+                 "/api/v1/meetings/{y_meeting}/invitations"):
         r = asker("dpl", "GET", path.format(**others), api=False)
         assert verdict(r) == "allowed", (path, r.status_code)
 

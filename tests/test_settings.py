@@ -67,3 +67,22 @@ def test_s3_the_request_size_limit_fits_a_receipt_of_the_configured_size():
     assert max_body_bytes(Settings()) > 5 * 1024 * 1024
     assert max_body_bytes(Settings(receipt_max_bytes=20 * 1024 * 1024)) > 20 * 1024 * 1024
     assert max_body_bytes(Settings(receipt_max_bytes=1024)) == MAX_BODY_BYTES
+
+
+def test_mail_is_configured_by_the_smtp_variables_and_the_password_stays_secret():
+    s = Settings.from_env({})
+    assert not s.mail_configured and s.smtp_port == 587 and s.smtp_starttls
+    assert s.mail_sender == ("NESA", "no-reply@127.0.0.1")
+    s = Settings.from_env({"NESA_SMTP_HOST": "smtp.example.org", "NESA_SMTP_PORT": "2525", "NESA_SMTP_STARTTLS": "false",
+                           "NESA_SMTP_USERNAME": "nesa", "NESA_SMTP_PASSWORD": "hunter2-secret",
+                           "NESA_MAIL_FROM": "NESA Collaboratives <collaboratives@example.org>",
+                           "NESA_SMTP_TIMEOUT_SECONDS": "5"})
+    assert s.mail_configured and (s.smtp_port, s.smtp_starttls, s.smtp_timeout_seconds) == (2525, False, 5)
+    assert s.mail_sender == ("NESA Collaboratives", "collaboratives@example.org")
+    assert "hunter2" not in repr(s)
+    with pytest.raises(SettingsError, match="NESA_SMTP_STARTTLS"):
+        Settings.from_env({"NESA_SMTP_STARTTLS": "perhaps"})
+    with pytest.raises(SettingsError, match="NESA_SMTP_PORT"):
+        Settings.from_env({"NESA_SMTP_PORT": "70000"})
+    with pytest.raises(SettingsError, match="NESA_MAIL_FROM"):
+        Settings.from_env({"NESA_MAIL_FROM": "nobody"})

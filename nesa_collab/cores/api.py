@@ -6,11 +6,12 @@ from starlette.routing import Route
 
 from ..errors import DomainError
 from ..network import services as network
-from ..web import WebRequest, api
-from . import consultations, services
-from .schemas import (AppointFromProposalIn, AppointIn, AppointmentProposalIn, AppointmentProposalOut, CandidacyIn,
-                      CandidacyOut, ConsultationAnswerIn, ConsultationRequestDetailOut, CoreSummaryOut, EndEarlyIn,
-                      OutlookPoint, ReappointIn, TermDetailOut, TermOut)
+from ..web import WebRequest, api, paginate
+from . import announcements, consultations, services
+from .schemas import (AnnouncementIn, AnnouncementOut, AppointFromProposalIn, AppointIn, AppointmentProposalIn,
+                      AppointmentProposalOut, CandidacyIn, CandidacyOut, ConsultationAnswerIn,
+                      ConsultationRequestDetailOut, CoreSummaryOut, EndEarlyIn, OutlookPoint, ReappointIn,
+                      TermDetailOut, TermOut)
 
 
 def _collab(req: WebRequest):
@@ -173,6 +174,25 @@ def withdraw_proposal(req: WebRequest):
     return req.json(AppointmentProposalOut.model_validate(proposal))
 
 
+@api("signed_in", summary="M4: a collaborative's announcements to its members, newest first",
+     response=AnnouncementOut, many=True, tag="cores", query=(("page", "integer", "page number (20 per page)"),))
+def list_announcements(req: WebRequest):
+    collab = _collab(req)
+    return req.page_json(paginate(req.db, announcements.announcements_query(req.actor, collab),
+                                  req.query_int("page", 1), 20), AnnouncementOut)
+
+
+@api("announcement.send", summary="M4: send an announcement to the collaborative's members and Core by mail "
+     "(through the outbox; those who turned announcements off are left out): its Core and the DPL",
+     body=AnnouncementIn, response=AnnouncementOut, status=201, tag="cores")
+def create_announcement(req: WebRequest):
+    collab = _collab(req)
+    data = req.parse(AnnouncementIn)
+    sent = announcements.send_announcement(req.db, req.actor, collab, subject=data.subject, body=data.body,
+                                           today=req.today, settings=req.settings)
+    return req.json(AnnouncementOut.model_validate(sent))
+
+
 routes = [
     Route("/cores", dashboard, name="api_cores"),
     Route("/collaboratives/{slug:slug}/core", list_terms, name="api_core_terms"),
@@ -190,4 +210,7 @@ routes = [
           name="api_appoint_from_proposal"),
     Route("/core/proposals/{proposal_id:int}/withdraw", withdraw_proposal, methods=["POST"],
           name="api_withdraw_proposal"),
+    Route("/collaboratives/{slug:slug}/announcements", list_announcements, name="api_announcements"),
+    Route("/collaboratives/{slug:slug}/announcements", create_announcement, methods=["POST"],
+          name="api_create_announcement"),
 ]

@@ -288,3 +288,22 @@ class ConsultationRequest(Base):
     @property
     def answer_label(self) -> str:
         return ConsultationAnswer(self.answer).label if self.answer else "Waiting"
+
+
+class Announcement(Base):
+    """M4: a message a collaborative's Core (or the DPL) sends its members by mail; listed on the
+    collaborative's page. ``recipients`` is how many it was written to (those who turned
+    announcements off are not among them)."""
+
+    __tablename__ = "core_announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collaborative_id: Mapped[int] = mapped_column(ForeignKey("collaboratives.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    recipients: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    author: Mapped["Person | None"] = relationship(lazy="joined")
+    collaborative: Mapped["Collaborative"] = relationship(lazy="joined")

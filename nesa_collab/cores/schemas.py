@@ -211,3 +211,19 @@ class ConsultationRequestDetailOut(ConsultationRequestOut):
     """A consultation request with the appointment it asks about (C1)."""
 
     proposal: AppointmentProposalBriefOut
+
+
+class AnnouncementIn(BaseModel):
+    rule: ClassVar[str] = "M4"
+    subject: str | None = Field(default=None, max_length=200)
+    body: str | None = Field(default=None, max_length=20_000)
+
+
+class AnnouncementOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    subject: str
+    body: str
+    author: PersonBrief | None
+    recipients: int = Field(description="how many it was sent to (members who turned announcements off are not counted)")
+    sent_at: datetime

@@ -12,10 +12,11 @@ from ..auth.models import Person
 from ..dates import earliest_two_year_end, proposed_term
 from ..network import services as network
 from ..network.models import Collaborative
-from ..web import Waiting, WebRequest, form_page, page
-from . import consultations, forms, services
+from ..web import Waiting, WebRequest, form_page, page, paginate
+from . import announcements, consultations, forms, services
 from .models import MAX_CORE, MIN_CORE, Appointment, ConsultationAnswer, EndReason
-from .schemas import AppointForm, AppointmentProposalIn, CandidacyIn, ConsultationAnswerIn, EndEarlyIn, ReappointForm
+from .schemas import (AnnouncementIn, AppointForm, AppointmentProposalIn, CandidacyIn, ConsultationAnswerIn,
+                      EndEarlyIn, ReappointForm)
 
 
 def _collab(req: WebRequest) -> Collaborative:
@@ -303,12 +304,48 @@ def withdraw(req: WebRequest):
 
 # --- panels on other pages ----------------------------------------------------------------------------
 
+# --- announcements (M4) ------------------------------------------------------------------------------
+
+@page("signed_in")
+def announcement_list(req: WebRequest):
+    """M4: a collaborative's announcements, newest first."""
+    collab = _collab(req)
+    result = paginate(req.db, announcements.announcements_query(req.actor, collab), req.query_int("page", 1), 20)
+    return req.render("cores/announcements.html", {"collab": collab, "page": result})
+
+
+@page("announcement.send")
+def new_announcement(req: WebRequest):
+    """M4: the Core (or the DPL) sends an announcement to the collaborative's members by mail."""
+    collab = _collab(req)
+    audience = announcements.audience_size(req.db, req.actor, collab, req.today)
+
+    def submit():
+        data = req.parse(AnnouncementIn)
+        sent = announcements.send_announcement(req.db, req.actor, collab, subject=data.subject, body=data.body,
+                                               today=req.today, settings=req.settings)
+        return req.redirect(req.url_for("announcements", slug=collab.slug),
+                            flash=f"The announcement is on its way to {sent.recipients} "
+                                  f"{'person' if sent.recipients == 1 else 'people'}.")
+
+    return form_page(req, "cores/announcement_form.html", form={"subject": "", "body": ""}, submit=submit,
+                     context={"collab": collab, "audience": audience})
+
+
 def collaborative_core_panel(req: WebRequest, collab: Collaborative) -> dict | None:
     """Who is on the collaborative's Core today (for signed-in people)."""
     if not req.can("core.view"):
         return None
     return {"template": "cores/_collaborative_panel.html", "collab": collab,
             "core": services.current_core(req.db, collab.id, req.today), "min_core": MIN_CORE, "max_core": MAX_CORE}
+
+
+def collaborative_announcements_panel(req: WebRequest, collab: Collaborative) -> dict | None:
+    """M4: the collaborative's latest announcements (for signed-in people), and for its Core the way to send one."""
+    if req.actor is None:
+        return None
+    return {"template": "cores/_announcements_panel.html", "collab": collab,
+            "announcements": announcements.latest_announcements(req.db, req.actor, collab)}
 
 
 def home_core_panel(req: WebRequest) -> dict | None:
@@ -351,4 +388,7 @@ routes = [
     Route("/consultations/{request_id:int}/answer", answer_consultation, methods=["GET", "POST"],
           name="answer_consultation"),
     Route("/core/proposals/{proposal_id:int}/withdraw", withdraw_proposal, methods=["POST"], name="withdraw_proposal"),
+    Route("/collaboratives/{slug:slug}/announcements", announcement_list, name="announcements"),
+    Route("/collaboratives/{slug:slug}/announcements/new", new_announcement, methods=["GET", "POST"],
+          name="new_announcement"),
 ]

@@ -11,13 +11,13 @@ from ..clock import now_utc
 from ..errors import DomainError, NotFound
 from ..network import services as network
 from ..web import WebRequest, api, paginate
-from . import agendas, conferences, feed_tokens, forms, minutes, planning, rsvps, services, times
+from . import agendas, conferences, feed_tokens, forms, invitations, minutes, planning, rsvps, services, times
 from .links import token_links
 from .models import FeedToken, Meeting, MeetingMinutes, RsvpAnswer
 from .schemas import (AgendaIn, AgendaOut, AttendanceIn, CancelIn, ConferenceIn, ConferenceOut, ConferenceUpdate,
-                      FeedTokenIn, FeedTokenOut, MeetingIn, MeetingOut, MeetingUpdate, MinutesIn, MinutesOut,
-                      OccurrenceIn, OccurrenceOut, RsvpIn, RsvpOut, RsvpsOut, SchedulingOut, SupportIn,
-                      SupportOut)
+                      FeedTokenIn, FeedTokenOut, InvitationOut, InvitationsOut, InvitationsSentOut, MeetingIn,
+                      MeetingOut, MeetingUpdate, MinutesIn, MinutesOut, OccurrenceIn, OccurrenceOut, RsvpIn, RsvpOut,
+                      RsvpsOut, SchedulingOut, SupportIn, SupportOut)
 
 PAGE_Q = ("page", "integer", "page number (50 per page)")
 
@@ -140,6 +140,28 @@ def publish_meeting(req: WebRequest):
     meeting = _meeting(req)
     services.publish_meeting(req.db, req.actor, meeting)
     return req.json(MeetingOut.model_validate(meeting))
+
+
+@api("meeting.edit", summary="M5: who was sent the meeting as a calendar invitation (whether their copy is "
+     "current, whether they were sent its cancellation), and the expected people not invited yet", response=InvitationsOut,
+     tag="meetings")
+def list_invitations(req: WebRequest):
+    meeting = services.meeting_for_editing(req.db, req.actor, req.path_params["meeting_id"])
+    state = invitations.invitation_state(req.db, req.actor, meeting, req.today)
+    return req.json(InvitationsOut(
+        invited=[InvitationOut(person=i.person, invited_at=i.invited_at, sent_at=i.sent_at, current=state.is_current(i),
+                               cancelled_at=i.cancelled_at) for i in state.invited],
+        not_yet=state.not_yet))
+
+
+@api("meeting.edit", summary="M5: send a published meeting to its expected people (members and Core) as an "
+     "iCalendar invitation (iTIP METHOD:REQUEST, the feed's UID and SEQUENCE) through the outbox; those invited "
+     "before get an update if their copy is out of date. Later changes and the cancellation follow by themselves",
+     response=InvitationsSentOut, tag="meetings")
+def send_invitations(req: WebRequest):
+    meeting = services.meeting_for_editing(req.db, req.actor, req.path_params["meeting_id"])
+    sent = invitations.send_invitations(req.db, req.actor, meeting, req.today, req.settings)
+    return req.json(InvitationsSentOut(invited=sent.invited, updated=sent.updated))
 
 
 @api("meeting.edit", summary="Cancel a published meeting; it stays in feeds as cancelled (M2)", body=CancelIn,
@@ -332,6 +354,8 @@ routes = [
     Route("/meetings/{meeting_id:int}", update_meeting, methods=["PATCH"], name="api_update_meeting"),
     Route("/meetings/{meeting_id:int}/publish", publish_meeting, methods=["POST"], name="api_publish_meeting"),
     Route("/meetings/{meeting_id:int}/cancel", cancel_meeting, methods=["POST"], name="api_cancel_meeting"),
+    Route("/meetings/{meeting_id:int}/invitations", list_invitations, methods=["GET"], name="api_invitations"),
+    Route("/meetings/{meeting_id:int}/invitations", send_invitations, methods=["POST"], name="api_send_invitations"),
     Route("/meetings/{meeting_id:int}/occurrences", meeting_occurrences, methods=["GET"], name="api_occurrences"),
     Route("/meetings/{meeting_id:int}/occurrences", change_occurrence, methods=["POST"], name="api_change_occurrence"),
     Route("/meetings/{meeting_id:int}/agenda", get_agenda, methods=["GET"], name="api_agenda"),

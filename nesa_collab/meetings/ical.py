@@ -153,7 +153,8 @@ def conference_event(conf: Conference, host: str, page_url: str) -> EventData:
                      categories=(conf.kind_label,), created=conf.created_at)
 
 
-def _vevent(e: EventData) -> Event:
+def vevent(e: EventData) -> Event:
+    """One VEVENT as an ``icalendar`` component (an invitation adds its ORGANIZER and ATTENDEE)."""
     event = Event.new(uid=e.uid, summary=e.summary, start=e.start, end=e.end, stamp=e.stamp.astimezone(timezone.utc),
                       last_modified=e.stamp.astimezone(timezone.utc), sequence=e.sequence, status=e.status,
                       description=e.description or None, location=e.location or None, url=e.url or None,
@@ -183,7 +184,7 @@ def event_bytes(e: EventData) -> bytes:
     """One serialized VEVENT. ``EventData`` is immutable and holds everything the event shows (UID,
     SEQUENCE, the row's update time, texts, URLs), so equal data gives equal bytes and the work of a
     large feed is not redone for the events that did not change."""
-    return _vevent(e).to_ical()
+    return vevent(e).to_ical()
 
 
 @lru_cache(maxsize=512)

@@ -418,3 +418,31 @@ class PlanningSupport(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class MeetingInvitation(Base):
+    """M5: a published meeting sent to a person as a calendar invitation (iTIP, RFC 5546), and what
+    they were sent last: the meeting's changes (a higher SEQUENCE) and its cancellation go to each
+    person invited, at the address invited, with the same UID."""
+
+    __tablename__ = "meeting_invitations"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id", name="uq_meeting_invitations_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    #: The site's address when first invited: the events' UIDs are made of its host, so every update
+    #: and the cancellation name the same event however the site is configured later.
+    base_url: Mapped[str] = mapped_column(String(300))
+    #: The ORGANIZER the invitation named (``Name <address>``: the network's sender), kept for its updates.
+    organizer: Mapped[str] = mapped_column(String(400))
+    #: The SEQUENCE of the meeting and of each changed occurrence when last sent (``invitations.version``).
+    version: Mapped[str] = mapped_column(Text)
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    #: When the last invitation or update went out.
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    #: When the cancellation (METHOD:CANCEL) went out.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped["Person"] = relationship(lazy="joined")

@@ -321,3 +321,23 @@ class SupportOut(BaseModel):
     lunch: bool
     status: str
     notes: str
+
+
+class InvitationOut(BaseModel):
+    """M5: one person the meeting was sent to as a calendar invitation."""
+
+    person: PersonBrief
+    invited_at: datetime
+    sent_at: datetime = Field(description="when the last invitation or update went out")
+    current: bool = Field(description="whether their copy has the meeting's latest SEQUENCE")
+    cancelled_at: datetime | None = Field(description="when the cancellation (METHOD:CANCEL) went out")
+
+
+class InvitationsOut(BaseModel):
+    invited: list[InvitationOut]
+    not_yet: list[PersonBrief] = Field(description="expected people (members and Core) not invited yet")
+
+
+class InvitationsSentOut(BaseModel):
+    invited: int = Field(description="new invitations written to the outbox")
+    updated: int = Field(description="updates sent to people whose copy was out of date")

@@ -18,7 +18,7 @@ from ..errors import DomainError, NotFound, PermissionDenied
 from ..network import services as network
 from ..network.models import Collaborative
 from ..web import Waiting, WebRequest, form_page, page, posted
-from . import agendas, conferences, feed_tokens, feeds, forms, minutes, planning, rsvps, services, times
+from . import agendas, conferences, feed_tokens, feeds, forms, invitations, minutes, planning, rsvps, services, times
 from .links import feed_links, token_links
 from .models import ConferenceKind, Meeting, MeetingMode, RsvpAnswer, SupportStatus
 from .schemas import (AgendaFormIn, CancelIn, ConferenceIn, MeetingIn, MeetingUpdate, OccurrenceIn, RsvpIn,
@@ -296,6 +296,22 @@ def cancel_meeting(req: WebRequest):
 
 
 @page("meeting.edit")
+def send_invitations(req: WebRequest):
+    """M5: send the meeting to its expected people as a calendar invitation (updates to those whose
+    copy is out of date)."""
+    meeting = services.meeting_for_editing(req.db, req.actor, req.path_params["meeting_id"])
+    sent = invitations.send_invitations(req.db, req.actor, meeting, req.today, req.settings)
+    if not (sent.invited or sent.updated):
+        message = "Everyone expected already has the invitation."
+    else:
+        message = (f"Invitation sent to {sent.invited} {'person' if sent.invited == 1 else 'people'}"
+                   + (f", update to {sent.updated}" if sent.updated else "") + ".")
+        if not req.settings.mail_configured:
+            message += " Mail is not configured here: the messages wait in the outbox."
+    return req.redirect(req.url_for("meeting", meeting_id=meeting.id) + "#invitations", flash=message)
+
+
+@page("meeting.edit")
 def delete_meeting(req: WebRequest):
     """M2: delete a draft."""
     meeting = _meeting(req)
@@ -527,6 +543,15 @@ def dashboard_panel(req: WebRequest) -> dict | None:
     return panel
 
 
+def invitations_panel(req: WebRequest, meeting: Meeting) -> dict | None:
+    """M5: on a published (or cancelled) meeting's page, for its editors: who was sent the calendar
+    invitation and who is expected but not invited yet, with the button that sends it."""
+    if meeting.is_draft or not req.can("meeting.edit", meeting.collaborative):
+        return None
+    return {"template": "meetings/_invitations_panel.html", "meeting": meeting,
+            "state": invitations.invitation_state(req.db, req.actor, meeting, req.today)}
+
+
 def collaborative_panel(req: WebRequest, collab: Collaborative) -> dict | None:
     """A collaborative's upcoming meetings and its calendar subscription links."""
     rows = services.upcoming(req.db, req.actor, [collab.id], now_utc(), limit=6)
@@ -565,6 +590,7 @@ routes = [
     Route("/meetings/{meeting_id:int}/publish", publish_meeting, methods=["POST"], name="publish_meeting"),
     Route("/meetings/{meeting_id:int}/cancel", cancel_meeting, methods=["GET", "POST"], name="cancel_meeting"),
     Route("/meetings/{meeting_id:int}/delete", delete_meeting, methods=["POST"], name="delete_meeting"),
+    Route("/meetings/{meeting_id:int}/invitations", send_invitations, methods=["POST"], name="send_invitations"),
     Route("/meetings/{meeting_id:int}/occurrences", change_occurrence, methods=["POST"], name="change_occurrence"),
     Route("/meetings/{meeting_id:int}/agenda", edit_agenda, methods=["GET", "POST"], name="agenda"),
     Route("/meetings/{meeting_id:int}/agenda/print", print_agenda, name="print_agenda"),

@@ -435,3 +435,21 @@ def test_c1_the_home_page_tells_the_pdac_member_what_waits_for_them(world, as_, 
     assert "Consultations waiting for you" in home.text
     assert f"/consultations/{request_of(database, proposal, 'pdac').id}/answer" in home.text
     assert "Consultations waiting for you" not in as_(world["member"]).get("/").text
+
+
+def test_c1_the_daily_digest_tells_the_body_asked_until_it_answers(seeded):
+    """The demo's proposal waits for the PDAC's answer: its members' digest lists it, the Executive
+    Director's (who answered) does not."""
+    from nesa_collab.auth.services import find_by_email
+    from nesa_collab.cores.digest import requests_waiting
+    from nesa_collab.db import Database
+
+    world, _ = seeded
+    database = Database(world.url)
+    with database.session(write=False) as db:
+        pdac = find_by_email(db, "pinar.sahin@robcol.example")
+        ed = find_by_email(db, "jonathan.mercer@nesa-demo.org")
+        items = requests_waiting(db, date(2026, 11, 27), None)
+    database.dispose()
+    assert [i.title for i in items[pdac.id]] == ["Appointing Priya Sharma to the Literacy Collaborative Core"]
+    assert items[pdac.id][0].path.startswith("/consultations/") and ed.id not in items
