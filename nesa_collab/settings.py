@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,7 +30,12 @@ DOCUMENTED = {
     "plan_stale_months": ("NESA_PLAN_STALE_MONTHS", "months without a revision before a plan is out of date (P5)"),
     "receipts_dir": ("NESA_RECEIPTS_DIR", "folder the hotel-night receipts are stored in (S3), outside the web root"),
     "receipt_max_bytes": ("NESA_RECEIPT_MAX_BYTES", "largest receipt accepted, in bytes (S3)"),
+    "scheduler": ("NESA_SCHEDULER", "where the daily flags sweep (F1–F8) is scheduled: `app` (in the web app's "
+                                    "process), `process` (run `nesa-collab scheduler`) or `off`"),
+    "sweep_time": ("NESA_SWEEP_TIME", "time of day (HH:MM, the network's zone) of the daily flags sweep"),
 }
+#: Where the daily sweep is scheduled (see ``Settings.scheduler``).
+SCHEDULER_MODES = ("app", "process", "off")
 
 
 class SettingsError(RuntimeError):
@@ -54,6 +60,12 @@ class Settings:
     #: ``./receipts``). Never served as static files: only through the claim's permission check.
     receipts_dir: str = ""
     receipt_max_bytes: int = DEFAULT_RECEIPT_MAX_BYTES
+    #: F1–F8: the daily sweep is scheduled inside the web app's process ("app"), in a process of its own
+    #: ("process": ``nesa-collab scheduler``; the web app starts none) or nowhere ("off": cron runs
+    #: ``nesa-collab sweep``). Every process may carry one: a lease lets one sweep run per day.
+    scheduler: str = "app"
+    #: F1–F8: when the daily sweep runs, HH:MM in the network's zone.
+    sweep_time: str = "06:00"
     #: argon2 cost; tests lower it so that hashing many passwords stays fast.
     password_time_cost: int = 3
     password_memory_cost: int = 65536
@@ -65,6 +77,12 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.network_time_zone)
+
+    @property
+    def sweep_hour_minute(self) -> tuple[int, int]:
+        """``sweep_time`` as (hour, minute)."""
+        hour, _, minute = self.sweep_time.partition(":")
+        return int(hour), int(minute)
 
     @property
     def receipts_path(self) -> Path:
@@ -95,6 +113,10 @@ class Settings:
             raise SettingsError("NESA_PLAN_STALE_MONTHS must be at least 1")
         if not 1024 <= self.receipt_max_bytes <= 100 * 1024 * 1024:
             raise SettingsError("NESA_RECEIPT_MAX_BYTES must be between 1024 and 104857600 (100 MB)")
+        if self.scheduler not in SCHEDULER_MODES:
+            raise SettingsError(f"NESA_SCHEDULER must be one of {', '.join(SCHEDULER_MODES)}, not {self.scheduler!r}")
+        if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", self.sweep_time):
+            raise SettingsError(f"NESA_SWEEP_TIME must be a time of day as HH:MM, not {self.sweep_time!r}")
         receipts = self.receipts_path.resolve()
         for served in (TEMPLATES_DIR, STATIC_DIR):
             if receipts == served.resolve() or served.resolve() in receipts.parents:

@@ -50,6 +50,10 @@ class EndpointMeta:
     #: An API endpoint that takes a file: the name of the file's part in a multipart/form-data body,
     #: whose other parts are the fields of ``body`` (read with ``req.parse`` as a page's form is).
     upload: str = ""
+    #: A write that commits in transactions of its own (``req.database``), such as a sweep of the
+    #: network: the request's session then only reads, so on SQLite it does not hold the write lock
+    #: those transactions need.
+    own_transactions: bool = False
 
 
 class SlugConvertor(Convertor):
@@ -463,7 +467,7 @@ def _authenticate(db: Session, request: Request, meta: EndpointMeta) -> tuple[An
 def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Response:
     state = request.app.state
     unsafe = request.method in UNSAFE_METHODS
-    db = state.database.session(write=unsafe)
+    db = state.database.session(write=unsafe and not meta.own_transactions)
     wreq = None
     committed = False
     try:

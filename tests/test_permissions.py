@@ -105,7 +105,7 @@ def world(tmp_path_factory, template_db):
     and posts "core" must not touch; a second member and a second school with their secret links."""
     path = databases.clone(template_db, tmp_path_factory.mktemp("world"), "world")
     settings = Settings(database_url=path, env="test", secret_key="matrix-" + "k" * 40,
-                        password_time_cost=1, password_memory_cost=1024,
+                        password_time_cost=1, password_memory_cost=1024, scheduler="off",
                         receipts_dir=str(tmp_path_factory.mktemp("receipts")))
     database = Database(settings.database_url)
     f = Factory(database, settings, "matrix-password")
