@@ -127,13 +127,16 @@ def cmd_sweep(args) -> None:
         sys.exit(f"nesa-collab: --today must be a date as YYYY-MM-DD, not {args.today!r}")
     database = Database(settings.database_url)
     try:
-        outcome = run_sweep(database, day, settings, "cli")
+        outcome = run_sweep(database, day, settings, "cli", full=args.full)
     finally:
         database.dispose()
     if outcome.skipped:
         print(f"Sweep of {day.isoformat()} not run: {outcome.skipped}.")
     elif outcome.error:
         sys.exit(f"nesa-collab: the sweep of {day.isoformat()} failed (run {outcome.run_id}): {outcome.error}")
+    elif not outcome.judged:
+        print(f"Sweep of {day.isoformat()}: nothing changed since the last sweep of that day (run {outcome.run_id}; "
+              "--full judges the rules again).")
     else:
         print(f"Sweep of {day.isoformat()}: {outcome.raised} flags raised, {outcome.cleared} cleared "
               f"(run {outcome.run_id}).")
@@ -247,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sweep", help="judge the flag rules (F1–F8) over the network once (for cron)")
     p.add_argument("--today", help="the day to judge, YYYY-MM-DD (default: today in the network's zone)")
+    p.add_argument("--full", action="store_true",
+                   help="judge the rules even if nothing changed since the last sweep of that day")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("scheduler", help="run the daily flags sweep on its schedule, in this process")

@@ -174,6 +174,13 @@ class SweepRun(Base):
     raised: Mapped[int] = mapped_column(default=0)
     cleared: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    #: What the judgement rested on: how many entries the audit log had (every change is recorded
+    #: there, A1) and the settings the rules read. A later run of the same day on the same basis has
+    #: nothing new to judge.
+    basis: Mapped[str | None] = mapped_column(String(200))
+    #: False when the run found nothing changed since the last run of the same day (same basis) and
+    #: so did not judge the rules again.
+    judged: Mapped[bool] = mapped_column(default=True)
 
     started_by: Mapped["Person | None"] = relationship(lazy="joined")
 

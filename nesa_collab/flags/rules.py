@@ -6,27 +6,32 @@ running total, …) with set-based queries: a fixed number of statements whateve
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, joinedload, raiseload, selectinload
+from sqlalchemy import and_, event, or_, select
+from sqlalchemy.orm import ORMExecuteState, Session, defaultload, joinedload, lazyload, raiseload, subqueryload
 
 from ..auth.models import Person
 from ..cores import services as cores
-from ..cores.models import MAX_CORE, MIN_CORE
+from ..cores.models import MAX_CORE, MIN_CORE, Appointment, Candidacy
+from ..dates import school_year_of
 from ..meetings import agendas, times
 from ..meetings.models import Conference, Meeting, MeetingStatus
 from ..network import services as network
 from ..network.models import Collaborative, CollaborativeStatus, School
 from ..obligations.models import Obligation, ObligationStatus, collaborative_title, statement
-from ..permissions import SYSTEM
 from ..plans import services as plans
+from ..plans.models import Plan
 from ..settings import Settings
 from ..support.models import Claim, ClaimStatus
 from .models import Audience, FlagRule
 
+#: Raise it when a rule's judgement changes: runs on an earlier version judge again.
+RULES_VERSION = 1
 #: F5: a meeting starting within this many days needs a final agenda.
 AGENDA_DAYS = 14
 #: F6: a claim waiting longer than this many days for a decision or payment.
@@ -95,8 +100,10 @@ def judge(db: Session, today: date, settings: Settings, live: Iterable[LiveFlag]
     live = list(live)
     out = Judgement()
     collabs = network.collaboratives_in_service(db)
-    core_rules(cores.summarize(db, collabs, today), today, out)
-    plan_rules(plans.overview(db, SYSTEM, today, settings), out)
+    with _lean(db):
+        summaries = cores.summarize(db, collabs, today)
+    core_rules(summaries, today, out)
+    plan_rules(plan_standings(db, collabs, today, settings), out)
     agenda_rule(db, today, _subjects(live, FlagRule.F5), out)
     claim_rule(db, today, settings, out)
     obligation_rule(db, today, _subjects(live, FlagRule.F7), out)
@@ -105,6 +112,36 @@ def judge(db: Session, today: date, settings: Settings, live: Iterable[LiveFlag]
 
 def _subjects(live: list[LiveFlag], rule: FlagRule) -> list[int]:
     return sorted({f.subject_id for f in live if f.rule == rule})
+
+
+#: What ``cores.summarize`` loads eagerly and no flag reads: each term's consultations and each
+#: person's roles (over the whole network, most of its time and one more query per 500 rows), and
+#: each term's collaborative again (already loaded: read from the session if ever needed).
+_NOT_READ = {
+    Appointment.__mapper__: (lazyload(Appointment.consultations), lazyload(Appointment.collaborative),
+                             defaultload(Appointment.person).lazyload(Person.role_rows)),
+    Person.__mapper__: (lazyload(Person.role_rows),),
+    Candidacy.__mapper__: (defaultload(Candidacy.person).lazyload(Person.role_rows),
+                           defaultload(Candidacy.nominated_by).lazyload(Person.role_rows)),
+}
+
+
+@contextmanager
+def _lean(db: Session) -> Iterator[None]:
+    """Within the block, the ORM queries of ``db`` leave out what ``_NOT_READ`` names (loaded on
+    access instead, should a rule ever read it), so the Core summaries take a fixed number of queries
+    whatever the network's size."""
+    def leave_out(state: ORMExecuteState) -> None:
+        if state.is_select and not state.is_column_load and not state.is_relationship_load:
+            for mapper in state.all_mappers:
+                if mapper in _NOT_READ:
+                    state.statement = state.statement.options(*_NOT_READ[mapper])
+
+    event.listen(db, "do_orm_execute", leave_out)
+    try:
+        yield
+    finally:
+        event.remove(db, "do_orm_execute", leave_out)
 
 
 # --- F1, F2, F3, F8: the Cores ------------------------------------------------------------------------
@@ -156,6 +193,26 @@ def core_rules(summaries: list[cores.CoreSummary], today: date, out: Judgement) 
 
 # --- F4: plans ------------------------------------------------------------------------------------------
 
+def plan_standings(db: Session, collabs: list[Collaborative], today: date,
+                   settings: Settings) -> list[plans.PlanStanding]:
+    """P5 for every collaborative: its current plan (``plans.pick_current``) and why it is out of date
+    (``plans.out_of_date``), as the plans overview has them — loading only what P5 reads (the plans
+    and their milestones), in two queries."""
+    by_collab: dict[int, list[Plan]] = defaultdict(list)
+    ids = [c.id for c in collabs]
+    if ids:
+        stmt = (select(Plan).where(Plan.collaborative_id.in_(ids))
+                .options(raiseload("*"), subqueryload(Plan.milestones).raiseload("*")))
+        for p in db.scalars(stmt):
+            by_collab[p.collaborative_id].append(p)
+    year = school_year_of(today, settings.school_year_start_month)
+    out = []
+    for c in collabs:
+        plan = plans.pick_current(by_collab[c.id], year)
+        out.append(plans.PlanStanding(c, plan, plans.out_of_date(plan, c, today, settings)))
+    return out
+
+
 def plan_rules(standings: list[plans.PlanStanding], out: Judgement) -> None:
     """F4: each reason a collaborative's current plan is out of date (P5), for its Core (and the DPL)."""
     for s in standings:
@@ -201,8 +258,8 @@ def agenda_rule(db: Session, today: date, flagged: list[int], out: Judgement) ->
     end = datetime.combine(today + timedelta(days=AGENDA_DAYS + 2), time(0), timezone.utc)
     window = and_(Meeting.status == MeetingStatus.PUBLISHED, Meeting.last_ends_at >= start, Meeting.starts_at < end)
     stmt = (select(Meeting).where(or_(window, Meeting.id.in_(flagged)) if flagged else window)
-            .options(raiseload("*"), joinedload(Meeting.collaborative), selectinload(Meeting.agenda),
-                     selectinload(Meeting.occurrences)))
+            .options(raiseload("*"), joinedload(Meeting.collaborative), subqueryload(Meeting.agenda),
+                     subqueryload(Meeting.occurrences)))
     for m in db.scalars(stmt):
         gaps = agenda_gaps(m) if m.status == MeetingStatus.PUBLISHED else []
         for o in times.expand(m):

@@ -5,6 +5,10 @@ However many processes start a sweep at the same moment — the schedulers of ``
 4``, several hosts on one PostgreSQL, a cron job and the Director's button — one takes the lease
 and the others step aside without writing anything. A scheduled sweep also steps aside when the
 day's scheduled sweep has already finished (a process whose clock fired a little later).
+
+A run whose day and basis (``sweep.basis``: the audit log's size and the settings) are those of the
+last run has nothing new to judge: it is recorded as such without judging the rules again, unless
+asked for a full sweep.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from ..db import Database, get_or_not_found
 from ..permissions import Actor, require
 from ..settings import Settings
 from .models import Lease, SweepRun, SweepTrigger
-from .sweep import sweep
+from .sweep import basis, sweep
 
 log = logging.getLogger("nesa_collab.flags")
 
@@ -77,6 +81,8 @@ class RunOutcome:
     cleared: int = 0
     error: str | None = None
     skipped: str | None = None
+    #: False when nothing had changed since the last run of the day, so the rules were not judged.
+    judged: bool = True
 
     @property
     def ran(self) -> bool:
@@ -84,11 +90,12 @@ class RunOutcome:
 
 
 def run_sweep(database: Database, today: date, settings: Settings, trigger: SweepTrigger | str, *,
-              started_by_id: int | None = None, holder: str | None = None) -> RunOutcome:
+              started_by_id: int | None = None, holder: str | None = None, full: bool = False) -> RunOutcome:
     """Run one sweep judging ``today``, unless another process is sweeping (or, for the schedule,
     today's scheduled sweep already ran): take the lease, record the run, sweep and record its
     counts in one transaction (so flags and counts commit together), and give the lease back. A
-    failure rolls the sweep back and is recorded on the run."""
+    failure rolls the sweep back and is recorded on the run. When nothing changed since the last run
+    (same day, same basis) the rules are not judged again, unless ``full``."""
     trigger = SweepTrigger(trigger)
     holder = holder or holder_name()
     if not acquire(database, SWEEP_LEASE, holder):
@@ -106,8 +113,13 @@ def run_sweep(database: Database, today: date, settings: Settings, trigger: Swee
             run_id = run.id
         try:
             with database.transaction() as db:
+                current = basis(db, settings)
+                if not full and _unchanged(db, run_id, today, current):
+                    _finish(db, run_id, basis=current, judged=False)
+                    log.info("sweep of %s: nothing changed since the last run", today)
+                    return RunOutcome(run_id=run_id, judged=False)
                 result = sweep(db, today, settings)
-                _finish(db, run_id, raised=result.raised, cleared=result.cleared)
+                _finish(db, run_id, raised=result.raised, cleared=result.cleared, basis=current)
         except Exception as exc:  # noqa: BLE001 - the run records any failure; the sweep was rolled back
             log.exception("sweep of %s failed", today)
             error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -126,9 +138,20 @@ def _scheduled_already(db: Session, today: date) -> bool:
         SweepRun.error.is_(None)).limit(1)) is not None
 
 
-def _finish(db: Session, run_id: int, *, raised: int = 0, cleared: int = 0, error: str | None = None) -> None:
+def _unchanged(db: Session, run_id: int, today: date, current: str) -> bool:
+    """Whether the last run that finished (of any day: another day's judgement changes the flags)
+    judged ``today`` on the ``current`` basis."""
+    last = db.execute(select(SweepRun.today, SweepRun.basis).where(
+        SweepRun.id != run_id, SweepRun.finished_at.is_not(None), SweepRun.error.is_(None))
+        .order_by(SweepRun.id.desc()).limit(1)).first()
+    return last is not None and last.today == today and last.basis == current
+
+
+def _finish(db: Session, run_id: int, *, raised: int = 0, cleared: int = 0, error: str | None = None,
+            basis: str | None = None, judged: bool = True) -> None:
     db.execute(update(SweepRun).where(SweepRun.id == run_id)
-               .values(finished_at=now_utc(), raised=raised, cleared=cleared, error=error)
+               .values(finished_at=now_utc(), raised=raised, cleared=cleared, error=error, basis=basis,
+                       judged=judged)
                .execution_options(synchronize_session=False))
 
 

@@ -79,6 +79,8 @@ class RunOut(BaseModel):
     status: str = Field(description="running, finished or failed")
     raised: int
     cleared: int
+    judged: bool = Field(description="false when nothing had changed since the last run of the day, so the rules "
+                                     "were not judged again")
     error: str | None
 
     @classmethod

@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..audit.models import AuditEntry
 from ..clock import now_utc
 from ..settings import Settings
 from .models import Flag, FlagRule
-from .rules import Hit, LiveFlag, fmt, judge
+from .rules import RULES_VERSION, Hit, LiveFlag, fmt, judge
 
 #: Why a flag cleared when its condition simply stopped holding, by rule.
 NO_LONGER = {
@@ -88,3 +89,13 @@ def _clear_reason(flag, successor: Hit | None, current: date | None) -> str:
     if flag.about_on is not None and moved_to is not None and moved_to != flag.about_on:
         return f"the date moved: {fmt(flag.about_on)} is now {fmt(moved_to)}"
     return NO_LONGER[FlagRule(flag.rule)]
+
+
+def basis(db: Session, settings: Settings) -> str:
+    """What a judgement rests on besides its day: the facts, as the audit log's size (every change to
+    them is recorded there, A1, and the log only grows), the settings the rules read, and the rules'
+    own version. Read before the facts, so that a change committed meanwhile makes the next run judge
+    again rather than be missed."""
+    count, last = db.execute(select(func.count(), func.max(AuditEntry.id)).select_from(AuditEntry)).one()
+    return (f"rules v{RULES_VERSION}; audit {count}/{last or 0}; zone {settings.network_time_zone}; "
+            f"years from month {settings.school_year_start_month}; stale after {settings.plan_stale_months} months")

@@ -68,6 +68,8 @@ def start_run(req: WebRequest):
         message = f"No sweep was run: {outcome.skipped}."
     elif outcome.error:
         message = f"The sweep failed and changed nothing: {outcome.error}"
+    elif not outcome.judged:
+        message = "Nothing has changed since the last sweep of today: the flags are as they were."
     else:
         message = f"Swept: {outcome.raised} flags raised, {outcome.cleared} cleared."
     return req.redirect(req.url_for("flag_runs"), flash=message)

@@ -74,6 +74,8 @@ def upgrade() -> None:
         sa.Column("raised", sa.Integer(), nullable=False),
         sa.Column("cleared", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("basis", sa.String(length=200), nullable=True),
+        sa.Column("judged", sa.Boolean(), nullable=False),
         sa.CheckConstraint("triggered_by IN ('schedule', 'cli', 'dpl', 'test')",
                            name=op.f("ck_sweep_runs_triggered_by_known")),
         sa.CheckConstraint("raised >= 0 AND cleared >= 0", name=op.f("ck_sweep_runs_counts_not_negative")),
