@@ -483,6 +483,8 @@ def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Respon
         if unsafe and not by_token and not check_csrf(request, form):
             db.rollback()
             return _refuse_csrf(request, meta)
+        if meta.own_transactions:
+            db.commit()  # what finding the person wrote (a token's last use) must not hold the endpoint up
         wreq = WebRequest(request, db, actor, state.settings, meta, form=form, body=body, by_token=by_token)
         response = handler(wreq)
         if response.status_code < 400 or wreq.keep_changes:

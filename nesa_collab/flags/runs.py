@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -67,7 +67,7 @@ def acquire(database: Database, name: str, holder: str, ttl: timedelta = LEASE_T
 def release(database: Database, name: str, holder: str) -> None:
     """Give the lease back (only its holder can)."""
     with database.transaction() as db:
-        db.execute(update(Lease).where(Lease.name == name, Lease.holder == holder).values(expires_at=now_utc())
+        db.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder)
                    .execution_options(synchronize_session=False))
 
 
