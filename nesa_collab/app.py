@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             yield
         finally:
             if scheduler is not None:
-                scheduler.shutdown(wait=False)
+                scheduler.shutdown(wait=True)  # a sweep under way finishes before the database goes
             database.dispose()
 
     app = Starlette(

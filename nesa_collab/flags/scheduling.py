@@ -10,6 +10,7 @@ scheduled day, so every web worker may carry a scheduler safely.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -41,9 +42,12 @@ def sweep_trigger(settings: Settings) -> CronTrigger:
 
 
 def add_sweep_job(scheduler: BaseScheduler, database: Database, settings: Settings) -> None:
+    """The daily sweep; also once as the scheduler starts, so that a day whose sweep was missed (no
+    process was up at its time) is judged at once — on a day already swept that run steps aside."""
     scheduler.add_job(scheduled_sweep, sweep_trigger(settings), args=[database, settings], id=JOB_ID,
                       name="F1–F8 sweep", coalesce=True, max_instances=1,
-                      misfire_grace_time=MISFIRE_GRACE_SECONDS, replace_existing=True)
+                      misfire_grace_time=MISFIRE_GRACE_SECONDS, replace_existing=True,
+                      next_run_time=datetime.now(settings.tz))
 
 
 def background_scheduler(database: Database, settings: Settings) -> BackgroundScheduler:

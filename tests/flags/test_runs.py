@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -127,11 +128,18 @@ def test_the_scheduled_job_sweeps_the_networks_today(database, settings):
         assert (run.today, run.triggered_by, run.status) == (TODAY, SweepTrigger.SCHEDULE, "finished")
 
 
-def test_the_app_starts_its_scheduler_in_its_lifespan_unless_told_otherwise(database, settings):
+def test_the_app_starts_its_scheduler_in_its_lifespan_which_sweeps_a_missed_day_at_once(database, settings):
     app = create_app(settings.with_(scheduler="app"), database)
     with TestClient(app):
         scheduler = app.state.scheduler
         assert scheduler.running and scheduler.get_job(JOB_ID) is not None
+        for _ in range(200):  # the start's catch-up sweep, in the scheduler's thread
+            with database.transaction() as db:
+                run = db.scalar(select(SweepRun).where(SweepRun.finished_at.is_not(None)))
+            if run is not None:
+                break
+            time.sleep(0.05)
+        assert run is not None and run.triggered_by == SweepTrigger.SCHEDULE
     assert not scheduler.running
     for mode in ("off", "process"):
         other = create_app(settings.with_(scheduler=mode), database)
@@ -164,3 +172,26 @@ def test_nesa_collab_sweep_runs_one_sweep_for_cron(settings, database, monkeypat
     with database.transaction() as db:
         assert [r.triggered_by for r in db.scalars(select(SweepRun))] == ["cli"] * 3
 
+
+
+def test_nesa_collab_scheduler_runs_the_schedule_in_its_own_process(settings, database):
+    import os
+    import signal
+
+    env = {**os.environ, "NESA_DATABASE_URL": settings.database_url, "NESA_RECEIPTS_DIR": settings.receipts_dir,
+           "NESA_SCHEDULER": "process"}
+    process = subprocess.Popen([sys.executable, "-m", "nesa_collab.cli", "scheduler"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "the flags sweep runs daily at 06:00 (Europe/Athens)" in process.stdout.readline()
+        for _ in range(400):  # its start's catch-up sweep
+            with database.transaction() as db:
+                run = db.scalar(select(SweepRun).where(SweepRun.finished_at.is_not(None)))
+            if run is not None:
+                break
+            time.sleep(0.05)
+        assert run is not None and run.triggered_by == SweepTrigger.SCHEDULE and run.error is None
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    assert process.returncode == 0
