@@ -44,8 +44,11 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+LEASES = Lease.__table__
+
+
 def _insert(db: Session):
-    return (postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert)(Lease)
+    return (postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert)(LEASES)
 
 
 def acquire(database: Database, name: str, holder: str, ttl: timedelta = LEASE_TTL) -> bool:
@@ -54,21 +57,20 @@ def acquire(database: Database, name: str, holder: str, ttl: timedelta = LEASE_T
     update of an expired row and the insert of a missing one each succeed for one writer only; on
     SQLite the write transaction serializes them, on PostgreSQL the row lock and the primary key)."""
     now = now_utc()
+    values = {"holder": holder, "acquired_at": now, "expires_at": now + ttl}
     with database.transaction() as db:
-        taken = db.execute(update(Lease).where(Lease.name == name, Lease.expires_at < now)
-                           .values(holder=holder, acquired_at=now, expires_at=now + ttl)
-                           .execution_options(synchronize_session=False)).rowcount
-        if not taken:
-            taken = db.execute(_insert(db).values(name=name, holder=holder, acquired_at=now, expires_at=now + ttl)
-                               .on_conflict_do_nothing(index_elements=["name"])).rowcount
-    return taken == 1
+        taken = db.execute(update(LEASES).where(LEASES.c.name == name, LEASES.c.expires_at < now).values(**values)
+                           .returning(LEASES.c.name)).first()
+        if taken is None:
+            taken = db.execute(_insert(db).values(name=name, **values).on_conflict_do_nothing(index_elements=["name"])
+                               .returning(LEASES.c.name)).first()
+    return taken is not None
 
 
 def release(database: Database, name: str, holder: str) -> None:
     """Give the lease back (only its holder can)."""
     with database.transaction() as db:
-        db.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder)
-                   .execution_options(synchronize_session=False))
+        db.execute(delete(LEASES).where(LEASES.c.name == name, LEASES.c.holder == holder))
 
 
 @dataclass(frozen=True)
