@@ -56,7 +56,7 @@ def _buckets(today: date, period: str) -> list[Bucket]:
     n = PERIODS[period]
     if period == "week":
         first = week_start(today) - timedelta(weeks=n - 1)
-        return [Bucket(d, f"{d.day} {d:%b}") for d in (first + timedelta(weeks=i) for i in range(n))]
+        return [Bucket(d, f"{d.day} {d:%b %Y}") for d in (first + timedelta(weeks=i) for i in range(n))]
     return [Bucket(d, f"{d:%b %Y}") for d in (month_start(today, i - n + 1) for i in range(n))]
 
 
@@ -150,7 +150,7 @@ def bar_chart(title: str, groups: list[tuple[str, list[tuple[int, str, str]]]], 
     """Bars grouped per period: ``groups`` is [(period label, [(value, title, css class), …])]."""
     per_group = max((len(bars) for _, bars in groups), default=1)
     slot = 12 * per_group + 8
-    width = PLOT_LEFT + slot * len(groups) + 8
+    width = PLOT_LEFT + slot * len(groups) + 28  # room for the last label
     ceiling, grid = _scale(max((v for _, bars in groups for v, _, _ in bars), default=0))
     span = PLOT_BOTTOM - PLOT_TOP
 

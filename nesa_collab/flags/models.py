@@ -57,7 +57,7 @@ class Audience(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"dpl": "The Director of Professional Learning", "core": "The Core",
+        return {"dpl": "The Director (DPL)", "core": "The Core",
                 "center_staff": "Center staff", "coordinator": "The school's coordinators"}[self.value]
 
 
