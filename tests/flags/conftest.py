@@ -17,7 +17,7 @@ boundary day.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -164,7 +164,7 @@ def flags_template(tmp_path_factory, template_db):
 
 
 @pytest.fixture
-def world(flags_template, tmp_path) -> World:
+def world(flags_template) -> World:
     return flags_template[2]
 
 
@@ -217,7 +217,3 @@ def act(database):
 
 def flag_of(db, key: str) -> Flag:
     return db.scalar(select(Flag).where(Flag.key == key).order_by(Flag.id.desc()).limit(1))
-
-
-def utc(year, month, day, hour=9) -> datetime:
-    return datetime(year, month, day, hour, tzinfo=timezone.utc)

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from nesa_collab.flags.models import Audience, Flag, FlagRule
+from nesa_collab.flags.models import Audience, FlagRule
 from nesa_collab.flags.rules import agenda_gaps
 from nesa_collab.meetings import agendas
 from nesa_collab.meetings.models import Meeting
@@ -63,7 +63,6 @@ def test_f3_is_cleared_when_the_core_is_back_to_five(world, swept, open_flags, f
     swept(date(2027, 3, 1))
     assert under in open_flags()
     with database.transaction() as db:
-        from nesa_collab.auth.models import Person
         from nesa_collab.network.models import Collaborative, School
 
         school = db.get(School, world.amman)
