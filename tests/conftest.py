@@ -31,7 +31,7 @@ PASSWORD = "correct-horse-battery"
 install_domain_rules()
 # No test app starts the daily sweep's scheduler (apps built from the environment included, and the
 # processes tests start); tests call the sweep themselves.
-os.environ.setdefault("NESA_SCHEDULER", "off")
+os.environ["NESA_SCHEDULER"] = "off"
 
 
 @pytest.fixture(scope="session")
