@@ -5,7 +5,7 @@ one's actions, and how the person asking becomes an actor. ``app`` is the one uv
 
 The domains build on each other in this order, each importing only those before it (a test holds
 the code to it): audit and notifications (written by all) → auth (people, permissions) → network →
-cores → plans → meetings → obligations, support. Where a lower domain needs a higher one's answer, the higher one is
+cores → plans → meetings → obligations, support → flags. Where a lower domain needs a higher one's answer, the higher one is
 plugged in here.
 """
 
@@ -31,6 +31,9 @@ from .cores import digest as cores_digest
 from .cores import services as cores
 from .cores import views as cores_views
 from .db import Database
+from .flags import api as flags_api
+from .flags import views as flags_views
+from .flags.scheduling import background_scheduler
 from .meetings import api as meetings_api
 from .meetings import conferences, feeds, invitations, rsvps, times
 from .meetings import services as meetings
@@ -122,11 +125,13 @@ def all_routes() -> list:
         *meetings_views.routes,
         *obligations_views.routes,
         *support_views.routes,
+        *flags_views.routes,
         *audit_views.routes,
         *notifications_views.routes,
         Mount("/api/v1", routes=[*openapi.routes, *auth_api.routes, *network_api.routes, *cores_api.routes,
                                  *plans_api.routes, *meetings_api.routes, *obligations_api.routes,
-                                 *support_api.routes, *audit_api.routes, *notifications_api.routes]),
+                                 *support_api.routes, *flags_api.routes, *audit_api.routes,
+                                 *notifications_api.routes]),
     ]
 
 
@@ -138,9 +143,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
-        yield
-        courier.wait(10)  # let a send under way mark what it sent
-        database.dispose()
+        # F1–F8: the daily sweep, in this process unless it is scheduled elsewhere or off (the lease
+        # lets one sweep a day run however many workers carry a scheduler).
+        scheduler = background_scheduler(database, settings) if settings.scheduler == "app" else None
+        if scheduler is not None:
+            scheduler.start()
+        app.state.scheduler = scheduler
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=True)  # a sweep under way finishes before the database goes
+            courier.wait(10)  # let a send under way mark what it sent
+            database.dispose()
 
     app = Starlette(
         debug=False,

@@ -151,6 +151,51 @@ def cmd_mail_digest(args) -> None:
         database.dispose()
     print(f"Digest of {day:%-d %B %Y}: {count} written to the outbox"
           + (f"; {sent.sent} message(s) sent." if sent.configured else " (mail is not configured: read it at /digest)."))
+def cmd_sweep(args) -> None:
+    """F1–F8: sweep the network once (for cron), judging today in the network's zone or ``--today``."""
+    from datetime import date
+
+    from .clock import today as clock_today
+    from .db import Database
+    from .flags.runs import run_sweep
+
+    settings = _settings()
+    try:
+        day = date.fromisoformat(args.today) if args.today else clock_today(settings.tz)
+    except ValueError:
+        sys.exit(f"nesa-collab: --today must be a date as YYYY-MM-DD, not {args.today!r}")
+    database = Database(settings.database_url)
+    try:
+        outcome = run_sweep(database, day, settings, "cli", full=args.full)
+    finally:
+        database.dispose()
+    if outcome.skipped:
+        print(f"Sweep of {day.isoformat()} not run: {outcome.skipped}.")
+    elif outcome.error:
+        sys.exit(f"nesa-collab: the sweep of {day.isoformat()} failed (run {outcome.run_id}): {outcome.error}")
+    elif not outcome.judged:
+        print(f"Sweep of {day.isoformat()}: nothing changed since the last sweep of that day (run {outcome.run_id}; "
+              "--full judges the rules again).")
+    else:
+        print(f"Sweep of {day.isoformat()}: {outcome.raised} flags raised, {outcome.cleared} cleared "
+              f"(run {outcome.run_id}).")
+
+
+def cmd_scheduler(args) -> None:
+    """F1–F8: run the daily sweep's schedule in this process (production: with NESA_SCHEDULER=process,
+    so the web workers start none)."""
+    import logging
+
+    from .db import Database
+    from .flags.scheduling import run_blocking
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = _settings()
+    database = Database(settings.database_url)
+    try:
+        run_blocking(database, settings)
+    finally:
+        database.dispose()
 
 
 def cmd_tokens_create(args) -> None:
@@ -251,6 +296,14 @@ def build_parser() -> argparse.ArgumentParser:
                                       "and send it")
     p.add_argument("--today", help="the day (YYYY-MM-DD; default: today in the network's zone)")
     p.set_defaults(func=cmd_mail_digest)
+    p = sub.add_parser("sweep", help="judge the flag rules (F1–F8) over the network once (for cron)")
+    p.add_argument("--today", help="the day to judge, YYYY-MM-DD (default: today in the network's zone)")
+    p.add_argument("--full", action="store_true",
+                   help="judge the rules even if nothing changed since the last sweep of that day")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("scheduler", help="run the daily flags sweep on its schedule, in this process")
+    p.set_defaults(func=cmd_scheduler)
 
     p = sub.add_parser("demo", help="create a SQLite demo database with realistic data and serve it")
     p.add_argument("--host", default="127.0.0.1")

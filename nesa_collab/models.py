@@ -15,3 +15,4 @@ from .meetings.models import (AgendaItem, Attendance, Conference, ConferenceColl
 from .meetings.feed_cache import FeedEntry  # noqa: F401
 from .obligations.models import Obligation  # noqa: F401
 from .support.models import Claim  # noqa: F401
+from .flags.models import Flag, Lease, SweepRun  # noqa: F401

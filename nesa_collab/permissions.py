@@ -248,6 +248,51 @@ def _obligation_decide(a: Actor | None, target: Any) -> bool:
     return a.is_dpl or _coordinator_of(a, target)
 
 
+#: F1–F8: the rules whose flags a Core's members see for their own Core (the DPL's about the Core, and
+#: the Core's own); claims (F6) and what schools owe (F7) are their parties' business.
+CORE_FLAG_RULES = frozenset({"F1", "F2", "F3", "F4", "F5", "F8"})
+
+
+def _acts_on_flag(a: Actor, target: Any) -> bool:
+    """F1–F8: whether ``a`` is among those who must act on the flag ``target`` (its ``audience``: a
+    Core, Center staff, a school's coordinators; the DPL acts on every flag but the Cores' agendas)."""
+    audience = target.audience
+    if audience == "core":
+        return target.audience_id in a.core_of or (a.is_dpl and target.rule != "F5")
+    if audience == "center_staff":
+        return a.has(Role.CENTER_STAFF) or a.is_dpl
+    if audience == "coordinator":
+        return (a.has(Role.SCHOOL_COORDINATOR) and a.school_id is not None and target.audience_id == a.school_id) \
+            or a.is_dpl
+    return a.is_dpl
+
+
+def _may_see_some_flag(a: Actor) -> bool:
+    return a.is_dpl or a.is_core_member or a.has(Role.CENTER_STAFF, Role.SCHOOL_COORDINATOR)
+
+
+def _flag_view(a: Actor | None, target: Any) -> bool:
+    """F1–F8: the DPL sees every flag; a Core's members their Core's (not its claims or what schools
+    owe); Center staff and a school's coordinators those they must act on. ``target``: a flag (or
+    None: "some flag")."""
+    if a is None:
+        return False
+    if a.is_dpl:
+        return True
+    if target is None:
+        return _may_see_some_flag(a)
+    return _acts_on_flag(a, target) or (target.collaborative_id in a.core_of and target.rule in CORE_FLAG_RULES)
+
+
+def _flag_acknowledge(a: Actor | None, target: Any) -> bool:
+    """F1–F8: those who must act on a flag acknowledge it (the DPL any)."""
+    if a is None:
+        return False
+    if a.is_dpl:
+        return True
+    return _may_see_some_flag(a) if target is None else _acts_on_flag(a, target)
+
+
 @dataclass(frozen=True)
 class FeedOwner:
     """Whose secret calendar link is meant: a person's (``kind="person"``) or a school's."""
@@ -316,6 +361,10 @@ POLICIES: dict[str, Policy] = {
     # members (M4: the Core of that collaborative, and the DPL).
     "mail.preferences": _self_or_dpl,
     "announcement.send": _core_or_dpl,
+    # Flags (F1–F8): seen and acknowledged by those who must act; the DPL runs the sweep on demand.
+    "flag.view": _flag_view,
+    "flag.acknowledge": _flag_acknowledge,
+    "sweep.run": _roles(Role.DPL),
     # Audit (A1)
     "audit.view": _roles(Role.DPL),
 }

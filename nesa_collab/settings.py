@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from pathlib import Path
@@ -38,7 +39,12 @@ DOCUMENTED = {
     "smtp_password": ("NESA_SMTP_PASSWORD", "the SMTP password (a secret)"),
     "smtp_timeout_seconds": ("NESA_SMTP_TIMEOUT_SECONDS", "how long to wait for the SMTP server"),
     "mail_from": ("NESA_MAIL_FROM", "the sender of every message, e.g. `NESA <collaboratives@example.org>`"),
+    "scheduler": ("NESA_SCHEDULER", "where the daily flags sweep (F1–F8) is scheduled: `app` (in the web app's "
+                                    "process), `process` (run `nesa-collab scheduler`) or `off`"),
+    "sweep_time": ("NESA_SWEEP_TIME", "time of day (HH:MM, the network's zone) of the daily flags sweep"),
 }
+#: Where the daily sweep is scheduled (see ``Settings.scheduler``).
+SCHEDULER_MODES = ("app", "process", "off")
 
 
 class SettingsError(RuntimeError):
@@ -73,6 +79,12 @@ class Settings:
     smtp_timeout_seconds: int = 30
     #: The sender (and the ORGANIZER of meeting invitations); empty: no-reply at the site's host.
     mail_from: str = ""
+    #: F1–F8: the daily sweep is scheduled inside the web app's process ("app"), in a process of its own
+    #: ("process": ``nesa-collab scheduler``; the web app starts none) or nowhere ("off": cron runs
+    #: ``nesa-collab sweep``). Every process may carry one: a lease lets one sweep run per day.
+    scheduler: str = "app"
+    #: F1–F8: when the daily sweep runs, HH:MM in the network's zone.
+    sweep_time: str = "06:00"
     #: argon2 cost; tests lower it so that hashing many passwords stays fast.
     password_time_cost: int = 3
     password_memory_cost: int = 65536
@@ -84,6 +96,12 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.network_time_zone)
+
+    @property
+    def sweep_hour_minute(self) -> tuple[int, int]:
+        """``sweep_time`` as (hour, minute)."""
+        hour, _, minute = self.sweep_time.partition(":")
+        return int(hour), int(minute)
 
     @property
     def receipts_path(self) -> Path:
@@ -134,6 +152,10 @@ class Settings:
             raise SettingsError("NESA_SMTP_TIMEOUT_SECONDS must be 1-600")
         if self.mail_from and "@" not in parseaddr(self.mail_from)[1]:
             raise SettingsError(f"NESA_MAIL_FROM {self.mail_from!r} is not an email address")
+        if self.scheduler not in SCHEDULER_MODES:
+            raise SettingsError(f"NESA_SCHEDULER must be one of {', '.join(SCHEDULER_MODES)}, not {self.scheduler!r}")
+        if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", self.sweep_time):
+            raise SettingsError(f"NESA_SWEEP_TIME must be a time of day as HH:MM, not {self.sweep_time!r}")
         receipts = self.receipts_path.resolve()
         for served in (TEMPLATES_DIR, STATIC_DIR):
             if receipts == served.resolve() or served.resolve() in receipts.parents:

@@ -50,6 +50,10 @@ class EndpointMeta:
     #: An API endpoint that takes a file: the name of the file's part in a multipart/form-data body,
     #: whose other parts are the fields of ``body`` (read with ``req.parse`` as a page's form is).
     upload: str = ""
+    #: A write that commits in transactions of its own (``req.database``), such as a sweep of the
+    #: network: the request's session then only reads, so on SQLite it does not hold the write lock
+    #: those transactions need.
+    own_transactions: bool = False
 
 
 class SlugConvertor(Convertor):
@@ -481,7 +485,7 @@ def _authenticate(db: Session, request: Request, meta: EndpointMeta) -> tuple[An
 def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Response:
     state = request.app.state
     unsafe = request.method in UNSAFE_METHODS
-    db = state.database.session(write=unsafe)
+    db = state.database.session(write=unsafe and not meta.own_transactions)
     wreq = None
     committed = False
     try:
@@ -497,6 +501,8 @@ def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Respon
         if unsafe and not by_token and not check_csrf(request, form):
             db.rollback()
             return _refuse_csrf(request, meta)
+        if meta.own_transactions:
+            db.commit()  # what finding the person wrote (a token's last use) must not hold the endpoint up
         wreq = WebRequest(request, db, actor, state.settings, meta, form=form, body=body, by_token=by_token)
         response = handler(wreq)
         if response.status_code < 400 or wreq.keep_changes:

@@ -4,6 +4,7 @@ statement counter."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,9 @@ PASSWORD = "correct-horse-battery"
 
 # Services called directly (not through an app) apply the same cross-domain checks (C4).
 install_domain_rules()
+# No test app starts the daily sweep's scheduler (apps built from the environment included, and the
+# processes tests start); tests call the sweep themselves.
+os.environ["NESA_SCHEDULER"] = "off"
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +46,7 @@ def template_db(tmp_path_factory) -> Iterator[str]:
 def _settings(url: str, receipts: Path) -> Settings:
     return Settings(database_url=url, env="test", secret_key="test-secret-" + "x" * 32,
                     password_time_cost=1, password_memory_cost=1024, base_url="http://testserver",
-                    receipts_dir=str(receipts))
+                    receipts_dir=str(receipts), scheduler="off")
 
 
 @pytest.fixture

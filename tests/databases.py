@@ -8,6 +8,7 @@ import itertools
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -81,6 +82,17 @@ class RolledBackDatabase:
 
     def session(self, *, write: bool):
         return self._sessions()
+
+    @contextmanager
+    def transaction(self):
+        """One unit of work, as ``Database.transaction`` (here: a savepoint of the outer transaction)."""
+        with self.session(write=True) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
 
     def reset(self) -> None:
         """Forget every change since the world was built."""

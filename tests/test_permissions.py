@@ -84,6 +84,11 @@ EXPECTED: dict[str, set[str]] = {
     # Mail: one's own preferences; a Core's announcements to its members (M4): its Core and the DPL.
     "mail.preferences": SIGNED_IN,
     "announcement.send": {"dpl", "core"},
+    # Flags (F1–F8): seen and acknowledged by those who must act on some flag (others' flags are not
+    # revealed, object by object); the DPL runs the sweep.
+    "flag.view": {"dpl", "core", "center_staff", "coordinator"},
+    "flag.acknowledge": {"dpl", "core", "center_staff", "coordinator"},
+    "sweep.run": {"dpl"},
 }
 
 
@@ -109,7 +114,7 @@ def world(tmp_path_factory, template_db):
     and posts "core" must not touch; a second member and a second school with their secret links."""
     path = databases.clone(template_db, tmp_path_factory.mktemp("world"), "world")
     settings = Settings(database_url=path, env="test", secret_key="matrix-" + "k" * 40,
-                        password_time_cost=1, password_memory_cost=1024,
+                        password_time_cost=1, password_memory_cost=1024, scheduler="off",
                         receipts_dir=str(tmp_path_factory.mktemp("receipts")))
     database = Database(settings.database_url)
     f = Factory(database, settings, "matrix-password")
@@ -151,10 +156,13 @@ def world(tmp_path_factory, template_db):
         own, others["b_obligation"] = _obligations_world(db, school, others)
         consultation_ids = _consultations_world(db, collab, people)
     others.update(ed_request=consultation_ids["ed_request"], pdac_request=consultation_ids["request_id"])
+    flag_ids = _flags_world(database, settings, collab, others)
+    others.update(y_flag=flag_ids.pop("y_flag"), x_dpl_flag=flag_ids.pop("x_dpl_flag"))
     database.dispose()
     params = {"slug": collab.slug, "school": school.slug, "person_id": people["member"].id,
               "obligation_id": own, **ids, "claim_id": claims["claim_id"],
-              "request_id": consultation_ids["request_id"], "proposal_id": consultation_ids["proposal_id"]}
+              "request_id": consultation_ids["request_id"], "proposal_id": consultation_ids["proposal_id"],
+              **flag_ids}
     others.update(y_claim=claims["y_claim"], y_planning=claims["y_planning"])
     return {"path": path, "settings": settings, "params": params, "sessions": sessions, "others": others}
 
@@ -231,6 +239,28 @@ def _consultations_world(db, collab, people) -> dict:
     db.flush()
     by_body = {r.body.value: r.id for r in proposal.requests}
     return {"proposal_id": proposal.id, "request_id": by_body["pdac"], "ed_request": by_body["executive_director"]}
+def _flags_world(database, settings, collab, others) -> dict:
+    """F1–F8: a published meeting of Y within 14 days with no agenda, and the world swept on its day:
+    X's meeting without an agenda is flagged for X's Core (F5, the flag of the flags routes), Y's for
+    Y's; X's Core, with one member, is under strength (F3, the DPL's to act on)."""
+    from nesa_collab.flags.models import Flag
+    from nesa_collab.flags.sweep import sweep
+    from nesa_collab.meetings import services as meetings
+    from nesa_collab.network.models import Collaborative
+
+    with database.transaction() as db:
+        science = db.scalar(select(Collaborative).where(Collaborative.slug == others["y"]))
+        meeting = meetings.create_meeting(db, SYSTEM, science, title="Science call", mode="virtual",
+                                          time_zone="Asia/Amman", starts=datetime(2026, 12, 3, 16, 0),
+                                          ends=datetime(2026, 12, 3, 17, 0), join_url="https://meet.example.org/y2")
+        meetings.publish_meeting(db, SYSTEM, meeting)
+        db.flush()
+        sweep(db, TODAY.date(), settings)
+
+        def flag(rule: str, collab_id: int) -> int:
+            return db.scalar(select(Flag.id).where(Flag.rule == rule, Flag.collaborative_id == collab_id))
+
+        return {"flag_id": flag("F5", collab.id), "y_flag": flag("F5", science.id), "x_dpl_flag": flag("F3", collab.id)}
 
 
 def _meetings_world(db, collab, people, settings) -> dict:
@@ -409,6 +439,10 @@ EXPLAINED: dict[tuple[str, str], tuple[str, str]] = {
        for method, path in (("GET", "/consultations/{request_id:int}/answer"),
                             ("POST", "/consultations/{request_id:int}/answer"),
                             ("POST", "/api/v1/consultations/{request_id:int}/answer"))},
+    **{(method, path): ("hidden", "F5: the flag is the Core's of X; others' flags are not revealed")
+       for method, path in (("GET", "/flags/{flag_id:int}/acknowledge"), ("POST", "/flags/{flag_id:int}/acknowledge"),
+                            ("GET", "/api/v1/flags/{flag_id:int}"),
+                            ("POST", "/api/v1/flags/{flag_id:int}/acknowledge"))},
     **{(method, path): ("hidden", "S3: the claim is the Core member's; others' are not revealed")
        for method, path in (("GET", "/claims/{claim_id:int}"), ("GET", "/claims/{claim_id:int}/receipt"),
                             ("GET", "/api/v1/claims/{claim_id:int}"),
@@ -530,6 +564,14 @@ OBJECT_CASES = [
     ("core", "GET", "/api/v1/meetings/{y_meeting}/invitations", True, "refused"),
     ("core", "POST", "/api/v1/meetings/{y_meeting}/invitations", True, "refused"),
     ("core", "POST", "/meetings/{y_draft}/invitations", False, "hidden"),
+    # F1–F8: a Core member of X on a flag of Y's Core (not revealed), and on a flag about X's Core
+    # that is the DPL's to act on (seen, not theirs to acknowledge).
+    ("core", "GET", "/flags/{y_flag}/acknowledge", False, "hidden"),
+    ("core", "POST", "/flags/{y_flag}/acknowledge", False, "hidden"),
+    ("core", "GET", "/api/v1/flags/{y_flag}", True, "hidden"),
+    ("core", "POST", "/api/v1/flags/{y_flag}/acknowledge", True, "hidden"),
+    ("core", "POST", "/flags/{x_dpl_flag}/acknowledge", False, "refused"),
+    ("core", "POST", "/api/v1/flags/{x_dpl_flag}/acknowledge", True, "refused"),
 ]
 #: The bodies those requests carry (what would be allowed for the owner).
 OBJECT_BODIES = {
@@ -555,6 +597,9 @@ OBJECT_BODIES = {
     **{(persona, "POST", path): {"subject": "Ours now", "body": "Hello."}
        for persona in ("core", "member")
        for path in ("/collaboratives/{y}/announcements/new", "/api/v1/collaboratives/{y}/announcements")},
+    **{("core", "POST", path): {"note": "We are on it."} for path in (
+        "/flags/{y_flag}/acknowledge", "/api/v1/flags/{y_flag}/acknowledge", "/flags/{x_dpl_flag}/acknowledge",
+        "/api/v1/flags/{x_dpl_flag}/acknowledge")},
 }
 
 
@@ -576,7 +621,8 @@ def test_the_owners_may_do_what_the_object_cases_refuse(world, asker):
                  "/meetings/{y_meeting}/agenda", "/collaboratives/{y}/norms/edit", "/claims/{y_claim}",
                  "/claims/{y_claim}/receipt", "/schools/{other_school}/obligations",
                  "/obligations/{b_obligation}/decide", "/collaboratives/{y}/announcements/new",
-                 "/api/v1/meetings/{y_meeting}/invitations"):
+                 "/api/v1/meetings/{y_meeting}/invitations", "/flags/{y_flag}/acknowledge",
+                 "/flags/{x_dpl_flag}/acknowledge"):
         r = asker("dpl", "GET", path.format(**others), api=False)
         assert verdict(r) == "allowed", (path, r.status_code)
 
@@ -584,7 +630,7 @@ def test_the_owners_may_do_what_the_object_cases_refuse(world, asker):
 GOVERNANCE_WRITES = {"school.manage", "person.manage", "collaborative.manage", "interest.convert", "norms.edit",
                      "core.manage", "plan.edit", "plan.review", "template.manage", "post.create",
                      "proposal.answer", "conference.manage", "meeting.edit", "agenda.edit", "audit.view",
-                     "claim.decide", "obligation.decide"}
+                     "claim.decide", "obligation.decide", "flag.acknowledge", "sweep.run"}
 
 
 def test_the_executive_director_and_the_pdac_are_consulted_but_write_nothing():

@@ -18,7 +18,7 @@ PACKAGE = Path(nesa_collab.__file__).parent
 #: are written by every domain, so they import none; ``audit_log`` (the page that reads the log) sits
 #: above them all.
 LAYERS = ["audit", "notifications", "auth", "network", "cores", "plans", "meetings", "obligations", "support",
-          "audit_log"]
+          "flags", "audit_log"]
 #: Modules of a domain that other domains may not import: its pages and its API.
 ENTRY_POINTS = {"views", "api"}
 #: Top-level modules and what each may import. Infrastructure imports no domain (``permissions`` is

@@ -18,8 +18,7 @@ from nesa_collab.cores.models import (Appointment, Candidacy, ConsultationReques
                                       ProposedAppointment)
 from nesa_collab.cores.services import load_actor
 from nesa_collab.errors import DomainError, PermissionDenied
-from nesa_collab.network import services as network
-from nesa_collab.network.models import Collaborative, School
+from nesa_collab.network.models import Collaborative
 from nesa_collab.notifications.models import OutboxMessage
 from nesa_collab.permissions import SYSTEM
 
