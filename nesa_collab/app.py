@@ -32,6 +32,7 @@ from .cores import services as cores
 from .cores import views as cores_views
 from .db import Database
 from .flags import api as flags_api
+from .flags import digest as flags_digest
 from .flags import views as flags_views
 from .flags.scheduling import background_scheduler
 from .meetings import api as meetings_api
@@ -85,8 +86,9 @@ PANELS = {
 }
 
 #: What each domain says a person must act on: the "Waiting for you" list every home page leads with.
-WAITING = [network_views.waiting_for_you, cores_views.waiting_for_you, plans_views.waiting_for_you, meetings_views.waiting_for_you,
-           obligations_views.waiting_for_you, support_views.waiting_for_you]
+WAITING = [network_views.waiting_for_you, cores_views.waiting_for_you, plans_views.waiting_for_you,
+           meetings_views.waiting_for_you, obligations_views.waiting_for_you, support_views.waiting_for_you,
+           flags_views.waiting_for_you]
 
 #: Template filters a domain offers every page.
 FILTERS = {"describe_rule": times.describe_rule}
@@ -109,7 +111,8 @@ def install_domain_rules() -> None:
     network.MEMBERSHIP_LISTENERS[:] = [obligations.membership_changed]
     feeds.SCHOOL_DAYS_PROVIDERS[:] = [obligations_feed.school_days]
     digest.DIGEST_SOURCES[:] = [cores_digest.requests_waiting, plans_digest.for_the_dpl,
-                                support_digest.claims_waiting, obligations_digest.pending_obligations]
+                                support_digest.claims_waiting, obligations_digest.pending_obligations,
+                                flags_digest.flags_to_act_on]
 
 
 def all_routes() -> list:

@@ -133,6 +133,13 @@ class Flag(Base):
         return FlagRule(self.rule).title
 
     @property
+    def sentence(self) -> str:
+        """The message without its rule's prefix ("F4: the plan…" → "The plan…"), for lists that show
+        the rule beside it."""
+        text = self.message.removeprefix(f"{self.rule}: ")
+        return text[:1].upper() + text[1:]
+
+    @property
     def audience_label(self) -> str:
         return Audience(self.audience).label
 

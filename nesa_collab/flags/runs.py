@@ -85,6 +85,8 @@ class RunOutcome:
     skipped: str | None = None
     #: False when nothing had changed since the last run of the day, so the rules were not judged.
     judged: bool = True
+    #: Stepped aside because another process holds the lease (it is sweeping now).
+    busy: bool = False
 
     @property
     def ran(self) -> bool:
@@ -102,7 +104,7 @@ def run_sweep(database: Database, today: date, settings: Settings, trigger: Swee
     holder = holder or holder_name()
     if not acquire(database, SWEEP_LEASE, holder):
         log.info("sweep of %s (%s) skipped: another process is sweeping", today, trigger)
-        return RunOutcome(skipped="another sweep is running")
+        return RunOutcome(skipped="another sweep is running", busy=True)
     try:
         with database.transaction() as db:
             if trigger == SweepTrigger.SCHEDULE and _scheduled_already(db, today):

@@ -7,7 +7,9 @@ database (a test holds them together)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
@@ -53,7 +55,7 @@ def visible_flags(actor: Actor) -> ColumnElement[bool]:
     return or_(*conds)
 
 
-def _urgency(stmt: Select) -> Select:
+def by_urgency(stmt: Select) -> Select:
     """Soonest dated fact first, then undated ones, oldest raised first."""
     return stmt.order_by(Flag.about_on.is_(None), Flag.about_on, Flag.raised_at, Flag.id)
 
@@ -67,7 +69,7 @@ def flags_query(actor: Actor, *, rule: str | None = None, status: str = "open") 
         stmt = stmt.where(Flag.rule == FlagRule(rule))
     if status == "cleared":
         return stmt.where(Flag.cleared_at.is_not(None)).order_by(Flag.cleared_at.desc(), Flag.id.desc())
-    return _urgency(stmt.where(Flag.cleared_at.is_(None)))
+    return by_urgency(stmt.where(Flag.cleared_at.is_(None)))
 
 
 def counts_by_rule(db: Session, actor: Actor) -> dict[str, int]:
@@ -113,6 +115,14 @@ def _ack_picture(flag: Flag) -> dict[str, Any]:
 
 # --- where each flag is fixed -------------------------------------------------------------------------------
 
+#: The paths of the routes flags link to, for places without a router (the mail digest); a test holds
+#: them to the app's routes.
+PATHS = {"plan": "/plans/{plan_id}", "new_plan": "/collaboratives/{slug}/plans/new",
+         "agenda": "/meetings/{meeting_id}/agenda", "claim": "/claims/{claim_id}",
+         "school_obligations": "/schools/{school}/obligations", "seats": "/collaboratives/{slug}/seats",
+         "core": "/collaboratives/{slug}/core"}
+
+
 @dataclass(frozen=True)
 class Link:
     """A page, by route name and path parameters (``req.url_for(link.route, **link.params)``; in a
@@ -121,6 +131,10 @@ class Link:
     route: str
     params: dict[str, Any] = field(default_factory=dict)
     label: str = ""
+
+    @property
+    def path(self) -> str:
+        return PATHS[self.route].format(**self.params)
 
 
 @dataclass(frozen=True)
@@ -165,18 +179,36 @@ def _link(f: Flag, slugs: dict[int, str], schools: dict[int, str]) -> Link | Non
     return Link("core", {"slug": slug}, "the Core")
 
 
-def open_flags_for(db: Session, actor: Actor | None, limit: int = 10) -> list[FlagItem]:
-    """F1–F8, "waiting for you": the open flags ``actor`` must act on, most urgent first (the soonest
-    dated fact, then the oldest), at most ``limit``, each with the page where it is fixed. Three
-    queries at most. Nothing for those who act on no flag (or nobody signed in)."""
+def open_flags_for(db: Session, actor: Actor | None, limit: int = 10,
+                   rules: Collection[str] | None = None) -> list[FlagItem]:
+    """F1–F8: the open flags ``actor`` must act on (of ``rules``, if given), most urgent first (the
+    soonest dated fact, then the oldest), at most ``limit``, each with the page where it is fixed.
+    Three queries at most. Nothing for those who act on no flag (or nobody signed in)."""
     if not can(actor, "flag.view"):
         return []
-    flags = list(db.scalars(_urgency(select(Flag).where(Flag.cleared_at.is_(None), acting_on(actor))).limit(limit)))
-    return links_for(db, flags)
+    stmt = select(Flag).where(Flag.cleared_at.is_(None), acting_on(actor))
+    if rules is not None:
+        stmt = stmt.where(Flag.rule.in_(sorted(rules)))
+    return links_for(db, list(db.scalars(by_urgency(stmt).limit(limit))))
 
 
-def count_open_flags_for(db: Session, actor: Actor | None) -> int:
-    """F1–F8: how many open flags ``actor`` must act on (one query; 0 for those who act on none)."""
+@dataclass(frozen=True)
+class RuleGroup:
+    """Many open flags of one rule, waiting for one person: how many, and since when the oldest."""
+
+    rule: FlagRule
+    count: int
+    since: date
+
+
+def waiting_for(db: Session, actor: Actor | None, per_rule: int = 3) -> list[FlagItem | RuleGroup]:
+    """F1–F8, "waiting for you": the open flags ``actor`` must act on — each one, with the page where
+    it is fixed, for a rule with at most ``per_rule`` of them; for a rule with more, how many (the
+    flags page lists them). Four queries at most, however many flags there are."""
     if not can(actor, "flag.view"):
-        return 0
-    return db.scalar(select(func.count()).select_from(Flag).where(Flag.cleared_at.is_(None), acting_on(actor))) or 0
+        return []
+    rows = db.execute(select(Flag.rule, func.count(), func.min(Flag.raised_on))
+                      .where(Flag.cleared_at.is_(None), acting_on(actor)).group_by(Flag.rule)).all()
+    few = [str(rule) for rule, n, _ in rows if n <= per_rule]
+    items: list[FlagItem | RuleGroup] = open_flags_for(db, actor, limit=per_rule * len(few), rules=few) if few else []
+    return items + [RuleGroup(FlagRule(rule), n, since) for rule, n, since in sorted(rows) if n > per_rule]

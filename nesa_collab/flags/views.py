@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from ..web import WebRequest, form_page, page, paginate
+from ..web import Waiting, WebRequest, form_page, page, paginate
 from . import history as charts
 from . import runs, services
 from .models import FlagRule
@@ -73,6 +73,24 @@ def start_run(req: WebRequest):
     else:
         message = f"Swept: {outcome.raised} flags raised, {outcome.cleared} cleared."
     return req.redirect(req.url_for("flag_runs"), flash=message)
+
+
+def waiting_for_you(req: WebRequest) -> list[Waiting]:
+    """F1–F8: the open flags the viewer must act on, each linking to the page where it is fixed (an
+    acknowledged one says by whom); a rule with many flags is one line leading to its flags."""
+    out = []
+    for item in services.waiting_for(req.db, req.actor):
+        if isinstance(item, services.RuleGroup):
+            out.append(Waiting(f"{item.count} flags: {item.rule.title.lower()}",
+                               req.url_for("flags") + f"?rule={item.rule}", str(item.rule), item.since))
+            continue
+        fl = item.flag
+        text = fl.sentence
+        if fl.is_acknowledged:
+            text += f" (acknowledged by {fl.acknowledged_by.name if fl.acknowledged_by else 'the system'})"
+        url = req.url_for(item.link.route, **item.link.params) if item.link else req.url_for("flags")
+        out.append(Waiting(text, url, str(fl.rule), fl.raised_on))
+    return out
 
 
 routes = [

@@ -20,7 +20,9 @@ from nesa_collab.cli import main
 from nesa_collab.flags import runs
 from nesa_collab.flags.models import Flag, Lease, SweepRun, SweepTrigger
 from nesa_collab.flags.runs import acquire, release, run_sweep
-from nesa_collab.flags.scheduling import JOB_ID, MISFIRE_GRACE_SECONDS, background_scheduler, scheduled_sweep
+from nesa_collab.flags.scheduling import (JOB_ID, MAIL_JOB_ID, MISFIRE_GRACE_SECONDS, background_scheduler,
+                                          scheduled_sweep)
+from nesa_collab.notifications.models import OutboxMessage
 from nesa_collab.settings import Settings, SettingsError
 
 from .conftest import TODAY
@@ -126,6 +128,31 @@ def test_the_scheduled_job_sweeps_the_networks_today(database, settings):
     with database.transaction() as db:
         run = db.get(SweepRun, outcome.run_id)
         assert (run.today, run.triggered_by, run.status) == (TODAY, SweepTrigger.SCHEDULE, "finished")
+
+
+def test_the_daily_job_writes_the_digest_after_the_sweep_once_a_day(database, settings, world):
+    clock.freeze(datetime(2027, 1, 11, 4, 0, tzinfo=timezone.utc))  # 06:00 in Athens
+
+    def digests() -> dict[int, str]:
+        with database.transaction() as db:
+            return dict(db.execute(select(OutboxMessage.person_id, OutboxMessage.body)
+                                   .where(OutboxMessage.kind == "digest")).all())
+
+    assert acquire(database, runs.SWEEP_LEASE, "another process")  # sweeping now: that one writes it
+    assert scheduled_sweep(database, settings).busy and digests() == {}
+    release(database, runs.SWEEP_LEASE, "another process")
+    assert scheduled_sweep(database, settings).ran
+    written = digests()
+    assert "Lena Haddad's term on the Literacy Core ends on 10 April 2027" in written[world.dpl]  # the new flags
+    assert "Release Omar Khalil on 9 February 2027" in written[world.allison]
+    again = scheduled_sweep(database, settings)
+    assert again.skipped and digests() == written  # once a day
+
+
+def test_the_outbox_is_sent_every_few_minutes_when_mail_is_configured(database, settings):
+    assert background_scheduler(database, settings).get_job(MAIL_JOB_ID) is None
+    job = background_scheduler(database, settings.with_(smtp_host="127.0.0.1")).get_job(MAIL_JOB_ID)
+    assert job.trigger.interval == timedelta(minutes=5) and job.coalesce and job.max_instances == 1
 
 
 def test_the_app_starts_its_scheduler_in_its_lifespan_which_sweeps_a_missed_day_at_once(database, settings):
