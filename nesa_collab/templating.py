@@ -6,13 +6,13 @@ import functools
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from starlette.templating import Jinja2Templates
 
 from .clock import now_utc
 from .paths import TEMPLATES_DIR
 from .rulebook import link_rules, split_rule
-from .web import page_url
+from .web import page_url, path_for
 
 
 def local_dt(value: datetime | None, zone: str, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
@@ -33,6 +33,13 @@ def zone_label(zone: str, at: datetime | None = None) -> str:
     return f"{zone} (UTC{offset[:3]}:{offset[3:]})"
 
 
+@pass_context
+def url_for(context, name: str, /, **params) -> str:
+    """The path of a named route (Starlette's ``url_for`` builds an absolute URL by walking the route
+    table: too dear for a long list's links)."""
+    return path_for(context["request"], name, **params)
+
+
 @functools.cache
 def make_templates() -> Jinja2Templates:
     """The Jinja2 environment (one per process: compiled templates are shared by every app)."""
@@ -47,6 +54,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["date"] = fmt_date
     env.filters["zone_label"] = zone_label
     env.globals["page_url"] = page_url
+    env.globals["url_for"] = url_for
     env.filters["link_rules"] = link_rules
     env.filters["split_rule"] = split_rule
     return Jinja2Templates(env=env)

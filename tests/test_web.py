@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from starlette.routing import Route
+import re
+
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount, NoMatchFound, Route
 from starlette.testclient import TestClient
 
-from nesa_collab.app import create_app
+from nesa_collab.app import all_routes, create_app
 from nesa_collab.errors import DomainError
-from nesa_collab.web import api
+from nesa_collab.web import RoutePaths, api
 
 
 def test_side_effects_run_only_after_the_change_is_committed(settings, database):
@@ -37,3 +41,30 @@ def test_side_effects_run_only_after_the_change_is_committed(settings, database)
         assert sent == []  # a rolled-back change sends nothing
         assert client.get("/t/works").status_code == 200
     assert sent == ["committed"]
+
+
+def test_the_path_table_gives_every_named_route_the_path_starlette_gives_it():
+    """``url_for`` in templates and ``req.url_for`` read a table made once per app; it must build the
+    same path as Starlette for every route, and leave what does not fit to Starlette (which raises)."""
+    routes = all_routes()
+    table = RoutePaths(routes)
+    app = Starlette(routes=routes)
+    samples = {"int": 7, "str": "sample", "slug": "literacy", "path": "css/site.css"}
+
+    def walk(rs):
+        for r in rs:
+            if isinstance(r, Mount) and r.routes:
+                yield from walk(r.routes)
+            elif isinstance(r, Route):
+                yield r.name, dict(re.findall(r"{(\w+)(?::(\w+))?}", r.path))
+
+    checked = 0
+    for name, params in walk(routes):
+        values = {k: samples[kind or "str"] for k, kind in params.items()}
+        assert table.path(name, **values) == app.url_path_for(name, **values), name
+        checked += 1
+    assert checked > 150
+    assert table.path("static", path="site.css") == "/static/site.css"
+    assert table.path("collaborative") is None and table.path("no-such-route") is None
+    with pytest.raises(NoMatchFound):
+        app.url_path_for("collaborative")
