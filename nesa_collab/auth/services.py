@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..audit.services import record, snapshot
 from ..clock import now_utc
@@ -254,10 +254,11 @@ def start_session(db: Session, person: Person, settings: Settings) -> str:
 def person_for_session(db: Session, key: str | None) -> Person | None:
     if not key:
         return None
-    row = db.scalar(select(AuthSession).where(AuthSession.key_hash == _digest(key)))
-    if row is None or row.revoked_at is not None or row.expires_at <= now_utc():
-        return None
-    return row.person if row.person.is_active else None
+    # One statement for the session, the person and their school (every request asks it), then
+    # their roles.
+    return db.scalar(select(Person).join(AuthSession, AuthSession.person_id == Person.id).where(
+        AuthSession.key_hash == _digest(key), AuthSession.revoked_at.is_(None), AuthSession.expires_at > now_utc(),
+        Person.is_active.is_(True)).options(selectinload(Person.role_rows)))
 
 
 def end_session(db: Session, key: str | None) -> None:

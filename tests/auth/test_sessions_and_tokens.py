@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
+
+from nesa_collab import clock
+from nesa_collab.auth.models import AuthSession, Person
 
 from ..conftest import PASSWORD, csrf_of, post_form, sign_in
 
@@ -36,3 +42,20 @@ def test_the_throttle_of_one_client_does_not_lock_the_owner_out_elsewhere(factor
     assert r.status_code == 429
     owner = TestClient(app, client=("198.51.100.7", 5000))
     sign_in(owner, person.email)
+
+
+def test_a_session_ends_when_it_expires_is_signed_out_or_its_person_is_deactivated(factory, app, database):
+    person = factory.educator()
+    browsers = [sign_in(TestClient(app), person.email) for _ in range(3)]
+    assert all(b.get("/profile", follow_redirects=False).status_code == 200 for b in browsers)
+    with database.transaction() as db:
+        first, second, _ = db.scalars(select(AuthSession).where(AuthSession.person_id == person.id)
+                                           .order_by(AuthSession.id)).all()
+        db.execute(update(AuthSession).where(AuthSession.id == first.id).values(expires_at=clock.now_utc()
+                                                                                - timedelta(seconds=1)))
+        db.execute(update(AuthSession).where(AuthSession.id == second.id).values(revoked_at=clock.now_utc()))
+    assert [b.get("/profile", follow_redirects=False).status_code for b in browsers] == [303, 303, 200]
+    with database.transaction() as db:
+        db.execute(update(Person).where(Person.id == person.id).values(is_active=False))
+    assert browsers[2].get("/profile", follow_redirects=False).status_code == 303
+
