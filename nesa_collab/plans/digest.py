@@ -1,5 +1,6 @@
 """P4 and M4 in the daily digest: the DPL is told of the plans submitted for review and the proposals
-waiting for an answer, oldest first. Three queries for the whole network."""
+waiting for an answer, oldest first. Three queries for the whole network (names joined,
+nothing else loaded)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from ..auth.models import Person, PersonRole, Role
 from ..notifications.digest import DigestItem
@@ -34,10 +35,13 @@ def for_the_dpl(db: Session, today: date, person_ids: Collection[int] | None) ->
                         detail="submitted, to be accepted or returned")
              for plan, at in db.execute(select(Plan, submitted_at.c.at)
                                         .outerjoin(submitted_at, submitted_at.c.plan_id == Plan.id)
-                                        .where(Plan.status == PlanStatus.SUBMITTED).order_by(Plan.id))]
+                                        .where(Plan.status == PlanStatus.SUBMITTED).order_by(Plan.id)
+                                        .options(lazyload("*"), joinedload(Plan.collaborative).lazyload("*")))]
     items += [DigestItem(section=PROPOSALS, title=f"{post.collaborative.name}: {post.title}",
                          path=f"/posts/{post.id}/answer", since=post.created_at.date(),
                          detail=f"proposed by {post.author.name}" if post.author else "")
               for post in db.scalars(select(Post).where(Post.kind == PostKind.PROPOSAL, Post.status == ProposalStatus.OPEN)
-                                     .order_by(Post.created_at, Post.id))]
+                                     .order_by(Post.created_at, Post.id)
+                                     .options(lazyload("*"), joinedload(Post.collaborative).lazyload("*"),
+                                              joinedload(Post.author).lazyload("*")))]
     return {pid: list(items) for pid in dpl_ids} if items else {}
