@@ -4,7 +4,7 @@ network grown 100 times, beside a bare Starlette + Jinja page served the same wa
     .venv/bin/python bench/pages.py [--factors 1,100] [--requests 100] [--seconds 3] [--pages / /cores]
 
 For each size it builds the network (``bench/grow.py``: the demo loaded through the services, then
-copied in bulk), serves the app with uvicorn (one worker, SQLite, no scheduler) and the bare page
+copied in bulk) and sweeps it for today's flags, serves the app with uvicorn (one worker, SQLite, no scheduler) and the bare page
 (``bench/bare.py``) on loopback, signs in as the personas of the demo, and for every page prints:
 
 - p50 and p95 latency with one connection (keep-alive), over ``--requests`` requests (fewer if they
@@ -43,6 +43,9 @@ from starlette.testclient import TestClient
 
 import grow
 from nesa_collab.app import create_app
+from nesa_collab.clock import today
+from nesa_collab.db import Database
+from nesa_collab.flags.runs import run_sweep
 from nesa_collab.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -152,23 +155,31 @@ def one_connection(server: Server, client: httpx.Client, path: str, requests: in
 
 
 def many_connections(server: Server, cookies: httpx.Cookies, path: str, seconds: float, connections: int = 8):
-    """Requests per second with ``connections`` clients at once."""
+    """Requests per second with ``connections`` clients at once (each finishes the request under way
+    when the time is up; those count)."""
+    clients = [httpx.Client(base_url=server.base, cookies=cookies, timeout=120) for _ in range(connections)]
     done = [0] * connections
-    stop = time.monotonic() + seconds
+    ready = threading.Barrier(connections + 1)
+    stop = [0.0]
 
     def work(i: int) -> None:
-        with httpx.Client(base_url=server.base, cookies=cookies, timeout=120) as c:
-            while time.monotonic() < stop:
-                c.get(path)
-                done[i] += 1
+        ready.wait()
+        while time.monotonic() < stop[0]:
+            clients[i].get(path)
+            done[i] += 1
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(connections)]
-    started = time.monotonic()
     for t in threads:
         t.start()
+    started = time.monotonic()
+    stop[0] = started + seconds
+    ready.wait()
     for t in threads:
         t.join()
-    return sum(done) / (time.monotonic() - started)
+    elapsed = time.monotonic() - started
+    for c in clients:
+        c.close()
+    return sum(done) / elapsed
 
 
 def statements_per_page(url: str, pages: list[tuple[str | None, str]]) -> dict[tuple[str | None, str], int]:
@@ -226,6 +237,17 @@ def measure(url: str, pages, requests: int, seconds: float) -> tuple[list[Figure
     return out, bare_fig, peak
 
 
+def sweep(url: str) -> None:
+    """Raise today's flags (F1–F8), as the daily sweep would have: the flags pages show them."""
+    settings = Settings(database_url=url, env="development", secret_key=SECRET, scheduler="off")
+    database = Database(url)
+    try:
+        outcome = run_sweep(database, today(settings.tz), settings, "cli")
+        assert outcome.error is None, outcome.error
+    finally:
+        database.dispose()
+
+
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -267,6 +289,7 @@ def main(argv: list[str] | None = None) -> None:
                 grow.seed(path)
                 if factor > 1:
                     grow.grow(path, factor)
+                sweep(f"sqlite:///{path}")
                 print(f"Built the {factor}× network in {time.perf_counter() - t:.0f} s", file=sys.stderr)
             results[factor] = measure(f"sqlite:///{path}", pages, args.requests, args.seconds)
             print_table(factor, *results[factor])
