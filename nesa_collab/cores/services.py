@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ..audit.services import record, snapshot
@@ -95,10 +95,15 @@ def load_actor(db: Session, person: Person | None, today: date, *, by_token: boo
     ended loses what Core members may do. None: nobody is signed in."""
     if person is None:
         return None
-    member_of = frozenset(db.scalars(select(Membership.collaborative_id).where(
-        Membership.person_id == person.id, Membership.left_on.is_(None))))
-    return actor_for(person, core_of=frozenset(collaboratives_served(db, person.id, today)),
-                     member_of=member_of, by_token=by_token)
+    # One statement for both (every request asks): (True, id) for a Core served, (False, id) for a
+    # membership.
+    rows = db.execute(union_all(
+        select(literal(False).label("core"), Membership.collaborative_id.label("id")).where(
+            Membership.person_id == person.id, Membership.left_on.is_(None)),
+        select(literal(True), Appointment.collaborative_id).where(
+            Appointment.person_id == person.id, term_overlaps(today, today)))).all()
+    return actor_for(person, core_of=frozenset(i for core, i in rows if core),
+                     member_of=frozenset(i for core, i in rows if not core), by_token=by_token)
 
 
 def serving_member_stays(db: Session, membership: Membership, on: date) -> None:
