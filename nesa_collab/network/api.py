@@ -182,11 +182,12 @@ def decline_interest(req: WebRequest):
 # --- schools -----------------------------------------------------------------------------------------
 
 @api("school.view", summary="Member schools (N1)", response=SchoolOut, many=True,
-     query=(("q", "string", "search name, city, country"), ("status", "string", "active or lapsed"), PAGE_Q),
+     query=(("q", "string", "search name, city, country, slug"), ("status", "string", "active or lapsed"),
+            ("country", "string", "only this country"), PAGE_Q),
      tag="schools")
 def list_schools(req: WebRequest):
-    result = paginate(req.db, services.schools_query(req.actor, req.query("q"), req.query("status")),
-                      req.query_int("page", 1), 50)
+    result = paginate(req.db, services.schools_query(req.actor, req.query("q"), req.query("status"),
+                                                     req.query("country")), req.query_int("page", 1), 50)
     return req.page_json(result, SchoolOut)
 
 

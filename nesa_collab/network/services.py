@@ -112,16 +112,20 @@ def reinstate_school(db: Session, actor: Actor, school: School) -> School:
     return school
 
 
-def schools_query(actor: Actor | None, search: str | None = None, status: str | None = None) -> Select:
-    """N1: member schools by name (signed-in people), searched by name, city or country."""
+def schools_query(actor: Actor | None, search: str | None = None, status: str | None = None,
+                  country: str | None = None) -> Select:
+    """N1: member schools by name (signed-in people), searched by name, city or country, filtered in
+    SQL by membership status (N2) and country."""
     require(actor, "school.view")
-    stmt = select(School).order_by(School.name)
-    if search:
+    stmt = select(School).order_by(School.name, School.id)
+    if search and search.strip():
         like = f"%{search.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(School.name).like(like), func.lower(School.city).like(like),
-                              func.lower(School.country).like(like)))
+                              func.lower(School.country).like(like), School.slug.like(like)))
     if status:
         stmt = stmt.where(School.status == status)
+    if country and country.strip():
+        stmt = stmt.where(func.lower(School.country) == country.strip().lower())
     return stmt
 
 

@@ -241,10 +241,13 @@ def _school(req: WebRequest):
 
 @page("school.view")
 def schools(req: WebRequest):
-    result = paginate(req.db, services.schools_query(req.actor, req.query("q"), req.query("status")),
-                      req.query_int("page", 1), 25)
+    """N1/N2: member schools by name, 25 a page, filtered by membership and country, searched."""
+    result = paginate(req.db, services.schools_query(req.actor, req.query("q"), req.query("status"),
+                                                     req.query("country")), req.query_int("page", 1), 25)
     return req.render("network/schools.html", {"page": result, "q": req.query("q", ""),
-                                                "status": req.query("status", "")})
+                                                "status": req.query("status", ""),
+                                                "country": req.query("country", ""),
+                                                "countries": services.countries(req.db)})
 
 
 @page("school.view")
