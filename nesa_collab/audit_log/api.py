@@ -8,9 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from starlette.routing import Route
 
-from ..web import WebRequest, api, paginate
-from .services import entries_query
-from .views import audit_filters
+from ..web import WebRequest, api
+from .views import keyset, keyset_url
 
 
 class AuditEntryOut(BaseModel):
@@ -27,13 +26,21 @@ class AuditEntryOut(BaseModel):
     after: dict[str, Any] | None
 
 
-@api("audit.view", summary="The audit log, newest first (A1)", response=AuditEntryOut, many=True, tag="audit",
-     query=(("person", "integer", "actor id"), ("collaborative", "integer", "collaborative id"),
+@api("audit.view", summary="The audit log, newest first, 50 entries a page by keyset: follow `next` (A1)",
+     response=AuditEntryOut, many=True, tag="audit",
+     query=(("person", "string", "the actor: a person's id or email"),
+            ("collaborative", "string", "a collaborative's id or slug"),
             ("from", "string", "first day, YYYY-MM-DD"), ("to", "string", "last day, YYYY-MM-DD"),
-            ("action", "string", "action prefix, e.g. collaborative."), ("page", "integer", "page number")))
+            ("action", "string", "action prefix, e.g. collaborative."),
+            ("before", "integer", "entries older than this id (the `next` link gives it)"),
+            ("after", "integer", "entries newer than this id (the `previous` link gives it)")))
 def list_audit(req: WebRequest):
-    result = paginate(req.db, entries_query(req.actor, **audit_filters(req)), req.query_int("page", 1), 50)
-    return req.page_json(result, AuditEntryOut)
+    result = keyset(req, 50)
+    return req.json({
+        "items": [AuditEntryOut.model_validate(e) for e in result.items], "per_page": result.per_page,
+        "next": keyset_url(req, before=result.older) if result.older else None,
+        "previous": keyset_url(req, after=result.newer) if result.newer else None,
+    })
 
 
 routes = [Route("/audit", list_audit, name="api_audit")]

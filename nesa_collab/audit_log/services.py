@@ -1,10 +1,12 @@
-"""Reading the audit log (A1): the DPL's filtered, newest-first view of every change."""
+"""Reading the audit log (A1): the DPL's filtered, newest-first view of every change, a page at a
+time by keyset (the entries before or after an id), so a page costs the same however long the log."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..audit.models import AuditEntry
@@ -17,18 +19,28 @@ def entries_query(
     actor: Actor | None,
     *,
     actor_id: int | None = None,
+    actor_email: str | None = None,
     collaborative_id: int | None = None,
+    collaborative_slug: str | None = None,
     on_or_after: datetime | None = None,
     before: datetime | None = None,
     action: str | None = None,
 ) -> Select:
-    """The audit log, newest first, filtered by person, collaborative, dates and action (the DPL)."""
+    """A1: the audit log, newest first (by id: the order things were recorded), filtered by person
+    (id or email), collaborative (id or slug), dates and action prefix (the DPL). A person or a
+    collaborative named by email or slug is found in a subquery, never by listing them all."""
     require(actor, "audit.view")
-    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
     if actor_id is not None:
         stmt = stmt.where(AuditEntry.actor_id == actor_id)
+    if actor_email:
+        stmt = stmt.where(AuditEntry.actor_id.in_(
+            select(Person.id).where(func.lower(Person.email) == actor_email.strip().lower())))
     if collaborative_id is not None:
         stmt = stmt.where(AuditEntry.collaborative_id == collaborative_id)
+    if collaborative_slug:
+        stmt = stmt.where(AuditEntry.collaborative_id.in_(
+            select(Collaborative.id).where(Collaborative.slug == collaborative_slug.strip())))
     if on_or_after is not None:
         stmt = stmt.where(AuditEntry.at >= on_or_after)
     if before is not None:
@@ -38,8 +50,35 @@ def entries_query(
     return stmt
 
 
-def filter_choices(db: Session, actor: Actor | None) -> tuple[list, list]:
-    """The people and the collaboratives the audit log can be filtered by, as (id, name) pairs."""
-    require(actor, "audit.view")
-    return (db.execute(select(Person.id, Person.name).order_by(Person.name)).all(),
-            db.execute(select(Collaborative.id, Collaborative.name).order_by(Collaborative.name)).all())
+@dataclass
+class KeysetPage:
+    """One page of the log, newest first, and the ids that lead on from it."""
+
+    items: list[AuditEntry]
+    per_page: int
+    #: ``before=<older>`` shows the next (older) entries; None: there are none.
+    older: int | None
+    #: ``after=<newer>`` shows the previous (newer) entries; None: these are the newest.
+    newer: int | None
+
+
+def entries_page(db: Session, actor: Actor | None, *, before_id: int | None = None, after_id: int | None = None,
+                 per_page: int = 50, **filters) -> KeysetPage:
+    """A1: ``per_page`` entries of ``entries_query(**filters)`` older than ``before_id`` (or the
+    newest), or newer than ``after_id``: one query reading ``per_page + 1`` rows, whatever the size
+    of the log (no count)."""
+    stmt = entries_query(actor, **filters)
+    if after_id is not None:
+        rows = list(db.scalars(stmt.where(AuditEntry.id > after_id).order_by(None)
+                               .order_by(AuditEntry.id.asc()).limit(per_page + 1)).unique())
+        more_newer = len(rows) > per_page
+        items = list(reversed(rows[:per_page]))
+        return KeysetPage(items, per_page, older=items[-1].id if items else after_id + 1,
+                          newer=items[0].id if more_newer else None)
+    if before_id is not None:
+        stmt = stmt.where(AuditEntry.id < before_id)
+    rows = list(db.scalars(stmt.limit(per_page + 1)).unique())
+    items = rows[:per_page]
+    older = items[-1].id if len(rows) > per_page else None
+    newer = (items[0].id if items else before_id - 1) if before_id is not None else None
+    return KeysetPage(items, per_page, older=older, newer=newer)

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from urllib.parse import urlencode
+
 from starlette.routing import Route
 
-from ..web import WebRequest, page, paginate
-from .services import entries_query, filter_choices
+from ..web import WebRequest, page
+from .services import KeysetPage, entries_page
+
+FILTERS = ("person", "collaborative", "from", "to", "action")
 
 
 def _day_start(raw: str | None, zone: str, plus_days: int = 0) -> datetime | None:
@@ -23,17 +27,35 @@ def _day_start(raw: str | None, zone: str, plus_days: int = 0) -> datetime | Non
 
 
 def audit_filters(req: WebRequest) -> dict:
-    def as_int(name: str) -> int | None:
-        raw = req.query(name)
-        return int(raw) if raw and raw.isdigit() else None
-
+    """The log's filters from the query string: ``person`` an id or an email, ``collaborative`` an
+    id or a slug, ``from``/``to`` days in the viewer's zone, ``action`` a prefix."""
+    person, collab = (req.query("person") or "").strip(), (req.query("collaborative") or "").strip()
     return {
-        "actor_id": as_int("person"),
-        "collaborative_id": as_int("collaborative"),
+        "actor_id": int(person) if person.isdigit() else None,
+        "actor_email": person if person and not person.isdigit() else None,
+        "collaborative_id": int(collab) if collab.isdigit() else None,
+        "collaborative_slug": collab if collab and not collab.isdigit() else None,
         "on_or_after": _day_start(req.query("from"), req.viewer_zone),
         "before": _day_start(req.query("to"), req.viewer_zone, plus_days=1),
         "action": req.query("action"),
     }
+
+
+def keyset(req: WebRequest, per_page: int) -> KeysetPage:
+    """A1: the page ``?before=<id>`` / ``?after=<id>`` asks for, with the filters of the query string."""
+    def as_id(name: str) -> int | None:
+        raw = req.query(name)
+        return int(raw) if raw and raw.isdigit() else None
+
+    return entries_page(req.db, req.actor, before_id=as_id("before"), after_id=as_id("after"),
+                        per_page=per_page, **audit_filters(req))
+
+
+def keyset_url(req: WebRequest, **position: int) -> str:
+    """This list's address with its filters and ``before=`` or ``after=`` (none: the newest)."""
+    params = {k: v for k, v in req.request.query_params.items() if k not in ("before", "after", "page") and v}
+    params.update({k: str(v) for k, v in position.items()})
+    return req.request.url.path + (f"?{urlencode(params)}" if params else "")
 
 
 def bad_dates(req: WebRequest) -> dict[str, str]:
@@ -51,13 +73,15 @@ def bad_dates(req: WebRequest) -> dict[str, str]:
 
 @page("audit.view")
 def audit_log(req: WebRequest):
-    result = paginate(req.db, entries_query(req.actor, **audit_filters(req)), req.query_int("page", 1), 50)
-    people, collaboratives = filter_choices(req.db, req.actor)
+    """A1: the log, 50 entries a page, newest first, with links to older and newer entries."""
+    result = keyset(req, 50)
     return req.render("audit/log.html", {
         "errors": bad_dates(req),
         "page": result,
-        "filters": {k: req.query(k, "") for k in ("person", "collaborative", "from", "to", "action")},
-        "people": people, "collaboratives": collaboratives,
+        "filters": {k: req.query(k, "") for k in FILTERS},
+        "older_url": keyset_url(req, before=result.older) if result.older else None,
+        "newer_url": keyset_url(req, after=result.newer) if result.newer else None,
+        "newest_url": keyset_url(req) if req.query("before") or req.query("after") else None,
     })
 
 

@@ -7,6 +7,7 @@ from starlette.routing import Route
 from ..web import WebRequest, api, paginate
 from . import services
 from .models import Person
+from .views import home_school_id, people_filters
 from .schemas import MeOut, PersonIn, PersonOut, PersonUpdate, TokenCreated, TokenIn, TokenOut
 
 
@@ -45,11 +46,10 @@ def revoke_token(req: WebRequest):
 
 @api("person.view", summary="List people (staff only; emails are never public)", response=PersonOut, many=True,
      query=(("q", "string", "search names and emails"), ("role", "string", "only this role"),
-            ("school", "string", "school slug"), ("page", "integer", "page number")), tag="people")
+            ("school", "string", "school slug"), ("country", "string", "the country of their school"),
+            ("page", "integer", "page number (50 per page)")), tag="people")
 def list_people(req: WebRequest):
-    result = paginate(req.db, services.people_query(req.actor, req.query("q"), req.query("role"),
-                                                    req.query("school")),
-                      req.query_int("page", 1), 50)
+    result = paginate(req.db, services.people_query(req.actor, **people_filters(req)), req.query_int("page", 1), 50)
     return req.json({"items": [person_out(p) for p in result.items], "page": result.number,
                      "per_page": result.per_page, "total": result.total, "pages": result.pages})
 
@@ -63,7 +63,7 @@ def get_person(req: WebRequest):
      tag="people")
 def create_person(req: WebRequest):
     data = req.parse(PersonIn)
-    p = services.create_person(req.db, req.actor, name=data.name, email=data.email, school_id=data.school_id,
+    p = services.create_person(req.db, req.actor, name=data.name, email=data.email, school_id=home_school_id(req, data),
                                roles=services.parse_roles(data.roles), time_zone=data.time_zone,
                                settings=req.settings)
     return req.json(person_out(p))

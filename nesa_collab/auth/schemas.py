@@ -34,6 +34,8 @@ class PersonIn(BaseModel):
     name: str = Field(default="", max_length=200)
     email: str = Field(default="", max_length=320)
     school_id: int | None = None
+    school: str | None = Field(default=None, max_length=80,
+                               description="the home school's slug (instead of school_id); empty: network staff")
     roles: list[str] = Field(default_factory=lambda: ["member"])
     time_zone: str | None = None
 

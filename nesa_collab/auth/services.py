@@ -335,18 +335,22 @@ def parse_roles(values: list[str]) -> set[Role]:
 
 
 def people_query(actor: Actor, search: str | None = None, role: str | None = None,
-                 school_slug: str | None = None) -> Select:
-    """People by name, for staff (N3: emails are never shown to the public); a search matches
-    names and emails."""
+                 school_slug: str | None = None, country: str | None = None) -> Select:
+    """N3: people by name, for staff (emails are never shown to the public), filtered in SQL by role,
+    school (its slug) and the country of their school; a search matches names and emails."""
     require(actor, "person.view")
+    School = related_model(Person.school)  # noqa: N806 - a model class
     stmt = select(Person).order_by(Person.name, Person.id)
-    if search:
+    if search and search.strip():
         like = f"%{search.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(Person.name).like(like), func.lower(Person.email).like(like)))
     if role:
         stmt = stmt.where(Person.id.in_(select(PersonRole.person_id).where(PersonRole.role == role)))
-    if school_slug:
-        stmt = stmt.where(Person.school.has(slug=school_slug))
+    if school_slug and school_slug.strip():
+        stmt = stmt.where(Person.school_id.in_(select(School.id).where(School.slug == school_slug.strip())))
+    if country and country.strip():
+        stmt = stmt.where(Person.school_id.in_(
+            select(School.id).where(func.lower(School.country) == country.strip().lower())))
     return stmt
 
 
@@ -356,7 +360,20 @@ def get_person(db: Session, actor: Actor, person_id: int) -> Person:
     return person
 
 
-def school_choices(db: Session) -> list:
-    """Every school by name, for choosing a person's home school."""
+def school_countries(db: Session) -> list[str]:
+    """The countries of the member schools, for the people list's filter (as many rows as countries)."""
     School = related_model(Person.school)  # noqa: N806 - a model class
-    return list(db.scalars(select(School).order_by(School.name)))
+    return list(db.scalars(select(School.country).group_by(School.country).order_by(School.country)))
+
+
+def school_id_for(db: Session, slug: str | None) -> int | None:
+    """N3: the id of the home school a person form names by its short name (slug); empty: none
+    (network staff). One lookup, so the form never lists every school."""
+    if not slug or not slug.strip():
+        return None
+    School = related_model(Person.school)  # noqa: N806 - a model class
+    school_id = db.scalar(select(School.id).where(School.slug == slug.strip().lower()))
+    if school_id is None:
+        raise DomainError("N1", f"there is no school with the short name {slug.strip()!r}; find it on the "
+                          "schools page", field="school")
+    return school_id

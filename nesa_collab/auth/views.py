@@ -92,20 +92,34 @@ def tokens(req: WebRequest):
 
 # --- people (N3) -------------------------------------------------------------------------------
 
+PEOPLE_FILTERS = ("q", "role", "school", "country")
+
+
+def people_filters(req: WebRequest) -> dict:
+    """The people list's filters as ``services.people_query`` takes them, from the query string."""
+    return {"search": req.query("q"), "role": req.query("role"), "school_slug": req.query("school"),
+            "country": req.query("country")}
+
+
 @page("person.view")
 def people(req: WebRequest):
-    result = paginate(req.db, services.people_query(req.actor, req.query("q"), req.query("role"),
-                                                    req.query("school")),
-                      req.query_int("page", 1), 50)
-    return req.render("auth/people.html", {"page": result, "q": req.query("q", ""),
-                                            "role": req.query("role", ""), "roles": ROLE_LABELS})
+    """N3: people by name, 50 a page, filtered by role, school and country, searched by name or email."""
+    result = paginate(req.db, services.people_query(req.actor, **people_filters(req)), req.query_int("page", 1), 50)
+    return req.render("auth/people.html", {"page": result, "roles": ROLE_LABELS,
+                                            "filters": {k: req.query(k, "") for k in PEOPLE_FILTERS},
+                                            "countries": services.school_countries(req.db)})
 
 
-PERSON_FORM = {"name": "", "email": "", "school_id": "", "roles": ["member"], "time_zone": ""}
+PERSON_FORM = {"name": "", "email": "", "school": "", "roles": ["member"], "time_zone": ""}
 
 
 def _person_context(req: WebRequest, person=None) -> dict:
-    return {"person": person, "schools": services.school_choices(req.db), "roles": ROLE_LABELS}
+    return {"person": person, "roles": ROLE_LABELS}
+
+
+def home_school_id(req: WebRequest, data: PersonIn) -> int | None:
+    """The home school the form names: by its short name (``school``), or by id (``school_id``)."""
+    return data.school_id if data.school_id is not None else services.school_id_for(req.db, data.school)
 
 
 @page("person.manage")
@@ -113,7 +127,7 @@ def new_person(req: WebRequest):
     def submit():
         data = req.parse(PersonIn)
         person = services.create_person(req.db, req.actor, name=data.name, email=data.email,
-                                        school_id=data.school_id, roles=services.parse_roles(data.roles),
+                                        school_id=home_school_id(req, data), roles=services.parse_roles(data.roles),
                                         time_zone=data.time_zone, settings=req.settings)
         return req.redirect(req.url_for("people"), flash=f"Added {person.name}.")
 
@@ -129,11 +143,11 @@ def edit_person(req: WebRequest):
     def submit():
         data = req.parse(PersonIn)
         services.update_person(req.db, req.actor, person, today=req.today, name=data.name, email=data.email,
-                               school_id=data.school_id, roles=services.parse_roles(data.roles),
+                               school_id=home_school_id(req, data), roles=services.parse_roles(data.roles),
                                time_zone=data.time_zone)
         return req.redirect(req.url_for("people"), flash=f"Saved {person.name}.")
 
-    form = {"name": person.name, "email": person.email, "school_id": str(person.school_id or ""),
+    form = {"name": person.name, "email": person.email, "school": person.school.slug if person.school else "",
             "roles": [r.value for r in person.roles], "time_zone": person.time_zone or ""}
     return form_page(req, "auth/person_form.html", form=form, submit=submit,
                      context=lambda: _person_context(req, person))

@@ -90,7 +90,10 @@ def _meeting(req: WebRequest) -> Meeting:
 @api("public", summary="Meetings in calendars (and drafts one may edit), by start (M1, M2)", response=MeetingOut,
      many=True, tag="meetings",
      query=(("collaborative", "string", "collaborative slug"),
-            ("from", "string", "ISO instant: meetings ending after it (default: now)"), PAGE_Q))
+            ("from", "string", "ISO instant: meetings ending after it (default: now)"),
+            ("when", "string", "upcoming (default: ending after `from`, soonest first) or past (starting "
+                               "before `from`, latest first)"),
+            ("mode", "string", "face_to_face, virtual or hybrid"), PAGE_Q))
 def list_meetings(req: WebRequest):
     ids = None
     if req.query("collaborative"):
@@ -102,7 +105,10 @@ def list_meetings(req: WebRequest):
     except ValueError:
         raise DomainError(None, "from: give an ISO instant with its offset, e.g. 2027-03-01T00:00:00Z",
                           field="from") from None
-    stmt = services.meetings_query(req.actor, collab_ids=ids, since=since)
+    if req.query("when") not in (None, "upcoming", "past"):
+        raise DomainError(None, "when: upcoming or past", field="when")
+    stmt = services.meeting_list_query(req.actor, since, collab_ids=ids, mode=req.query("mode"),
+                                       past=req.query("when") == "past")
     return req.page_json(paginate(req.db, stmt, req.query_int("page", 1), 50), MeetingOut)
 
 

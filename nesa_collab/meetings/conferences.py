@@ -34,17 +34,16 @@ CONFERENCE_CHANGE_LISTENERS: list[Callable[[Session, Conference], None]] = []
 
 # --- reading (public) ------------------------------------------------------------------------------
 
-def conferences_query() -> Select:
-    """S1: every conference and institute, by first day."""
-    return select(Conference).order_by(Conference.starts_on, Conference.id)
+def conferences_query(since: date | None = None) -> Select:
+    """S1: the conferences and institutes (those ending on or after ``since``), by first day: a list
+    pages it in SQL."""
+    stmt = select(Conference).order_by(Conference.starts_on, Conference.id)
+    return stmt if since is None else stmt.where(Conference.ends_on >= since)
 
 
 def all_conferences(db: Session, *, since: date | None = None) -> list[Conference]:
     """S1: the conferences and institutes (those ending on or after ``since``), by first day."""
-    stmt = conferences_query()
-    if since is not None:
-        stmt = stmt.where(Conference.ends_on >= since)
-    return list(db.scalars(stmt))
+    return list(db.scalars(conferences_query(since)))
 
 
 def conference_by_slug(db: Session, slug: str) -> Conference:

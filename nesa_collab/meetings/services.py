@@ -100,6 +100,40 @@ def meetings_query(actor: Actor | None, *, collab_ids: Iterable[int] | None = No
     return stmt.options(selectinload(Meeting.occurrences), selectinload(Meeting.agenda))
 
 
+def meeting_list_query(actor: Actor | None, now: datetime, *, collab_ids: Iterable[int] | None = None,
+                       mode: str | None = None, past: bool = False) -> Select:
+    """M2: the meetings a list shows, to be paged in SQL: upcoming ones (ending after ``now``) by
+    start, or past ones (started before ``now``) latest first; of ``collab_ids``, in a ``mode``."""
+    if past:
+        stmt = (meetings_query(actor, collab_ids=collab_ids).where(Meeting.starts_at < now)
+                .order_by(None).order_by(Meeting.starts_at.desc(), Meeting.id.desc()))
+    else:
+        stmt = meetings_query(actor, collab_ids=collab_ids, since=now)
+    if mode:
+        if mode not in set(MeetingMode):
+            raise DomainError("M1", "a meeting is face_to_face, virtual or hybrid", field="mode")
+        stmt = stmt.where(Meeting.mode == mode)
+    return stmt
+
+
+def listed_occurrences(meetings: Iterable[Meeting], now: datetime,
+                       past: bool = False) -> list[tuple[Meeting, times.Occurrence]]:
+    """M2: one line per meeting of a page: its next occurrence (the one not yet over), or for the
+    past its latest one that has begun; a series is expanded for its own page only."""
+    rows = []
+    for m in meetings:
+        occurrences = times.expand(m)
+        if past:
+            shown = [o for o in occurrences if o.starts_at < now]
+            if shown:
+                rows.append((m, shown[-1]))
+        else:
+            shown = [o for o in occurrences if o.ends_at >= now]
+            if shown:
+                rows.append((m, shown[0]))
+    return rows
+
+
 def upcoming(db: Session, actor: Actor | None, collab_ids: Iterable[int] | None, now: datetime,
              limit: int = 8) -> list[tuple[Meeting, times.Occurrence]]:
     """M2: the next occurrences of the meetings ``actor`` may see (series expanded), soonest first. The

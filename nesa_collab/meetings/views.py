@@ -17,7 +17,7 @@ from ..templating import local_dt
 from ..errors import DomainError, NotFound, PermissionDenied
 from ..network import services as network
 from ..network.models import Collaborative
-from ..web import Waiting, WebRequest, form_page, page, posted
+from ..web import Waiting, WebRequest, form_page, page, paginate, posted
 from . import agendas, conferences, feed_tokens, feeds, forms, invitations, minutes, planning, rsvps, services, times
 from .links import feed_links, token_links
 from .models import ConferenceKind, Meeting, MeetingMode, RsvpAnswer, SupportStatus
@@ -37,9 +37,10 @@ def _meeting(req: WebRequest) -> Meeting:
 def conference_list(req: WebRequest):
     """S1: the network's conferences and institutes, with the subscribe link."""
     show_past = req.query("past") == "1"
-    confs = conferences.all_conferences(req.db, since=None if show_past else req.today - timedelta(days=1))
+    result = paginate(req.db, conferences.conferences_query(None if show_past else req.today - timedelta(days=1)),
+                      req.query_int("page", 1), 25)
     return req.render("meetings/conferences.html", {
-        "conferences": confs, "show_past": show_past,
+        "conferences": result.items, "page": result, "show_past": show_past,
         "links": feed_links(req, req.url_for("conferences_feed"))})
 
 
@@ -125,9 +126,14 @@ def edit_conference(req: WebRequest):
 
 # --- meetings (M1, M2, M6) -------------------------------------------------------------------------
 
+MEETING_FILTERS = ("collaborative", "mine", "mode", "when")
+
+
 @page("public")
 def meeting_list(req: WebRequest):
-    """Upcoming meetings (series expanded), each in the viewer's zone with the meeting's own beside."""
+    """M2: the meetings the viewer may see, 25 a page in SQL: upcoming (soonest first) or past (latest
+    first), of a collaborative or of one's own, in a mode; each with its next (or latest) occurrence in
+    the viewer's zone and the meeting's own beside it (M6)."""
     collab = None
     ids = None
     if req.query("collaborative"):
@@ -135,9 +141,15 @@ def meeting_list(req: WebRequest):
         ids = [collab.id]
     elif req.query("mine") == "1" and req.actor is not None:
         ids = sorted(req.actor.member_of | req.actor.core_of)
-    rows = services.upcoming(req.db, req.actor, ids, now_utc(), limit=50)
+    past, now = req.query("when") == "past", now_utc()
+    stmt = services.meeting_list_query(req.actor, now, collab_ids=ids, mode=req.query("mode"), past=past)
+    result = paginate(req.db, stmt, req.query_int("page", 1), 25)
     return req.render("meetings/list.html", {
-        "rows": rows, "collab": collab, "mine": req.query("mine") == "1",
+        "rows": services.listed_occurrences(result.items, now, past), "page": result, "past": past,
+        "collab": collab, "mine": req.query("mine") == "1",
+        "filters": {k: req.query(k, "") for k in MEETING_FILTERS},
+        "modes": [(m.value, m.label) for m in MeetingMode],
+        "empty_text": "No past meetings." if past else "No upcoming meetings.", "series_note": True,
         "conf_links": feed_links(req, req.url_for("conferences_feed")),
         "collab_links": feed_links(req, req.url_for("collaborative_feed", slug=collab.slug)) if collab else None})
 

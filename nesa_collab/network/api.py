@@ -10,6 +10,7 @@ from . import services
 from .schemas import (CollaborativeIn, CollaborativeOut, CollaborativeUpdate, ConvertIn, DeclineIn,
                       DirectoryEntryOut, InterestIn, InterestOut, LapseIn, LeaveIn, MembershipOut, NormsIn,
                       NormsOut, SchoolIn, SchoolOut, SchoolUpdate)
+from .views import directory_filters
 
 PAGE_Q = ("page", "integer", "page number (50 per page)")
 
@@ -26,14 +27,15 @@ def _school(req: WebRequest):
 
 @api("public", summary="The directory: active collaboratives with member counts and schools (K1)",
      response=DirectoryEntryOut, many=True, tag="collaboratives",
-     query=(("q", "string", "search"), ("kind", "string", "discipline or responsibility"),
-            ("status", "string", "active (default); DPL: forming, retired, all"), PAGE_Q))
+     query=(("q", "string", "search names and descriptions"), ("kind", "string", "discipline or responsibility"),
+            ("status", "string", "active (default); DPL: forming, retired, all"),
+            ("school", "string", "school slug: collaboratives with current members from that school"),
+            ("country", "string", "collaboratives with current members from a school in that country"), PAGE_Q))
 def list_collaboratives(req: WebRequest):
-    entries = services.directory(req.db, req.actor, status=req.query("status"), search=req.query("q"),
-                                 kind=req.query("kind"))
-    number, per_page = req.query_int("page", 1), 50
-    page = Page(entries[(number - 1) * per_page:number * per_page], number, per_page, len(entries))
-    return req.page_json(page, DirectoryEntryOut)
+    result = paginate(req.db, services.directory_query(req.actor, **directory_filters(req)),
+                      req.query_int("page", 1), 50)
+    entries = services.directory_entries(req.db, result.items)
+    return req.page_json(Page(entries, result.number, result.per_page, result.total), DirectoryEntryOut)
 
 
 @api("public", summary="One collaborative", response=DirectoryEntryOut, tag="collaboratives")
@@ -180,11 +182,12 @@ def decline_interest(req: WebRequest):
 # --- schools -----------------------------------------------------------------------------------------
 
 @api("school.view", summary="Member schools (N1)", response=SchoolOut, many=True,
-     query=(("q", "string", "search name, city, country"), ("status", "string", "active or lapsed"), PAGE_Q),
+     query=(("q", "string", "search name, city, country, slug"), ("status", "string", "active or lapsed"),
+            ("country", "string", "only this country"), PAGE_Q),
      tag="schools")
 def list_schools(req: WebRequest):
-    result = paginate(req.db, services.schools_query(req.actor, req.query("q"), req.query("status")),
-                      req.query_int("page", 1), 50)
+    result = paginate(req.db, services.schools_query(req.actor, req.query("q"), req.query("status"),
+                                                     req.query("country")), req.query_int("page", 1), 50)
     return req.page_json(result, SchoolOut)
 
 

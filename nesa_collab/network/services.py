@@ -112,16 +112,20 @@ def reinstate_school(db: Session, actor: Actor, school: School) -> School:
     return school
 
 
-def schools_query(actor: Actor | None, search: str | None = None, status: str | None = None) -> Select:
-    """N1: member schools by name (signed-in people), searched by name, city or country."""
+def schools_query(actor: Actor | None, search: str | None = None, status: str | None = None,
+                  country: str | None = None) -> Select:
+    """N1: member schools by name (signed-in people), searched by name, city or country, filtered in
+    SQL by membership status (N2) and country."""
     require(actor, "school.view")
-    stmt = select(School).order_by(School.name)
-    if search:
+    stmt = select(School).order_by(School.name, School.id)
+    if search and search.strip():
         like = f"%{search.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(School.name).like(like), func.lower(School.city).like(like),
-                              func.lower(School.country).like(like)))
+                              func.lower(School.country).like(like), School.slug.like(like)))
     if status:
         stmt = stmt.where(School.status == status)
+    if country and country.strip():
+        stmt = stmt.where(func.lower(School.country) == country.strip().lower())
     return stmt
 
 
@@ -252,7 +256,17 @@ class DirectoryEntry:
 
     collaborative: Collaborative
     member_count: int = 0
-    schools: list[School] = field(default_factory=list)
+    schools: list[SchoolTakingPart] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SchoolTakingPart:
+    """A school some of whose people are current members (read as columns, not as a School)."""
+
+    slug: str
+    name: str
+    city: str
+    country: str
 
 
 def directory_status(actor: Actor | None, asked: str | None) -> str:
@@ -263,49 +277,71 @@ def directory_status(actor: Actor | None, asked: str | None) -> str:
     return CollaborativeStatus.ACTIVE
 
 
-def directory(db: Session, actor: Actor | None, *, status: str | None = CollaborativeStatus.ACTIVE,
-              search: str | None = None, kind: str | None = None) -> list[DirectoryEntry]:
-    """The directory: collaboratives with member counts and the schools taking part. ``status``
-    is what was asked for (see ``directory_status``: visitors see active ones only).
-
-    Three queries, whatever the size of the network.
-    """
+def directory_query(actor: Actor | None, *, status: str | None = CollaborativeStatus.ACTIVE,
+                    search: str | None = None, kind: str | None = None, school: str | None = None,
+                    country: str | None = None) -> Select:
+    """K1: the directory's collaboratives by name, filtered in SQL: ``status`` as asked (see
+    ``directory_status``: visitors see active ones only), ``kind``, a search of the name and
+    description, and ``school`` (a slug) or ``country``: those with current members from that school
+    or from a school in that country."""
     status = directory_status(actor, status)
-    stmt = select(Collaborative).order_by(Collaborative.name)
-    entries = _entries(db, stmt if status == "all" else stmt.where(Collaborative.status == status),
-                       search=search, kind=kind)
-    return list(entries.values())
+    stmt = select(Collaborative).order_by(Collaborative.name, Collaborative.id)
+    if status != "all":
+        stmt = stmt.where(Collaborative.status == status)
+    if kind:
+        stmt = stmt.where(Collaborative.kind == kind)
+    if search and search.strip():
+        like = f"%{search.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Collaborative.name).like(like),
+                              func.lower(Collaborative.description).like(like)))
+    if (school and school.strip()) or (country and country.strip()):
+        # One IN (subquery) whatever the number of members: the membership rows are never loaded.
+        members = (select(Membership.collaborative_id).join(Person, Person.id == Membership.person_id)
+                   .join(School, School.id == Person.school_id).where(Membership.left_on.is_(None)))
+        if school and school.strip():
+            members = members.where(School.slug == school.strip())
+        if country and country.strip():
+            members = members.where(func.lower(School.country) == country.strip().lower())
+        stmt = stmt.where(Collaborative.id.in_(members))
+    return stmt
+
+
+def directory(db: Session, actor: Actor | None, **filters: Any) -> list[DirectoryEntry]:
+    """K1: every collaborative ``directory_query`` finds, as entries. Unpaged: for short lists only
+    (pages and the API page ``directory_query`` in SQL and call ``directory_entries``)."""
+    return directory_entries(db, list(db.scalars(directory_query(actor, **filters))))
 
 
 def directory_entry(db: Session, actor: Actor | None, collab: Collaborative) -> DirectoryEntry:
     """One collaborative as the directory shows it (member count, schools taking part)."""
     require(actor, "collaborative.view", collab)
-    return _entries(db, select(Collaborative).where(Collaborative.id == collab.id))[collab.id]
+    return directory_entries(db, [collab])[0]
 
 
-def _entries(db: Session, stmt: Select, *, search: str | None = None,
-             kind: str | None = None) -> dict[int, DirectoryEntry]:
-    if kind:
-        stmt = stmt.where(Collaborative.kind == kind)
-    if search:
-        like = f"%{search.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(Collaborative.name).like(like),
-                              func.lower(Collaborative.description).like(like)))
-    entries = {c.id: DirectoryEntry(c) for c in db.scalars(stmt)}
+def countries(db: Session) -> list[str]:
+    """The countries of the member schools (one aggregate: as many rows as countries)."""
+    return list(db.scalars(select(School.country).group_by(School.country).order_by(School.country)))
+
+
+def directory_entries(db: Session, collabs: list[Collaborative]) -> list[DirectoryEntry]:
+    """K1: ``collabs`` (one page of the directory) as entries, in their order, with member counts and
+    the schools taking part read for those ids only: two aggregate queries whatever the size of the
+    network."""
+    entries = {c.id: DirectoryEntry(c) for c in collabs}
     if not entries:
-        return {}
-    current = (Membership.left_on.is_(None), Membership.collaborative_id.in_(entries))
+        return []
+    current = (Membership.left_on.is_(None), Membership.collaborative_id.in_(list(entries)))
     for cid, count in db.execute(select(Membership.collaborative_id, func.count())
                                  .where(*current).group_by(Membership.collaborative_id)):
         entries[cid].member_count = count
     rows = db.execute(
-        select(Membership.collaborative_id, School).distinct()
+        select(Membership.collaborative_id, School.slug, School.name, School.city, School.country).distinct()
         .join(Person, Person.id == Membership.person_id).join(School, School.id == Person.school_id)
-        .where(*current).order_by(School.name)
+        .where(*current).order_by(School.name, School.slug)
     )
-    for cid, school in rows:
-        entries[cid].schools.append(school)
-    return entries
+    for cid, *school in rows:
+        entries[cid].schools.append(SchoolTakingPart(*school))
+    return list(entries.values())
 
 
 # --- interests (K2) ---------------------------------------------------------------------------

@@ -20,14 +20,25 @@ def collaborative(req: WebRequest):
 
 # --- directory and collaborative pages ---------------------------------------------------------
 
+DIRECTORY_FILTERS = ("q", "kind", "status", "school", "country")
+
+
+def directory_filters(req: WebRequest) -> dict:
+    """The directory's filters as ``services.directory_query`` takes them, from the query string."""
+    return {"status": services.directory_status(req.actor, req.query("status")), "search": req.query("q"),
+            "kind": req.query("kind"), "school": req.query("school"), "country": req.query("country")}
+
+
 @page("public")
 def directory(req: WebRequest):
-    """The public directory of active collaboratives (the DPL can list every status)."""
-    status = services.directory_status(req.actor, req.query("status"))
-    entries = services.directory(req.db, req.actor, status=status, search=req.query("q"), kind=req.query("kind"))
+    """K1: the directory of active collaboratives (the DPL can list every status), 25 a page, filtered
+    by kind, status, a school or a country taking part, and a search of names."""
+    filters = directory_filters(req)
+    result = paginate(req.db, services.directory_query(req.actor, **filters), req.query_int("page", 1), 25)
     return req.render("network/directory.html", {
-        "entries": entries, "q": req.query("q", ""), "kind": req.query("kind", ""), "status": status,
-        "kinds": list(CollaborativeKind),
+        "page": result, "entries": services.directory_entries(req.db, result.items),
+        "filters": {name: req.query(name, "") for name in DIRECTORY_FILTERS} | {"status": filters["status"]},
+        "kinds": list(CollaborativeKind), "countries": services.countries(req.db),
     })
 
 
@@ -230,10 +241,13 @@ def _school(req: WebRequest):
 
 @page("school.view")
 def schools(req: WebRequest):
-    result = paginate(req.db, services.schools_query(req.actor, req.query("q"), req.query("status")),
-                      req.query_int("page", 1), 25)
+    """N1/N2: member schools by name, 25 a page, filtered by membership and country, searched."""
+    result = paginate(req.db, services.schools_query(req.actor, req.query("q"), req.query("status"),
+                                                     req.query("country")), req.query_int("page", 1), 25)
     return req.render("network/schools.html", {"page": result, "q": req.query("q", ""),
-                                                "status": req.query("status", "")})
+                                                "status": req.query("status", ""),
+                                                "country": req.query("country", ""),
+                                                "countries": services.countries(req.db)})
 
 
 @page("school.view")
