@@ -33,10 +33,17 @@ def summary_out(s: services.CoreSummary) -> CoreSummaryOut:
         candidates=[CandidacyOut.model_validate(c) for c in s.candidates], flags=s.flags)
 
 
-@api("core.oversee", summary="Every Core's strength now and over the next 12 months, with flags (C6, C10, F1–F3, F8)",
-     response=CoreSummaryOut, many=True, tag="cores")
+@api("core.oversee", summary="The Cores' strength now and over the next 12 months, with flags (C6, C10, F1–F3, F8), "
+     "those needing attention first, 25 a page (?page=, ?show=attention, ?q= on the name)",
+     response=CoreSummaryOut, many=True, tag="cores",
+     query=(("page", "integer", "page number (25 per page)"), ("show", "string", "attention or all (default)"),
+            ("q", "string", "search the collaborative's name")))
 def dashboard(req: WebRequest):
-    return req.json([summary_out(s) for s in services.dashboard(req.db, req.actor, req.today)])
+    board = services.dashboard(req.db, req.actor, req.today, number=req.query_int("page", 1),
+                               attention_only=req.query("show") == "attention", search=req.query("q"))
+    return req.json({"items": [summary_out(s) for s in board.items], "page": board.number,
+                     "per_page": board.per_page, "total": board.total, "pages": board.pages,
+                     "counts": board.counts})
 
 
 @api("core.view", summary="A collaborative's Core terms, past, current and future (C1, C5, C7)", response=TermOut,

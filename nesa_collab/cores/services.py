@@ -21,14 +21,13 @@ from ..errors import DomainError, FieldError
 from ..network import services as network
 from ..network.models import Collaborative, CollaborativeStatus, Membership, School
 from ..notifications.services import tell
+from . import standing as standing_rules
+from .standing import ENDING_SOON_DAYS, LOOK_AHEAD_DAYS, month_starts  # noqa: F401 - re-exported
 from .models import (MAX_CORE, MIN_CORE, Appointment, Candidacy, CandidacyStatus, Consultation, ConsultedBody,
                      EndReason, ProposalStatus, ProposedAppointment)
 
 TERM_FIELDS = ["collaborative_id", "person_id", "starts_on", "ends_on", "ended_on", "end_reason", "end_note",
                "previous_id", "note"]
-#: How far ahead a term's end counts as "ending soon" (F1) and how far the look-ahead reaches.
-ENDING_SOON_DAYS = 90
-LOOK_AHEAD_DAYS = 365
 #: Appointments are made ahead of the term; one recorded late may start at most this long before.
 MAX_BACKDATE_DAYS = 180
 
@@ -141,10 +140,6 @@ def max_concurrent(terms: list[Appointment], start: date, end: date) -> tuple[in
         if running > best:
             best, best_day = running, day
     return best, best_day
-
-
-def strength_on(terms: list[Appointment], day: date) -> int:
-    return sum(1 for t in terms if t.is_current(day))
 
 
 # --- appointing (C1–C4, C7, C8, C9) -----------------------------------------------------------------
@@ -551,53 +546,135 @@ def open_candidacies(db: Session, collab_ids) -> dict[int, list[Candidacy]]:
 
 @dataclass
 class CoreSummary:
+    """One Core's standing (``cores.standing``) with the terms and candidates behind it, for a Core a
+    page shows."""
+
     collaborative: Collaborative
-    strength: int
-    #: (first day of each coming month, strength that day) for the next 12 months.
-    outlook: list[tuple[date, int]]
+    standing: standing_rules.Standing
     ending_soon: list[Appointment]
     ending_within_year: list[Appointment]
-    vacancies: int
-    open_seats: int
     candidates: list[Candidacy]
     school_changes: list[tuple[Appointment, str]]
     flags: list[str] = field(default_factory=list)
 
     @property
+    def strength(self) -> int:
+        return self.standing.strength
+
+    @property
+    def outlook(self) -> list[tuple[date, int]]:
+        return self.standing.outlook
+
+    @property
+    def vacancies(self) -> int:
+        return self.standing.vacancies
+
+    @property
+    def open_seats(self) -> int:
+        return self.standing.open_seats
+
+    @property
     def lowest(self) -> int:
-        return min([self.strength] + [n for _, n in self.outlook])
+        return self.standing.lowest
 
     @property
     def under_strength(self) -> bool:
         return self.strength < MIN_CORE
 
 
-def month_starts(today: date, months: int = 12) -> list[date]:
-    out, y, m = [], today.year, today.month
-    for _ in range(months):
-        m += 1
-        if m > 12:
-            y, m = y + 1, 1
-        out.append(date(y, m, 1))
-    return out
-
-
-def school_change(appt: Appointment, today: date) -> str | None:
-    """C10: the member's school changed or lapsed during the term (flagged, never ended automatically)."""
+def school_change(appt: Appointment, today: date) -> str:
+    """C10: what changed of a flagged member's school (the condition is ``standing.school_changed``)."""
     person = appt.person
-    if appt.school_id_at_appointment is not None and person.school_id != appt.school_id_at_appointment:
-        return f"{person.name} moved to {person.school.name if person.school else 'no member school'}"
+    moved = appt.school_id_at_appointment is not None and person.school_id != appt.school_id_at_appointment
     school = person.school
-    if school is not None and not school.is_active and school.lapsed_on is not None and school.lapsed_on >= appt.starts_on:
-        return f"{school.name}'s membership lapsed on {fmt(school.lapsed_on)}"
-    return None
+    return standing_rules.describe_school_change(person.name, moved, school.name if school else None,
+                                                 school.lapsed_on if school else None)
 
 
-def dashboard(db: Session, actor: Actor, today: date) -> list[CoreSummary]:
-    """The DPL's dashboard (also the Executive Director's and the PDAC's): every Core that is not
-    retired, now and over the next 12 months."""
+@dataclass(frozen=True)
+class ShortCore:
+    """C6/F1: a Core short now or within a year, as the dashboard's summary line names it."""
+
+    collaborative: Collaborative
+    standing: standing_rules.Standing
+
+    @property
+    def strength(self) -> int:
+        return self.standing.strength
+
+    @property
+    def lowest(self) -> int:
+        return self.standing.lowest
+
+
+@dataclass
+class Dashboard:
+    """C6, F1–F3, F8: one page of the Cores, those needing attention first, and the counts of all."""
+
+    items: list[CoreSummary]
+    number: int
+    per_page: int
+    total: int
+    counts: dict[str, int]
+    short_now: list[ShortCore]
+    short_soon: list[ShortCore]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+
+#: How many Cores the "short now" and "short within a year" lines name at most.
+SHORT_LIST = 12
+
+
+def dashboard(db: Session, actor: Actor, today: date, *, number: int = 1, per_page: int = 25,
+              attention_only: bool = False, search: str | None = None) -> Dashboard:
+    """The DPL's dashboard (also the Executive Director's and the PDAC's): the Cores that are not
+    retired, needing attention first, one page at a time, with the counts of every flag — in a fixed
+    number of queries; only the page's Cores have their terms and candidates loaded."""
     require(actor, "core.oversee")
-    return summarize(db, network.collaboratives_in_service(db), today)
+    counts = dict(db.execute(standing_rules.counts_query(today)).one()._mapping)
+    short = (standing_rules.needs_attention_first(standing_rules.standings_query(today))
+             .subquery())
+    short_rows = db.execute(select(short, Collaborative).join(Collaborative, Collaborative.id == short.c.collaborative_id)
+                            .where(or_(short.c.f3_under == 1, short.c.f1_outlook == 1))
+                            .order_by(short.c.f3_under.desc(), short.c.s0, Collaborative.name, Collaborative.id)
+                            .limit(2 * SHORT_LIST)).all()
+    short_cores = [ShortCore(r.Collaborative, standing_rules.standing_of(r._mapping, today)) for r in short_rows]
+    ordered = standing_rules.needs_attention_first(standing_rules.filtered(
+        standing_rules.standings_query(today), attention_only=attention_only, search=search))
+    total_of = func.count().over().label("_total")
+    number = max(1, number)
+    rows = db.execute(ordered.add_columns(total_of).limit(per_page).offset((number - 1) * per_page)).all()
+    if not rows and number > 1:
+        number = 1
+        rows = db.execute(ordered.add_columns(total_of).limit(per_page)).all()
+    total = rows[0]._total if rows else 0
+    items = _summaries(db, [(r.Collaborative, standing_rules.standing_of(r._mapping, today)) for r in rows], today)
+    return Dashboard(items, number, per_page, total, counts,
+                     [s for s in short_cores if "f3_under" in s.standing.flags][:SHORT_LIST],
+                     [s for s in short_cores if "f1_outlook" in s.standing.flags][:SHORT_LIST])
+
+
+def needing_attention(db: Session, actor: Actor, today: date, limit: int = 5) -> tuple[dict[str, int], list[CoreSummary]]:
+    """The Director's home page: the counts of the Cores needing attention, by flag, and the first
+    ``limit`` of them with what to act on (the rest are on the dashboard)."""
+    require(actor, "core.oversee")
+    counts = dict(db.execute(standing_rules.counts_query(today)).one()._mapping)
+    ordered = standing_rules.needs_attention_first(standing_rules.filtered(
+        standing_rules.standings_query(today), attention_only=True))
+    rows = db.execute(ordered.limit(limit)).all() if counts["attention"] else []
+    return counts, _summaries(db, [(r.Collaborative, standing_rules.standing_of(r._mapping, today)) for r in rows],
+                              today)
 
 
 def core_summary(db: Session, actor: Actor | None, collab: Collaborative, today: date) -> CoreSummary:
@@ -607,79 +684,55 @@ def core_summary(db: Session, actor: Actor | None, collab: Collaborative, today:
 
 
 def summarize(db: Session, collabs: list[Collaborative], today: date) -> list[CoreSummary]:
-    """Every collaborative's Core now and over the next 12 months, in a fixed number of queries.
-    The rules behind F1–F3, F8 and C6, C10: the dashboards and (later) the scheduler call it."""
-    horizon = today + timedelta(days=LOOK_AHEAD_DAYS)
+    """The Cores of ``collabs`` now and over the next 12 months (``cores.standing``), with the terms
+    and candidates behind their flags, in a fixed number of queries (for a page's few Cores)."""
     ids = [c.id for c in collabs]
-    by_collab: dict[int, list[Appointment]] = defaultdict(list)
-    for t in terms_overlapping(db, ids, today - timedelta(days=LOOK_AHEAD_DAYS), date.max):
-        by_collab[t.collaborative_id].append(t)
-    # The people's schools, for C10, in one query.
-    person_ids = {t.person_id for ts in by_collab.values() for t in ts}
-    if person_ids:
-        db.execute(select(Person, School).outerjoin(School, School.id == Person.school_id)
-                   .where(Person.id.in_(person_ids))).all()
+    if not ids:
+        return []
+    rows = {r.collaborative_id: standing_rules.standing_of(r._mapping, today)
+            for r in db.execute(standing_rules.standings_query(today, ids))}
+    return _summaries(db, [(c, rows[c.id]) for c in collabs if c.id in rows], today)
+
+
+def _summaries(db: Session, pairs: list[tuple[Collaborative, standing_rules.Standing]],
+               today: date) -> list[CoreSummary]:
+    ids = [c.id for c, _ in pairs]
+    if not ids:
+        return []
+    facts = standing_rules.term_facts(today, ids).subquery()
+    waiting = {r.term_id for r in db.execute(select(facts.c.term_id).where(
+        ~facts.c.succeeded, facts.c.starts_on <= today, facts.c.last_day >= today))}
+    changed = {r.term_id for r in db.execute(standing_rules.school_change_terms(today, ids))}
+    terms: dict[int, list[Appointment]] = defaultdict(list)
+    if waiting | changed:
+        for t in db.scalars(select(Appointment).where(Appointment.id.in_(sorted(waiting | changed)))
+                            .order_by(func.coalesce(Appointment.ended_on, Appointment.ends_on), Appointment.id)):
+            terms[t.collaborative_id].append(t)
     candidates = open_candidacies(db, ids)
-    months = month_starts(today)
+    soon = today + timedelta(days=ENDING_SOON_DAYS)
     out = []
-    for c in collabs:
-        terms = by_collab[c.id]
-        live = [t for t in terms if t.last_day >= today]
-        current = [t for t in live if t.is_current(today)]
-        successors = match_successors(terms)
-        without_successor = sorted((t for t in current if t.last_day <= horizon and t.id not in successors),
-                                   key=lambda t: t.last_day)
-        ended = [t for t in terms if today - timedelta(days=LOOK_AHEAD_DAYS) <= t.last_day < today
-                 and t.id not in successors]
-        vacancies = max(0, min(len(ended), MAX_CORE - len(current)))
-        seat_info = _seats(db, c, today, live)
-        changes = [(t, reason) for t in live if (reason := school_change(t, today))]
+    for c, st in pairs:
+        ending = [t for t in terms[c.id] if t.id in waiting]
         summary = CoreSummary(
-            collaborative=c, strength=len(current), outlook=[(d, strength_on(live, d)) for d in months],
-            ending_soon=[t for t in without_successor if t.last_day <= today + timedelta(days=ENDING_SOON_DAYS)],
-            ending_within_year=without_successor, vacancies=vacancies, open_seats=seat_info.open,
-            candidates=candidates.get(c.id, []), school_changes=changes)
+            collaborative=c, standing=st, ending_soon=[t for t in ending if t.last_day <= soon],
+            ending_within_year=ending, candidates=candidates.get(c.id, []),
+            school_changes=[(t, school_change(t, today)) for t in terms[c.id] if t.id in changed])
         summary.flags = core_flags(summary, today)
         out.append(summary)
     return out
 
 
-#: A successor starts between a month before and six months after the term it follows ends.
-SUCCESSOR_WINDOW = (timedelta(days=30), timedelta(days=183))
-
-
-def match_successors(terms: list[Appointment]) -> dict[int, Appointment]:
-    """Which term fills the seat each term leaves (F1, F2): its continuation (C7), else a new
-    appointment starting around the time it ends, each new appointment filling one seat."""
-    out = {t.previous_id: t for t in terms if t.previous_id is not None}
-    fresh = sorted((t for t in terms if t.previous_id is None), key=lambda t: (t.starts_on, t.id))
-    used: set[int] = set()
-    before, after = SUCCESSOR_WINDOW
-    for term in sorted((t for t in terms if t.id not in out), key=lambda t: (t.last_day, t.id)):
-        for s in fresh:
-            if s.id in used or s.id == term.id or s.starts_on <= term.starts_on:
-                continue
-            if term.last_day - before <= s.starts_on <= term.last_day + after:
-                used.add(s.id)
-                out[term.id] = s
-                break
-    return out
-
-
 def core_flags(s: CoreSummary, today: date) -> list[str]:
-    """What the DPL must act on, named by rule (the scheduler's F-flags use the same facts)."""
-    c = s.collaborative
-    flags = []
-    if c.status == CollaborativeStatus.ACTIVE:
-        if s.strength < MIN_CORE:
-            flags.append(f"F3/C6: under strength — {s.strength} of at least {MIN_CORE}")
-        elif s.strength > MAX_CORE:
-            flags.append(f"F3/C2: over strength — {s.strength} members")
-        elif s.lowest < MIN_CORE:
-            day = next(d for d, n in s.outlook if n < MIN_CORE)
-            flags.append(f"F1: will fall to {s.lowest} by {fmt(day)} as terms end without successors")
-    elif c.status == CollaborativeStatus.FORMING and c.forming_since and \
-            (today - c.forming_since).days > 182 and s.strength < MIN_CORE:
+    """What the DPL must act on, named by rule (the conditions are ``cores.standing``'s, which the
+    daily sweep's F-flags read too)."""
+    c, flags, st = s.collaborative, [], s.standing
+    if "f3_under" in st.flags:
+        flags.append(f"F3/C6: under strength — {s.strength} of at least {MIN_CORE}")
+    if "f3_over" in st.flags:
+        flags.append(f"F3/C2: over strength — {s.strength} members")
+    if "f1_outlook" in st.flags:
+        flags.append(f"F1: will fall to {s.lowest} by {fmt(st.falls_below_on)} as terms end without successors")
+    if "f3_forming" in st.flags:
         flags.append(f"F3/C6: forming since {fmt(c.forming_since)} with {s.strength} Core members")
     for t in s.ending_soon:
         flags.append(f"F1: {t.person.name}'s term ends on {fmt(t.last_day)} with no successor")

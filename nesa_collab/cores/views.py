@@ -73,18 +73,30 @@ def timeline(terms: list[Appointment], on: date) -> tuple[list[TimelineRow], lis
     return ordered, years, pos(on)
 
 
+#: How many Cores needing attention the home page names (the rest are on the dashboard).
+HOME_CORES = 5
+#: What each flag of a Core's standing is called on the home page.
+FLAG_LABELS = {"f3_under": "under strength (F3)", "f3_over": "over strength (F3)",
+               "f3_forming": "forming too long under strength (F3)", "f1_outlook": "falling short within a year (F1)",
+               "f1_ending": "terms ending without a successor (F1)", "f2_vacant": "seats left vacant (F2)",
+               "f8_school": "a member's school changed or lapsed (F8)"}
+
+
 # --- pages ------------------------------------------------------------------------------------------
 
 @page("core.oversee")
 def dashboard(req: WebRequest):
     """The DPL's dashboard: each Core's strength now and over the next 12 months, terms ending
-    soon, vacancies, open seats with candidates, and members whose school changed or lapsed."""
-    summaries = services.dashboard(req.db, req.actor, req.today)
+    soon, vacancies, open seats with candidates, and members whose school changed or lapsed — the
+    Cores needing attention first, 25 a page, filtered ("needs attention" or all) and searched by name."""
+    show = "attention" if req.query("show") == "attention" else "all"
+    q = (req.query("q") or "").strip()
+    board = services.dashboard(req.db, req.actor, req.today, number=req.query_int("page", 1),
+                               attention_only=show == "attention", search=q)
     return req.render("cores/dashboard.html", {
-        "summaries": summaries, "today": req.today, "months": services.month_starts(req.today),
-        "min_core": MIN_CORE, "max_core": MAX_CORE,
-        "short_now": [s for s in summaries if s.flags and s.under_strength],
-        "short_soon": [s for s in summaries if not s.under_strength and s.lowest < MIN_CORE],
+        "board": board, "summaries": board.items, "today": req.today, "months": services.month_starts(req.today),
+        "min_core": MIN_CORE, "max_core": MAX_CORE, "show": show, "q": q, "counts": board.counts,
+        "short_now": board.short_now, "short_soon": board.short_soon,
     })
 
 
@@ -349,16 +361,17 @@ def collaborative_announcements_panel(req: WebRequest, collab: Collaborative) ->
 
 
 def home_core_panel(req: WebRequest) -> dict | None:
-    """One's Core service; for the DPL, ED and PDAC, the Cores with something to act on."""
-    flagged = None
+    """One's Core service; for the DPL, ED and PDAC, how many Cores need attention (by flag) and the
+    first few of them, linking to the dashboard."""
+    counts, flagged = None, None
     if req.can("core.oversee"):
-        flagged = [s for s in services.dashboard(req.db, req.actor, req.today) if s.flags]
+        counts, flagged = services.needing_attention(req.db, req.actor, req.today, limit=HOME_CORES)
     service = services.service_of(req.db, req.actor, req.today)
     waiting = consultations.waiting_for(req.db, req.actor)
     if not service and flagged is None and not waiting:
         return None
-    return {"template": "cores/_home_panel.html", "my_service": service, "flagged": flagged, "today": req.today,
-            "consultations": waiting}
+    return {"template": "cores/_home_panel.html", "my_service": service, "flagged": flagged, "counts": counts,
+            "flag_labels": FLAG_LABELS, "today": req.today, "consultations": waiting}
 
 
 def waiting_for_you(req: WebRequest) -> list[Waiting]:

@@ -1,23 +1,22 @@
 """The flag rules F1–F8 judged over the whole network on one day: what holds, as ``Hit``s the sweep
 brings the flags table in line with. Each rule reads the facts through the rule functions the lower
-domains already have (``cores.services.summarize``, ``plans.services.out_of_date``, the agenda's
+domains already have (``cores.standing``, ``plans.services.out_of_date``, the agenda's
 running total, …) with set-based queries: a fixed number of statements whatever the network's size.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, event, or_, select
-from sqlalchemy.orm import ORMExecuteState, Session, defaultload, joinedload, lazyload, raiseload, subqueryload
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, joinedload, raiseload, subqueryload
 
 from ..auth.models import Person
-from ..cores import services as cores
-from ..cores.models import MAX_CORE, MIN_CORE, Appointment, Candidacy
+from ..cores import standing
+from ..cores.models import MAX_CORE, MIN_CORE
 from ..dates import school_year_of
 from ..meetings import agendas, times
 from ..meetings.models import Conference, Meeting, MeetingStatus
@@ -31,15 +30,13 @@ from ..support.models import Claim, ClaimStatus
 from .models import Audience, FlagRule
 
 #: Raise it when a rule's judgement changes: runs on an earlier version judge again.
-RULES_VERSION = 1
+RULES_VERSION = 2
 #: F5: a meeting starting within this many days needs a final agenda.
 AGENDA_DAYS = 14
 #: F6: a claim waiting longer than this many days for a decision or payment.
 CLAIM_DAYS = 30
 #: F7: an obligation still pending this many days before its first day.
 OBLIGATION_DAYS = 30
-#: F3: a forming collaborative is flagged under strength once it has formed this long (C6).
-FORMING_DAYS = 182
 
 
 def fmt(day: date) -> str:
@@ -100,9 +97,7 @@ def judge(db: Session, today: date, settings: Settings, live: Iterable[LiveFlag]
     live = list(live)
     out = Judgement()
     collabs = network.collaboratives_in_service(db)
-    with _lean(db):
-        summaries = cores.summarize(db, collabs, today)
-    core_rules(summaries, today, out)
+    core_rules(db, today, out)
     plan_rules(plan_standings(db, collabs, today, settings), out)
     agenda_rule(db, today, _subjects(live, FlagRule.F5), out)
     claim_rule(db, today, settings, out)
@@ -114,81 +109,61 @@ def _subjects(live: list[LiveFlag], rule: FlagRule) -> list[int]:
     return sorted({f.subject_id for f in live if f.rule == rule})
 
 
-#: What ``cores.summarize`` loads eagerly and no flag reads: each term's consultations and each
-#: person's roles (over the whole network, most of its time and one more query per 500 rows), and
-#: each term's collaborative again (already loaded: read from the session if ever needed).
-_NOT_READ = {
-    Appointment.__mapper__: (lazyload(Appointment.consultations), lazyload(Appointment.collaborative),
-                             defaultload(Appointment.person).lazyload(Person.role_rows)),
-    Person.__mapper__: (lazyload(Person.role_rows),),
-    Candidacy.__mapper__: (defaultload(Candidacy.person).lazyload(Person.role_rows),
-                           defaultload(Candidacy.nominated_by).lazyload(Person.role_rows)),
-}
-
-
-@contextmanager
-def _lean(db: Session) -> Iterator[None]:
-    """Within the block, the ORM queries of ``db`` leave out what ``_NOT_READ`` names (loaded on
-    access instead, should a rule ever read it), so the Core summaries take a fixed number of queries
-    whatever the network's size."""
-    def leave_out(state: ORMExecuteState) -> None:
-        if state.is_select and not state.is_column_load and not state.is_relationship_load:
-            for mapper in state.all_mappers:
-                if mapper in _NOT_READ:
-                    state.statement = state.statement.options(*_NOT_READ[mapper])
-
-    event.listen(db, "do_orm_execute", leave_out)
-    try:
-        yield
-    finally:
-        event.remove(db, "do_orm_execute", leave_out)
-
-
 # --- F1, F2, F3, F8: the Cores ------------------------------------------------------------------------
 
-def core_rules(summaries: list[cores.CoreSummary], today: date, out: Judgement) -> None:
+def core_rules(db: Session, today: date, out: Judgement) -> None:
     """F1 (terms ending within 90 days without a successor; a Core falling below 5 within a year),
     F2 (seats left vacant), F3 (under or over strength, C6) and F8 (a member's school changed or
-    lapsed mid-term, C10), read from the Core summaries the dashboard shows: the DPL must act."""
-    for s in summaries:
-        c = s.collaborative
+    lapsed mid-term, C10), by the conditions of ``cores.standing`` the dashboard shows: the DPL must
+    act. Three set-based queries, whatever the network's size."""
+    def hit(rule: FlagRule, subject_type: str, subject_id: int, condition: str, about_on: date | None,
+            collab_id: int, message: str) -> None:
+        out.hits.append(Hit(rule, subject_type, subject_id, condition, about_on, Audience.DPL, None, collab_id,
+                            message))
 
-        def hit(rule: FlagRule, subject_type: str, subject_id: int, condition: str, about_on: date | None,
-                message: str) -> None:
-            out.hits.append(Hit(rule, subject_type, subject_id, condition, about_on, Audience.DPL, None, c.id,
-                                message))
-
-        for t in s.ending_within_year:
-            out.dates[(FlagRule.F1, "appointment", t.id, "ending")] = t.last_day
-        for t in s.ending_soon:
-            hit(FlagRule.F1, "appointment", t.id, "ending", t.last_day,
-                f"F1: {t.person.name}'s term on the {c.name} Core ends on {fmt(t.last_day)} and no successor "
-                "is appointed")
-        if c.status == CollaborativeStatus.ACTIVE:
-            if s.strength < MIN_CORE:
-                hit(FlagRule.F3, "collaborative", c.id, "under", None,
-                    f"F3: the {c.name} Core is under strength (C6): {s.strength} members, at least {MIN_CORE} "
-                    "are needed")
-            elif s.strength > MAX_CORE:
-                hit(FlagRule.F3, "collaborative", c.id, "over", None,
-                    f"F3: the {c.name} Core is over strength: {s.strength} members, at most {MAX_CORE} (C2)")
-            elif s.lowest < MIN_CORE:
-                day = next(d for d, n in s.outlook if n < MIN_CORE)
-                hit(FlagRule.F1, "collaborative", c.id, "outlook", day,
-                    f"F1: the {c.name} Core will fall to {s.lowest} members by {fmt(day)} as terms end without "
-                    "successors; fill the seats openly (C9)")
-        elif c.status == CollaborativeStatus.FORMING and c.forming_since is not None \
-                and (today - c.forming_since).days > FORMING_DAYS and s.strength < MIN_CORE:
-            hit(FlagRule.F3, "collaborative", c.id, "forming", None,
-                f"F3: {c.name} has been forming since {fmt(c.forming_since)} with {s.strength} Core members "
+    sub = standing.standings_query(today).subquery()
+    c = Collaborative
+    for row in db.execute(select(sub, c.name, c.forming_since).join(c, c.id == sub.c.collaborative_id)
+                          .where(sub.c.attention == 1)).mappings():
+        s, name, cid = standing.standing_of(row, today), row["name"], row["collaborative_id"]
+        if "f3_under" in s.flags:
+            hit(FlagRule.F3, "collaborative", cid, "under", None, cid,
+                f"F3: the {name} Core is under strength (C6): {s.strength} members, at least {MIN_CORE} are needed")
+        if "f3_over" in s.flags:
+            hit(FlagRule.F3, "collaborative", cid, "over", None, cid,
+                f"F3: the {name} Core is over strength: {s.strength} members, at most {MAX_CORE} (C2)")
+        if "f1_outlook" in s.flags:
+            day = s.falls_below_on
+            hit(FlagRule.F1, "collaborative", cid, "outlook", day, cid,
+                f"F1: the {name} Core will fall to {s.lowest} members by {fmt(day)} as terms end without "
+                "successors; fill the seats openly (C9)")
+        if "f3_forming" in s.flags:
+            hit(FlagRule.F3, "collaborative", cid, "forming", None, cid,
+                f"F3: {name} has been forming since {fmt(row['forming_since'])} with {s.strength} Core members "
                 f"(C6: at least {MIN_CORE})")
         if s.vacancies:
             seats = f"{s.vacancies} seat{'s' if s.vacancies > 1 else ''}"
-            hit(FlagRule.F2, "collaborative", c.id, "vacancy", None,
-                f"F2: {seats} on the {c.name} Core left vacant by ended terms")
-        for t, reason in s.school_changes:
-            hit(FlagRule.F8, "appointment", t.id, "school", None,
-                f"F8: {reason} during their term on the {c.name} Core (C10); the seat may need filling")
+            hit(FlagRule.F2, "collaborative", cid, "vacancy", None, cid,
+                f"F2: {seats} on the {name} Core left vacant by ended terms")
+    facts = standing.term_facts(today).subquery()
+    ending = (select(facts.c.term_id, facts.c.collaborative_id, facts.c.last_day, Person.name, c.name)
+              .join(Person, Person.id == facts.c.person_id).join(c, c.id == facts.c.collaborative_id)
+              .where(~facts.c.succeeded, facts.c.starts_on <= today, facts.c.last_day >= today,
+                     c.status != CollaborativeStatus.RETIRED))
+    soon = today + timedelta(days=standing.ENDING_SOON_DAYS)
+    for term_id, cid, last_day, person, name in db.execute(ending):
+        out.dates[(FlagRule.F1, "appointment", term_id, "ending")] = last_day
+        if last_day <= soon:
+            hit(FlagRule.F1, "appointment", term_id, "ending", last_day, cid,
+                f"F1: {person}'s term on the {name} Core ends on {fmt(last_day)} and no successor is appointed")
+    changes = standing.school_change_rows(today).subquery()
+    for row in db.execute(select(changes, c.name.label("collaborative_name"))
+                          .join(c, c.id == changes.c.collaborative_id)
+                          .where(c.status != CollaborativeStatus.RETIRED)).mappings():
+        reason = standing.describe_school_change(row["person_name"], row["moved"], row["school_name"],
+                                                 row["lapsed_on"])
+        hit(FlagRule.F8, "appointment", row["term_id"], "school", None, row["collaborative_id"],
+            f"F8: {reason} during their term on the {row['collaborative_name']} Core (C10); the seat may need filling")
 
 
 # --- F4: plans ------------------------------------------------------------------------------------------
