@@ -8,13 +8,18 @@ from starlette.routing import Route
 
 from .network import services as network
 from .rulebook import rulebook
-from .web import WebRequest, page
+from .web import WebRequest, page, paginate
+
+#: How many active collaboratives the visitors' home page shows (the directory has them all).
+FRONT_PAGE = 12
 
 
 @page("public")
 def home(req: WebRequest):
     if req.actor is None:
-        return req.render("home_public.html", {"entries": network.directory(req.db, None)})
+        first = paginate(req.db, network.directory_query(None), 1, FRONT_PAGE)
+        return req.render("home_public.html", {"entries": network.directory_entries(req.db, first.items),
+                                               "total": first.total})
     return req.render("home.html", {"o": network.overview(req.db, req.actor), "waiting": req.waiting(),
                                     "panels": req.panels("home")})
 
