@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Callable
 
-from sqlalchemy import Select, and_, literal, null, or_, select, union, union_all
+from sqlalchemy import Select, String, and_, literal_column, null, or_, select, union, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from ..auth.models import Person
@@ -224,7 +224,7 @@ def _person_stamps(person_id: int, collab_ids) -> Select:
     events) and its stamp (its meetings), then the person's own stamp (their answers) and the
     conferences' (those featuring their collaboratives are listed). Which collaboratives they are is
     part of the answer: joining one, leaving it or a term starting or ending changes the ETag."""
-    theirs = (select(literal(StampKind.COLLABORATIVE.value).label("kind"), Collaborative.id.label("owner_id"),
+    theirs = (select(literal_column(f"'{StampKind.COLLABORATIVE.value}'", String).label("kind"), Collaborative.id.label("owner_id"),
                      Collaborative.updated_at.label("updated_at"), FeedVersion.version, FeedVersion.changed_at)
               .select_from(Collaborative)
               .outerjoin(FeedVersion, and_(FeedVersion.kind == StampKind.COLLABORATIVE,
