@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Iterable
 
-from sqlalchemy import Integer, Select, and_, literal, or_, select
+from sqlalchemy import Integer, Select, String, and_, cast, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -65,7 +65,7 @@ def bump(db: Session, kind: StampKind, owners: Iterable[int | None] | Select) ->
         found = owners.subquery()
         # A WHERE keeps SQLite from reading the upsert's ON as a join's; DISTINCT keeps PostgreSQL from
         # updating one row twice in one statement.
-        source = (select(literal(kind.value), found.c[0], literal(1), literal(now, UTCDateTime))
+        source = (select(cast(literal(kind.value), String(20)), found.c[0], literal(1), literal(now, UTCDateTime))
                   .where(found.c[0].is_not(None)).distinct())
         stmt = _upsert(db).from_select(["kind", "owner_id", "version", "changed_at"], source)
     else:
