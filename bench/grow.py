@@ -36,9 +36,9 @@ from nesa_collab.settings import Settings
 
 #: The day the demo data describes.
 SEED_DAY = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
-#: Shared by every copy, or nothing a benchmark needs.
+#: Shared by every copy, or nothing a benchmark needs (a copy's feeds start at version 0: no stamp).
 NOT_COPIED = {"plan_templates", "plan_template_sections", "api_tokens", "auth_sessions", "sign_in_attempts",
-              "feed_tokens", "meeting_feed_entries", "flags", "sweep_runs", "leases"}
+              "feed_tokens", "meeting_feed_entries", "feed_versions", "flags", "sweep_runs", "leases"}
 
 
 def seed(path: Path) -> Settings:

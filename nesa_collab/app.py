@@ -102,8 +102,9 @@ def install_domain_rules() -> None:
     calendar lists them. M5: a meeting sent as an invitation sends its updates and its cancellation.
     The daily digest gathers what is waiting for each person from the domains that own it."""
     network.MEMBERSHIP_END_CHECKS[:] = [cores.serving_member_stays]
-    meetings.MEETING_CHANGE_LISTENERS[:] = [obligations.meeting_changed, invitations.meeting_changed]
-    conferences.CONFERENCE_CHANGE_LISTENERS[:] = [obligations.conference_changed]
+    meetings.MEETING_CHANGE_LISTENERS[:] = [obligations.meeting_changed, invitations.meeting_changed,
+                                            obligations_feed.meeting_changed]
+    conferences.CONFERENCE_CHANGE_LISTENERS[:] = [obligations.conference_changed, obligations_feed.conference_changed]
     rsvps.RSVP_LISTENERS[:] = [obligations.answered]
     cores.TERM_LISTENERS[:] = [obligations.term_changed]
     auth.SCHOOL_CHANGE_LISTENERS[:] = [obligations.school_of_person_changed]

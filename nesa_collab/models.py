@@ -13,6 +13,7 @@ from .meetings.models import (AgendaItem, Attendance, Conference, ConferenceColl
                               Rsvp,
                               FeedToken, Meeting, MeetingInvitation, MeetingMinutes, MeetingOccurrence)
 from .meetings.feed_cache import FeedEntry  # noqa: F401
+from .meetings.feed_versions import FeedVersion  # noqa: F401
 from .obligations.models import Obligation  # noqa: F401
 from .support.models import Claim  # noqa: F401
 from .flags.models import Flag, Lease, SweepRun  # noqa: F401

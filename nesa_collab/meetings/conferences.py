@@ -17,7 +17,7 @@ from ..errors import DomainError, NotFound
 from ..money import parse_amount, parse_currency
 from ..network.models import Collaborative
 from ..slugs import check_slug, slugify
-from . import feed_cache, planning, services, times
+from . import feed_cache, feed_versions, planning, services, times
 from .checks import check_text
 from .models import Conference, ConferenceKind, Meeting
 
@@ -151,6 +151,7 @@ def create_conference(db: Session, actor: Actor, *, featured: Iterable[str] = ()
     db.add(conf)
     record(db, actor, "conference.create", conf, f"Added {conf.kind} {conf.name}", after=_snapshot(conf))
     planning.refresh_planning(db, conf)
+    feed_versions.bump_conferences(db)  # M5: the conferences feed and the featured people's feeds list it
     for listener in CONFERENCE_CHANGE_LISTENERS:
         listener(db, conf)
     return conf

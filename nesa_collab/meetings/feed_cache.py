@@ -3,7 +3,8 @@ is then assembled from stored text instead of loading and serializing every meet
 
 Two explicit steps keep the store honest, and no session hook is involved:
 - the services that change what a meeting's events show (the meeting, its agenda, its occurrences,
-  its conference) call ``forget()`` for the meetings they changed, in their own transaction;
+  its conference) call ``forget()`` for the meetings they changed, in their own transaction; it also
+  bumps the version stamp of the feeds showing them (``feed_versions``), which their ETags are made of;
 - the feed renderer builds the events of meetings that have no current entry and hands them to
   ``store()``, a short write transaction of its own (best effort: a feed is answered either way).
 
@@ -24,6 +25,7 @@ from sqlalchemy import ForeignKey, String, Text, delete, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Base, Database
+from . import feed_versions
 from .models import Meeting
 
 #: Bump when the shape of a meeting's events changes: every stored entry is then rebuilt.
@@ -55,16 +57,21 @@ def entry_key(meeting_updated: datetime, collab_updated: datetime, conference_up
 def forget(db: Session, meeting_ids: Iterable[int | None]) -> None:
     """M5: the stored events of these meetings no longer hold; the next feed that shows them builds
     them again. Called by every service that changes what a meeting's events show, in its own
-    transaction, so a change and the end of its stale entry commit (or roll back) together."""
+    transaction, so a change and the end of its stale entry commit (or roll back) together. The
+    feeds showing them get a new version (their collaboratives' stamps), in the same transaction."""
     ids = sorted({i for i in meeting_ids if i is not None})
     if ids:
         db.execute(delete(FeedEntry).where(FeedEntry.meeting_id.in_(ids)))
+        feed_versions.bump_collaboratives(db, select(Meeting.collaborative_id).where(Meeting.id.in_(ids)))
 
 
 def forget_conference(db: Session, conference_id: int) -> None:
-    """M5: the stored events of the meetings held beside a conference (they show its name)."""
-    db.execute(delete(FeedEntry).where(FeedEntry.meeting_id.in_(
-        select(Meeting.id).where(Meeting.conference_id == conference_id))))
+    """M5: the stored events of the meetings held beside a conference (they show its name); the
+    conferences feed and the feeds showing those meetings get a new version."""
+    beside = select(Meeting.id).where(Meeting.conference_id == conference_id)
+    db.execute(delete(FeedEntry).where(FeedEntry.meeting_id.in_(beside)))
+    feed_versions.bump_collaboratives(db, select(Meeting.collaborative_id).where(Meeting.conference_id == conference_id))
+    feed_versions.bump_conferences(db)
 
 
 def store(database: Database, entries: dict[int, tuple[str, str]]) -> bool:

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..audit.services import record
 from ..auth.models import Person, Role
@@ -102,26 +102,28 @@ def revoke_token(db: Session, actor: Actor, row: FeedToken) -> FeedToken:
     return row
 
 
-def find_token(db: Session, kind: str, token: str) -> FeedToken | None:
-    """M5: the active token row for a URL's secret, or None (unknown and revoked look the same)."""
+def find_token(db: Session, kind: str, token: str, *options) -> FeedToken | None:
+    """M5: the active token row for a URL's secret, or None (unknown and revoked look the same);
+    ``options`` load what the caller needs with it."""
     if not token or len(token) > 100:
         return None
     return db.scalar(select(FeedToken).where(FeedToken.token_hash == _digest(token), FeedToken.kind == kind,
-                                             FeedToken.revoked_at.is_(None)))
+                                             FeedToken.revoked_at.is_(None)).options(*options))
 
 
 def person_of_link(db: Session, token: str) -> Person:
     """M5: whose feed a personal link opens; an unknown or revoked link, or a deactivated person's,
-    is NotFound (all alike: the answer reveals nothing)."""
-    row = find_token(db, FeedKind.PERSON, token)
+    is NotFound (all alike: the answer reveals nothing). One query: a feed needs the person's name,
+    not their roles."""
+    row = find_token(db, FeedKind.PERSON, token, joinedload(FeedToken.person).lazyload(Person.role_rows))
     if row is None or row.person is None or not row.person.is_active:
         raise NotFound()
     return row.person
 
 
 def school_of_link(db: Session, token: str) -> School:
-    """M5: whose feed a school's link opens; an unknown or revoked link is NotFound."""
-    row = find_token(db, FeedKind.SCHOOL, token)
+    """M5: whose feed a school's link opens; an unknown or revoked link is NotFound (one query)."""
+    row = find_token(db, FeedKind.SCHOOL, token, joinedload(FeedToken.school))
     if row is None or row.school is None:
         raise NotFound()
     return row.school

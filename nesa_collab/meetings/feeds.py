@@ -1,8 +1,9 @@
 """M5: what each calendar feed holds, its cheap fingerprint (ETag, Last-Modified) and its bytes.
 
-A feed is described by a ``FeedScope``. ``fingerprint()`` answers from two aggregate queries
-("how many events, changed when"), so a conditional request is answered without loading or
-rendering anything; ``render()`` loads the rows once and hands them to the pure builder in ``ical``.
+A feed is described by a ``FeedScope``, built without a query. ``fingerprint()`` reads the feed's
+version stamps (``feed_versions``: a row or two, whatever the size of the feed), so a conditional
+request is answered without counting, loading or rendering anything; ``render()`` loads the rows once
+and hands them to the pure builder in ``ical``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, and_, literal_column, null, or_, select, union, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from ..auth.models import Person
+from ..cores.models import Appointment
+from ..cores.services import term_overlaps
 from ..permissions import Actor
 from ..db import Database
 from ..errors import NotFound
@@ -25,10 +28,19 @@ from ..network import services as network
 from ..network.models import Collaborative, Membership, School
 from . import feed_cache, ical, services
 from .feed_cache import FeedEntry, entry_key
+from .feed_versions import NETWORK, FeedVersion, StampKind, stamps_of
 from .models import CALENDAR_STATUSES, Conference, ConferenceCollaborative, Meeting, Rsvp
 
-#: Bump when the feed layout changes, so clients holding an old ETag get the new content.
-FEED_VERSION = "2"
+#: Bump when the feed layout (or the ETag's making) changes, so clients holding an old ETag get the new content.
+FEED_VERSION = "3"
+
+
+@dataclass(frozen=True)
+class Adaptation:
+    """The events of some meetings rewritten for one reader (a person's feed shows their answers)."""
+
+    meetings: frozenset[int]
+    rewrite: Callable[[Meeting, list[ical.EventData]], list[ical.EventData]]
 
 
 @dataclass
@@ -41,13 +53,14 @@ class FeedScope:
     meetings: list[Any] | None = None
     #: SQL conditions selecting the conferences (None: no conferences).
     conferences: list[Any] | None = None
-    #: Other inputs whose change changes the feed (a collaborative's name, who serves on a Core, ...).
+    #: SQL: the version stamps the feed is made of (``feed_versions``); its rows change whenever what
+    #: the feed shows changes, and their newest time is the feed's Last-Modified.
+    stamps: Select | None = None
+    #: Other inputs known without a query (the collaborative's last change: its name is in the events).
     extra: tuple = ()
-    extra_stamp: datetime | None = None
-    #: Rewrites the events of the meetings in ``adapt_only`` (a person's feed shows their answers); the
-    #: other meetings come from the stored entries.
-    adapt: Callable[[Meeting, list[ical.EventData]], list[ical.EventData]] | None = None
-    adapt_only: frozenset[int] = frozenset()
+    #: Loaded for a render only: rewrites the events of some meetings for this feed's reader; the other
+    #: meetings come from the stored entries.
+    adapt: Callable[[Session], Adaptation] | None = None
     #: Events a higher domain provides (the school feed's owed days).
     provided: list["ProvidedEvents"] = field(default_factory=list)
 
@@ -55,10 +68,8 @@ class FeedScope:
 @dataclass(frozen=True)
 class ProvidedEvents:
     """Events a domain above meetings adds to a feed (the days a school owes, from the obligations):
-    ``fingerprint()`` answers cheaply what they depend on (a count, the newest change), for the ETag;
-    ``events(base_url)`` builds them."""
+    ``events(base_url)`` builds them. What they depend on bumps the feed's stamp (``feed_versions``)."""
 
-    fingerprint: Callable[[], tuple]
     events: Callable[[str], list[ical.EventData]]
 
 
@@ -78,30 +89,12 @@ def _meeting_conditions(scope: FeedScope) -> list[Any]:
 
 
 def fingerprint(db: Session, scope: FeedScope) -> Fingerprint:
-    """Two aggregate queries: how many events there are and when the newest change was."""
-    parts: list[Any] = [FEED_VERSION, scope.key, scope.name, scope.extra, scope.extra_stamp]
-    stamps = [scope.extra_stamp] if scope.extra_stamp else []
-    if scope.meetings is not None:
-        # The events also show their collaborative's and conference's names: their changes count too.
-        count, newest, collab_newest, conf_newest = db.execute(
-            select(func.count(Meeting.id), func.max(Meeting.updated_at), func.max(Collaborative.updated_at),
-                   func.max(Conference.updated_at))
-            .join(Collaborative, Collaborative.id == Meeting.collaborative_id)
-            .outerjoin(Conference, Conference.id == Meeting.conference_id)
-            .where(*_meeting_conditions(scope))).one()
-        parts += [count, newest, collab_newest, conf_newest]
-        stamps += [newest, collab_newest, conf_newest]
-    if scope.conferences is not None:
-        count, newest = db.execute(select(func.count(Conference.id), func.max(Conference.updated_at))
-                                   .where(*scope.conferences)).one()
-        parts += [count, newest]
-        stamps.append(newest)
-    for provided in scope.provided:
-        values = provided.fingerprint()
-        parts += list(values)
-        stamps += [v for v in values if isinstance(v, datetime)]
+    """M5: the feed's ETag and Last-Modified from its version stamps: one query reading a row or two,
+    the same cost at 5 events or 5,000."""
+    rows = [tuple(r) for r in db.execute(scope.stamps)] if scope.stamps is not None else []
+    parts: list[Any] = [FEED_VERSION, scope.key, scope.name, scope.url, scope.extra, rows]
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    stamps = [s for s in stamps if s is not None]
+    stamps = [v for v in (*scope.extra, *(v for r in rows for v in r)) if isinstance(v, datetime)]
     return Fingerprint(f'"{digest}"', max(stamps) if stamps else None)
 
 
@@ -129,8 +122,9 @@ def _meeting_bodies(db: Session, scope: FeedScope, rows, base_url: str,
                    built: dict[int, tuple[str, str]]) -> list[bytes]:
     """Each meeting's VEVENTs: the stored entry where it is current, else built now; the entries built
     are added to ``built`` (meeting id: key and body), to be stored for next time. The meetings the
-    scope adapts (``adapt_only``) are built for this feed each time."""
-    adapted = scope.adapt_only if scope.adapt is not None else frozenset()
+    scope adapts (``adapt``) are built for this feed each time."""
+    adaptation = scope.adapt(db) if scope.adapt is not None and rows else None
+    adapted = adaptation.meetings if adaptation is not None else frozenset()
     bodies: dict[int, bytes] = {}
     keys: dict[int, str] = {}
     for r in rows:
@@ -144,8 +138,8 @@ def _meeting_bodies(db: Session, scope: FeedScope, rows, base_url: str,
         for m in db.scalars(select(Meeting).where(Meeting.id.in_(missing))
                             .options(selectinload(Meeting.agenda), selectinload(Meeting.occurrences))).unique():
             evs = ical.meeting_events(m, host, f"{base}/meetings/{m.id}")
-            if m.id in adapted:
-                bodies[m.id] = b"".join(ical.event_bytes(e) for e in scope.adapt(m, evs))
+            if adaptation is not None and m.id in adapted:
+                bodies[m.id] = b"".join(ical.event_bytes(e) for e in adaptation.rewrite(m, evs))
                 continue
             bodies[m.id] = b"".join(ical.event_bytes(e) for e in evs)
             built[m.id] = (keys[m.id], bodies[m.id].decode())
@@ -200,63 +194,91 @@ def render(db: Session, scope: FeedScope, base_url: str, etag: str | None = None
 # --- the feeds ---------------------------------------------------------------------------------------
 
 def collaborative_scope(collab: Collaborative, base_url: str, network: str) -> FeedScope:
-    """M5: a collaborative's meetings (public while it is active)."""
+    """M5: a collaborative's meetings (public while it is active); its ETag is the collaborative's
+    stamp and its last change (its name is in the events)."""
     return FeedScope(key=f"collaborative:{collab.id}", name=f"{collab.name} — {network} meetings",
                      url=f"{base_url.rstrip('/')}/collaboratives/{collab.slug}",
                      description=f"Meetings of the {collab.name}, each in its own time zone.",
-                     meetings=[Meeting.collaborative_id == collab.id], extra_stamp=collab.updated_at)
+                     meetings=[Meeting.collaborative_id == collab.id],
+                     stamps=stamps_of((StampKind.COLLABORATIVE, collab.id)), extra=(collab.updated_at,))
 
 
 def conferences_scope(base_url: str, network: str) -> FeedScope:
     """M5: the network's conferences and institutes."""
     return FeedScope(key="conferences", name=f"{network} conferences and institutes",
-                     url=f"{base_url.rstrip('/')}/conferences", conferences=[])
+                     url=f"{base_url.rstrip('/')}/conferences", conferences=[],
+                     stamps=stamps_of((StampKind.CONFERENCES, NETWORK)))
+
+
+def person_collaboratives(person_id: int, today: date):
+    """SQL: the collaboratives whose meetings a person's feed shows: those they are a member of and
+    those whose Core they serve on ``today`` (C1: it follows the date, with no write to bump a stamp)."""
+    return union(select(Membership.collaborative_id).where(Membership.person_id == person_id,
+                                                           Membership.left_on.is_(None)),
+                 select(Appointment.collaborative_id).where(Appointment.person_id == person_id,
+                                                            term_overlaps(today, today)))
+
+
+def _person_stamps(person_id: int, collab_ids) -> Select:
+    """SQL, one statement: each of the person's collaboratives with its last change (its name is in its
+    events) and its stamp (its meetings), then the person's own stamp (their answers) and the
+    conferences' (those featuring their collaboratives are listed). Which collaboratives they are is
+    part of the answer: joining one, leaving it or a term starting or ending changes the ETag."""
+    theirs = (select(literal_column(f"'{StampKind.COLLABORATIVE.value}'", String).label("kind"), Collaborative.id.label("owner_id"),
+                     Collaborative.updated_at.label("updated_at"), FeedVersion.version, FeedVersion.changed_at)
+              .select_from(Collaborative)
+              .outerjoin(FeedVersion, and_(FeedVersion.kind == StampKind.COLLABORATIVE,
+                                           FeedVersion.owner_id == Collaborative.id))
+              .where(Collaborative.id.in_(collab_ids)))
+    own = (select(FeedVersion.kind, FeedVersion.owner_id, null(), FeedVersion.version, FeedVersion.changed_at)
+           .where(or_(and_(FeedVersion.kind == StampKind.PERSON, FeedVersion.owner_id == person_id),
+                      and_(FeedVersion.kind == StampKind.CONFERENCES, FeedVersion.owner_id == NETWORK))))
+    return union_all(theirs, own).order_by("kind", "owner_id")
 
 
 def person_scope(db: Session, person: Person, today: date, base_url: str, network: str) -> FeedScope:
     """M5: a person's collaboratives' meetings (planning days among them) and the conferences featuring
-    them; the meetings they answered carry their answer (M4)."""
-    from ..cores.services import collaboratives_served
-
-    ids = set(db.scalars(select(Membership.collaborative_id).where(Membership.person_id == person.id,
-                                                                   Membership.left_on.is_(None))))
-    ids |= collaboratives_served(db, person.id, today)
-    ids = sorted(ids)
+    them; the meetings they answered carry their answer (M4). Built without a query: the answers are
+    loaded only when the feed is rendered."""
+    ids = person_collaboratives(person.id, today)
     featuring = select(ConferenceCollaborative.conference_id).where(ConferenceCollaborative.collaborative_id.in_(ids))
-    answers: dict[int, list[Rsvp]] = {}
-    for r in db.scalars(select(Rsvp).join(Meeting, Meeting.id == Rsvp.meeting_id)
-                        .where(Rsvp.person_id == person.id, Meeting.collaborative_id.in_(ids))
-                        .order_by(Rsvp.occurrence_start)):
-        answers.setdefault(r.meeting_id, []).append(r)
 
-    def with_answers(meeting: Meeting, events: list[ical.EventData]) -> list[ical.EventData]:
-        mine = answers.get(meeting.id, [])
-        if meeting.is_recurring:
-            lines = [f"{r.occurrence_start:%a %-d %b %Y}: {r.answer.label.lower()}" + (f" ({r.note})" if r.note else "")
-                     for r in mine]
-            said = "Your answers: " + "; ".join(lines)
-        else:
-            said = f"Your answer: {mine[0].answer.label.lower()}" + (f" ({mine[0].note})" if mine[0].note else "")
-        return [replace(e, description=f"{said}\n\n{e.description}".strip()) if e.recurrence_id is None else e
-                for e in events]
+    def with_answers(db: Session) -> Adaptation:
+        answers: dict[int, list[Rsvp]] = {}
+        for r in db.scalars(select(Rsvp).join(Meeting, Meeting.id == Rsvp.meeting_id)
+                            .where(Rsvp.person_id == person.id, Meeting.collaborative_id.in_(ids))
+                            .order_by(Rsvp.occurrence_start)):
+            answers.setdefault(r.meeting_id, []).append(r)
 
-    stamps = [r.answered_at for rows in answers.values() for r in rows]
+        def rewrite(meeting: Meeting, events: list[ical.EventData]) -> list[ical.EventData]:
+            mine = answers.get(meeting.id, [])
+            if meeting.is_recurring:
+                lines = [f"{r.occurrence_start:%a %-d %b %Y}: {r.answer.label.lower()}"
+                         + (f" ({r.note})" if r.note else "") for r in mine]
+                said = "Your answers: " + "; ".join(lines)
+            else:
+                said = f"Your answer: {mine[0].answer.label.lower()}" + (f" ({mine[0].note})" if mine[0].note else "")
+            return [replace(e, description=f"{said}\n\n{e.description}".strip()) if e.recurrence_id is None else e
+                    for e in events]
+
+        return Adaptation(frozenset(answers), rewrite)
+
     return FeedScope(key=f"person:{person.id}", name=f"{person.name} — {network} collaboratives",
                      url=f"{base_url.rstrip('/')}/calendars",
-                     extra=(tuple(ids), sum(len(v) for v in answers.values())),
-                     extra_stamp=max(stamps) if stamps else None,
                      description="Your collaboratives' meetings and the conferences that feature them.",
                      meetings=[Meeting.collaborative_id.in_(ids)], conferences=[Conference.id.in_(featuring)],
-                     adapt=with_answers, adapt_only=frozenset(answers))
+                     stamps=_person_stamps(person.id, ids), adapt=with_answers)
 
 
 def school_scope(db: Session, school: School, base_url: str, network: str) -> FeedScope:
     """M5/O1–O2: the days a school owes its faculty — release for planning meetings, conference
-    attendance —, one event each, as its obligations say (``SCHOOL_DAYS_PROVIDERS``)."""
+    attendance —, one event each, as its obligations say (``SCHOOL_DAYS_PROVIDERS``); its ETag is the
+    school's stamp, which the obligations bump."""
     return FeedScope(key=f"school:{school.id}", name=f"{school.name} — days owed to its faculty",
                      url=f"{base_url.rstrip('/')}/schools/{school.slug}/obligations",
                      description="What the school owes its Core members and members: release for planning "
                                  "meetings (O1) and conference attendance (O2), with the school's answer.",
+                     stamps=stamps_of((StampKind.SCHOOL, school.id)),
                      provided=[provider(db, school) for provider in SCHOOL_DAYS_PROVIDERS])
 
 

@@ -22,7 +22,7 @@ from ..auth.models import Person
 from ..cores import services as cores
 from ..errors import DomainError
 from ..permissions import Actor, require, require_visible
-from . import times
+from . import feed_versions, times
 from .models import Meeting, Rsvp, RsvpAnswer
 
 #: What higher domains do when someone answers a meeting, in the same transaction: each is called as
@@ -77,6 +77,7 @@ def answer(db: Session, actor: Actor, meeting: Meeting, occurrence: datetime | N
            f"{meeting.title}{when}", before=before,
            after={"occurrence": key.isoformat(), "answer": answer.value, "note": note},
            collaborative_id=meeting.collaborative_id)
+    feed_versions.bump_person(db, actor.id)  # M5: their own feed carries their answer
     for listener in RSVP_LISTENERS:
         listener(db, row)
     return row

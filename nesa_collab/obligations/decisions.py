@@ -10,6 +10,7 @@ from ..clock import now_utc
 from ..db import get_or_not_found
 from ..errors import DomainError
 from ..permissions import Actor, require, require_visible
+from .feed import obligations_changed
 from .models import DeclineReason, Obligation, ObligationKind, ObligationStatus, day_text
 from .services import obligation_snapshot
 
@@ -47,6 +48,7 @@ def confirm(db: Session, actor: Actor, row: Obligation) -> Obligation:
         return row
     before = obligation_snapshot(row)
     _decided(row, actor, ObligationStatus.CONFIRMED, None, "")
+    obligations_changed(db, [row.id])  # M5: the school's calendar shows the answer
     record(db, actor, "obligation.confirm", row, f"{row.school.name} confirmed ({row.rule}): {row.statement}",
            before=before, after=obligation_snapshot(row), collaborative_id=row.collaborative_id)
     return row
@@ -73,6 +75,7 @@ def decline(db: Session, actor: Actor, row: Obligation, reason: str | None, note
         return row
     before = obligation_snapshot(row)
     _decided(row, actor, ObligationStatus.DECLINED, reason, note)
+    obligations_changed(db, [row.id])  # M5: the school's calendar shows the answer
     why = "budget" if reason == DeclineReason.BUDGET else note
     record(db, actor, "obligation.decline", row, f"{row.school.name} declined ({row.rule}, {why}): {row.statement}",
            before=before, after=obligation_snapshot(row), collaborative_id=row.collaborative_id)

@@ -1,19 +1,24 @@
 """The school's secret calendar (M5, O1–O2): one event per obligation — the planning meeting's hours
 for a release, the conference's days for attendance — with the school's answer. Each keeps its UID
 for good; its SEQUENCE goes up when its days, its answer or its meeting change, and a withdrawn one
-stays, cancelled, so subscribers' copies disappear."""
+stays, cancelled, so subscribers' copies disappear.
+
+The feed's ETag is the school's version stamp (``meetings.feed_versions``): the reconcile step and the
+school's answers bump it for the obligations they change (``obligations_changed``), and the listeners
+below bump it when a meeting or a conference an obligation shows changes."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..meetings import ical
+from ..meetings import feed_versions, ical
 from ..meetings.feeds import ProvidedEvents
-from ..meetings.models import Meeting
+from ..meetings.models import Conference, Meeting
 from ..network.models import School
 from .models import Obligation, ObligationKind, ObligationStatus
 
@@ -21,20 +26,33 @@ from .models import Obligation, ObligationKind, ObligationStatus
 def school_days(db: Session, school: School) -> ProvidedEvents:
     """M5: the days ``school`` owes, for its feed (installed in ``meetings.feeds.SCHOOL_DAYS_PROVIDERS``)."""
 
-    def fingerprint() -> tuple:
-        # A release shows its meeting's hours: the meeting's changes count too.
-        return tuple(db.execute(
-            select(func.count(Obligation.id), func.max(Obligation.updated_at), func.max(Meeting.updated_at))
-            .outerjoin(Meeting, Meeting.id == Obligation.meeting_id)
-            .where(Obligation.school_id == school.id)).one())
-
     def events(base_url: str) -> list[ical.EventData]:
         rows = db.scalars(select(Obligation).where(Obligation.school_id == school.id)
                           .order_by(Obligation.first_day, Obligation.id)).unique()
         base = base_url.rstrip("/")
         return [event(o, ical.host_of(base), f"{base}/schools/{school.slug}/obligations") for o in rows]
 
-    return ProvidedEvents(fingerprint, events)
+    return ProvidedEvents(events)
+
+
+def obligations_changed(db: Session, obligation_ids: Iterable[int]) -> None:
+    """M5/O1–O3: these obligations were added, moved, restated, answered or withdrawn: their schools'
+    feeds get a new version, in the same transaction."""
+    ids = sorted(set(obligation_ids))
+    if ids:
+        feed_versions.bump_schools(db, select(Obligation.school_id).where(Obligation.id.in_(ids)))
+
+
+def meeting_changed(db: Session, meeting: Meeting) -> None:
+    """M5/O1: a release shows its meeting's title, hours and place: the feeds of the schools owing one
+    for ``meeting`` get a new version (installed in ``MEETING_CHANGE_LISTENERS``, after the reconcile)."""
+    feed_versions.bump_schools(db, select(Obligation.school_id).where(Obligation.meeting_id == meeting.id))
+
+
+def conference_changed(db: Session, conference: Conference) -> None:
+    """M5/O2: attendance shows its conference's name and place: the feeds of the schools owing it get a
+    new version (installed in ``CONFERENCE_CHANGE_LISTENERS``, after the reconcile)."""
+    feed_versions.bump_schools(db, select(Obligation.school_id).where(Obligation.conference_id == conference.id))
 
 
 def event(o: Obligation, host: str, page_url: str) -> ical.EventData:

@@ -28,6 +28,7 @@ from ..meetings.models import Conference, ConferenceCollaborative, Meeting, Meet
 from ..network.models import School
 from ..permissions import SYSTEM
 from .derive import Key, Owed, derive, key_of
+from .feed import obligations_changed
 from .models import Obligation, ObligationKind, ObligationStatus, days_text
 
 OBLIGATION_FIELDS = ["kind", "school_id", "person_id", "collaborative_id", "conference_id", "meeting_id",
@@ -107,6 +108,7 @@ def reconcile(db: Session, scope: Scope) -> Changes:
         changes.withdrawn.append(row.id)
     if changes.any:
         db.flush()
+        obligations_changed(db, changes.created + changes.moved + changes.updated + changes.withdrawn)  # M5
     return changes
 
 
