@@ -135,3 +135,36 @@ def test_p5_the_query_and_the_loaded_plans_agree_on_a_world_at_each_boundary(wor
         assert conditions(TODAY, empty) == ["no_plan"] and conditions(TODAY, forming) == []
         assert conditions(date(2027, 7, 31), future) == ["not_covering"]
         assert conditions(date(2027, 8, 1), future) == []
+
+
+def test_p5_the_plans_list_pages_filters_by_standing_status_and_name_out_of_date_first(world, factory, as_):
+    world.new_plan(2026, 2027)  # Literacy: a draft started today, up to date
+    for i in range(30):
+        factory.collaborative(f"Science {i:02d}")  # active without a plan: out of date
+    dpl = as_(world.dpl)
+
+    first = dpl.get("/api/v1/plans").json()
+    assert (first["total"], first["pages"], len(first["items"])) == (31, 2, 25)
+    assert all(s["plan"] is None and s["out_of_date"][0]["condition"] == "no_plan" for s in first["items"])
+    last = dpl.get("/api/v1/plans?page=2").json()["items"]
+    assert last[-1]["collaborative_slug"] == world.collab.slug and last[-1]["out_of_date"] == []
+
+    def names(query: str) -> list[str]:
+        return [s["collaborative_name"] for s in dpl.get(f"/api/v1/plans?{query}").json()["items"]]
+
+    assert names("standing=up_to_date") == ["Literacy"]
+    assert names("status=draft") == ["Literacy"] and names("status=accepted") == []
+    assert len(names("standing=no_plan")) == 25 and names("standing=no_plan&page=2")[-1] == "Science 29"
+    assert names("q=science+05") == ["Science 05"]
+    assert names("q=%25") == [] and names("q=_") == []  # typed characters, not wildcards
+    assert len(names("standing=nonsense")) == 25  # an unknown filter is ignored
+
+    page = dpl.get("/plans?standing=out_of_date&page=2")
+    assert page.status_code == 200 and "Science 29" in page.text and "Literacy" not in page.text.split("<table>")[1]
+    assert "standing=out_of_date" in page.text.split('rel="prev" href="')[1].split('"')[0]
+    assert "No collaborative matches these filters" in dpl.get("/plans?q=nothing+like+it").text
+
+    home = dpl.get("/").text
+    panel = home[home.index("Plans out of date"):home.index("</section>", home.index("Plans out of date"))]
+    assert '<span class="badge bad">30</span>' in panel and panel.count("is active and has no plan") == 5
+    assert "/plans?standing=out_of_date" in panel and "All 30 plans out of date" in panel
