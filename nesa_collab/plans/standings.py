@@ -1,8 +1,10 @@
-"""P5 over many collaboratives without loading plans: one set-based query gives each collaborative in
-service its current plan (P1's choice, as ``services.pick_current`` makes it) as a small row, with
-the P5 conditions compared in SQL against the day's thresholds (``standing.P5Day``), so that lists
-filter, sort and count by standing and page in SQL. The reasons shown are ``standing.out_of_date``'s,
-judged from the row's facts and the overdue milestones of the page's plans (one more query)."""
+"""P5 over many collaboratives without loading plans. One set-based query gives each collaborative in
+service its current plan (P1's choice, as ``services.pick_current`` makes it) as a small row and
+whether it is out of date, P5's conditions compared in SQL with the day's thresholds
+(``standing.P5Day``), so that lists filter, sort and count by standing and page in SQL. The reasons
+shown are ``standing.out_of_date``'s, judged from the facts of the rows shown: their row, and two more
+queries for their plans' successors and milestones past due. Tests check that the SQL judgement and
+``out_of_date`` agree (tests/plans/test_standings.py)."""
 
 from __future__ import annotations
 
@@ -11,17 +13,17 @@ import re
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Date, Integer, Select, String, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..dates import SchoolYear, school_year_of
+from ..db import UTCDateTime
 from ..network import services as network
 from ..network.models import Collaborative, CollaborativeStatus
-from ..db import UTCDateTime
 from ..settings import Settings
 from ..web import Page
 from .models import Plan, PlanMilestone, PlanStatus
