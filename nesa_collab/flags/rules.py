@@ -1,12 +1,11 @@
 """The flag rules F1–F8 judged over the whole network on one day: what holds, as ``Hit``s the sweep
 brings the flags table in line with. Each rule reads the facts through the rule functions the lower
-domains already have (``cores.standing``, ``plans.services.out_of_date``, the agenda's
+domains already have (``cores.standing``, ``plans.standing.out_of_date``, the agenda's
 running total, …) with set-based queries: a fixed number of statements whatever the network's size.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -17,14 +16,11 @@ from sqlalchemy.orm import Session, joinedload, raiseload, subqueryload
 from ..auth.models import Person
 from ..cores import standing
 from ..cores.models import MAX_CORE, MIN_CORE
-from ..dates import school_year_of
 from ..meetings import agendas, times
 from ..meetings.models import Conference, Meeting, MeetingStatus
-from ..network import services as network
 from ..network.models import Collaborative, CollaborativeStatus, School
 from ..obligations.models import Obligation, ObligationStatus, collaborative_title, statement
-from ..plans import services as plans
-from ..plans.models import Plan
+from ..plans import standings as plan_lines
 from ..settings import Settings
 from ..support.models import Claim, ClaimStatus
 from .models import Audience, FlagRule
@@ -96,9 +92,8 @@ def judge(db: Session, today: date, settings: Settings, live: Iterable[LiveFlag]
     """F1–F8 over the whole network on ``today``."""
     live = list(live)
     out = Judgement()
-    collabs = network.collaboratives_in_service(db)
     core_rules(db, today, out)
-    plan_rules(plan_standings(db, collabs, today, settings), out)
+    plan_rules(plan_standings(db, today, settings), out)
     agenda_rule(db, today, _subjects(live, FlagRule.F5), out)
     claim_rule(db, today, settings, out)
     obligation_rule(db, today, _subjects(live, FlagRule.F7), out)
@@ -168,27 +163,14 @@ def core_rules(db: Session, today: date, out: Judgement) -> None:
 
 # --- F4: plans ------------------------------------------------------------------------------------------
 
-def plan_standings(db: Session, collabs: list[Collaborative], today: date,
-                   settings: Settings) -> list[plans.PlanStanding]:
-    """P5 for every collaborative: its current plan (``plans.pick_current``) and why it is out of date
-    (``plans.out_of_date``), as the plans overview has them — loading only what P5 reads (the plans
-    and their milestones), in two queries."""
-    by_collab: dict[int, list[Plan]] = defaultdict(list)
-    ids = [c.id for c in collabs]
-    if ids:
-        stmt = (select(Plan).where(Plan.collaborative_id.in_(ids))
-                .options(raiseload("*"), subqueryload(Plan.milestones).raiseload("*")))
-        for p in db.scalars(stmt):
-            by_collab[p.collaborative_id].append(p)
-    year = school_year_of(today, settings.school_year_start_month)
-    out = []
-    for c in collabs:
-        plan = plans.pick_current(by_collab[c.id], year)
-        out.append(plans.PlanStanding(c, plan, plans.out_of_date(plan, c, today, settings)))
-    return out
+def plan_standings(db: Session, today: date, settings: Settings) -> list[plan_lines.StandingLine]:
+    """P5 for every collaborative in service whose current plan is out of date, with the reasons
+    ``plans.standing.out_of_date`` gives, as the plans list has them: a set-based query of the few
+    facts P5 reads (no plan is loaded), in two statements whatever the network's size."""
+    return plan_lines.every_out_of_date(db, today, settings)
 
 
-def plan_rules(standings: list[plans.PlanStanding], out: Judgement) -> None:
+def plan_rules(standings: list[plan_lines.StandingLine], out: Judgement) -> None:
     """F4: each reason a collaborative's current plan is out of date (P5), for its Core (and the DPL)."""
     for s in standings:
         c = s.collaborative

@@ -9,7 +9,7 @@ from ..errors import NotFound
 from ..network import services as network
 from ..network.models import Collaborative
 from ..web import WebRequest, api, paginate
-from . import posts, services, template
+from . import posts, services, standings, template
 from .diff import compare
 from .models import Plan
 from .schemas import (AnswerIn, ComparisonOut, DiffRowOut, PlanBrief, PlanContentIn, PlanCreateIn, PlanOut,
@@ -36,13 +36,18 @@ def plan_out(req: WebRequest, plan: Plan) -> PlanOut:
                    out_of_date=[ReasonOut.model_validate(r) for r in reasons])
 
 
-@api("plan.view", summary="Every collaborative's current plan and why it is out of date (P5)", response=StandingOut,
-     many=True, tag="plans")
+@api("plan.view", summary="Every collaborative's current plan and why it is out of date (P5), those out of date "
+                          "first, 25 a page", response=StandingOut, many=True,
+     query=(("standing", "string", "out_of_date, up_to_date or no_plan"),
+            ("status", "string", "the current plan's status: draft, submitted, accepted or returned"),
+            ("q", "string", "words of the collaborative's name"), PAGE_Q), tag="plans")
 def list_standings(req: WebRequest):
-    rows = services.overview(req.db, req.actor, req.today, req.settings)
-    return req.json([StandingOut(collaborative_slug=s.collaborative.slug, collaborative_name=s.collaborative.name,
-                                 plan=PlanBrief.model_validate(s.plan) if s.plan else None,
-                                 out_of_date=[ReasonOut.model_validate(r) for r in s.reasons]) for s in rows])
+    filters = standings.Filters.of(req.query("status"), req.query("standing"), req.query("q"))
+    shown = services.overview(req.db, req.actor, req.today, req.settings, filters, req.query_int("page", 1))
+    shown.items = [StandingOut(collaborative_slug=s.collaborative.slug, collaborative_name=s.collaborative.name,
+                               plan=PlanBrief.model_validate(s.plan) if s.plan else None,
+                               out_of_date=[ReasonOut.model_validate(r) for r in s.reasons]) for s in shown.items]
+    return req.page_json(shown, StandingOut)
 
 
 @api("plan.view", summary="The current plan template (P2)", response=TemplateOut, tag="plans")

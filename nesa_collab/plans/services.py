@@ -6,7 +6,6 @@ DomainError naming its rule, raised before anything is written."""
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -25,89 +24,19 @@ from ..errors import DomainError, NotFound
 from ..network import services as network
 from ..network.models import Collaborative, CollaborativeStatus
 from ..settings import Settings
-from . import posts
+from ..web import Page
+from . import posts, standings
 from .content import (PlanContent, Sections, check_evidence, check_goals, check_milestones, check_offerings,
                       check_texts, check_title, check_years, clean, content_of, picture, rows_of)
 from .models import (Plan, PlanEvidence, PlanGoal, PlanMilestone, PlanOffering, PlanReview, PlanRevision,
                      PlanStatus, PlanTemplate, Post, PostKind, ProposalStatus, ReviewAction, SectionKind)
+from .standing import PlanFacts, Reason, out_of_date
 from .template import current_template
-
-
-def fmt(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by ``months`` calendar months; the 31st becomes the month's last day."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def at_day(day: date, settings: Settings, hour: int = 10) -> datetime:
     """An instant on ``day`` in the network's zone (for seeds and tests)."""
     return datetime.combine(day, time(hour), settings.tz)
-
-
-# --- P5: when a plan is out of date -----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Reason:
-    """One P5 condition that holds, with a reason people can act on."""
-
-    rule: str
-    condition: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.rule}: {self.message}"
-
-
-#: How close to its end a plan must have a successor drafted (P5).
-ENDING_SOON_MONTHS = 6
-
-
-def out_of_date(plan: Plan | None, collaborative: Collaborative, today: date, settings: Settings) -> list[Reason]:
-    """P5: every reason ``plan`` (a collaborative's current plan, or None) is out of date on ``today``.
-
-    - ``no_plan``: an active collaborative has no plan.
-    - ``stale``: no revision in the last ``settings.plan_stale_months`` months (12 by default): a plan
-      last revised on 15 March 2026 is out of date from 15 March 2027 on.
-    - ``ending``: the plan ends within 6 months — from the day 6 months before its last day — and
-      no next plan (one starting after it) is drafted.
-    - ``not_covering``: the current school year is not among the plan's years (from the first day
-      of a school year the plan does not cover).
-    - ``overdue``: a milestone is past its due date (the day after it) and not done.
-
-    Retired collaboratives owe no plan. The function reads only loaded attributes (milestones and
-    ``has_next_plan`` load with the plan), so the scheduler and dashboards can call it in a loop.
-    """
-    if collaborative.status == CollaborativeStatus.RETIRED:
-        return []
-    if plan is None:
-        if collaborative.is_active:
-            return [Reason("P5", "no_plan", f"{collaborative.name} is active and has no plan")]
-        return []
-    reasons: list[Reason] = []
-    months = settings.plan_stale_months
-    last = plan.last_revised_at.astimezone(settings.tz).date()
-    if today >= add_months(last, months):
-        reasons.append(Reason("P5", "stale", f"no revision in {months} months (last revised {fmt(last)})"))
-    if not plan.has_next_plan and add_months(plan.ends_on, -ENDING_SOON_MONTHS) <= today <= plan.ends_on:
-        reasons.append(Reason("P5", "ending", f"the plan ends on {fmt(plan.ends_on)} and no next plan "
-                                              "is drafted"))
-    year = school_year_of(today, settings.school_year_start_month)
-    if not (plan.starts_on <= today <= plan.ends_on):
-        reasons.append(Reason("P5", "not_covering", f"the current school year {year.label} is not covered "
-                                                    f"(the plan covers {plan.years_label})"))
-    overdue = [m for m in plan.milestones if m.is_overdue(today)]
-    if overdue:
-        names = "; ".join(f"{m.title} (due {fmt(m.due_on)})" for m in overdue[:3])
-        more = f" and {len(overdue) - 3} more" if len(overdue) > 3 else ""
-        noun = "milestone is" if len(overdue) == 1 else "milestones are"
-        reasons.append(Reason("P5", "overdue", f"{len(overdue)} {noun} overdue and not done: {names}{more}"))
-    return reasons
 
 
 # --- reading plans (P1, P5) -------------------------------------------------------------------------
@@ -150,15 +79,17 @@ def _standings(db: Session, collabs: list[Collaborative], today: date, settings:
     for c in collabs:
         plan = pick_current(by_collab[c.id], year)
         later = [p for p in by_collab[c.id] if plan is not None and p.first_year > plan.last_year]
-        out.append(PlanStanding(c, plan, out_of_date(plan, c, today, settings),
+        out.append(PlanStanding(c, plan, out_of_date(PlanFacts.of(plan) if plan else None, c, today, settings),
                                 min(later, key=lambda p: p.first_year) if later else None))
     return out
 
 
-def overview(db: Session, actor: Actor | None, today: date, settings: Settings) -> list[PlanStanding]:
-    """P5: every collaborative in service (not retired) with its current plan and why it is out of date."""
+def overview(db: Session, actor: Actor | None, today: date, settings: Settings, filters: standings.Filters,
+             number: int = 1, per_page: int = standings.PER_PAGE) -> Page:
+    """P5: one page of the collaboratives in service (not retired) with their current plan and why it
+    is out of date, those out of date first (see ``standings``): a fixed number of queries."""
     require(actor, "plan.view")
-    return _standings(db, network.collaboratives_in_service(db), today, settings)
+    return standings.page(db, today, settings, filters, number, per_page)
 
 
 def collaborative_plan(db: Session, actor: Actor | None, collab: Collaborative, today: date,
@@ -179,13 +110,16 @@ def plan_panel(db: Session, actor: Actor | None, collab: Collaborative, today: d
 
 @dataclass
 class HomePanel:
-    """P5, M4: what the dashboard shows of plans: for those who oversee every Core, the plans out of
-    date and the open proposals; for a Core member, their own Cores' plans."""
+    """P5, P4, M4: what the dashboard shows of plans: for those who oversee every Core, how many
+    plans are out of date and await review, the first few out of date, and the open proposals; for a
+    Core member, their own Cores' plans."""
 
     overseer: bool
-    standings: list[PlanStanding]
+    standings: list[standings.StandingLine]
     proposals: list[Post] = field(default_factory=list)
     open_count: int = 0
+    out_of_date: int = 0
+    awaiting_review: int = 0
 
 
 def home_panel(db: Session, actor: Actor | None, today: date, settings: Settings) -> HomePanel | None:
@@ -194,12 +128,12 @@ def home_panel(db: Session, actor: Actor | None, today: date, settings: Settings
     if actor is None or not can(actor, "plan.view"):
         return None
     if posts.oversees_every_core(actor):
-        out_of_date_now = [s for s in overview(db, actor, today, settings) if s.reasons]
-        return HomePanel(True, out_of_date_now, posts.open_proposals(db, actor, limit=5),
-                         posts.count_open_proposals(db, actor))
+        shown = standings.summary(db, today, settings)
+        return HomePanel(True, shown.first, posts.open_proposals(db, actor, limit=5),
+                         posts.count_open_proposals(db, actor), shown.out_of_date, shown.awaiting_review)
     if not actor.core_of:
         return None
-    return HomePanel(False, _standings(db, network.collaboratives_in_service(db, actor.core_of), today, settings))
+    return HomePanel(False, standings.of_collaboratives(db, actor.core_of, today, settings))
 
 
 def get_plan(db: Session, actor: Actor | None, plan_id: int) -> Plan:

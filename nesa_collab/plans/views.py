@@ -14,7 +14,7 @@ from ..errors import DomainError
 from ..network import services as network
 from ..network.models import Collaborative
 from ..web import Waiting, WebRequest, form_page, page, paginate
-from . import forms, posts, services, template
+from . import forms, posts, services, standings, template
 from .diff import compare, section_lines
 from .models import OfferingKind, Plan, PlanStatus, PostKind, SectionKind
 from .schemas import AnswerIn, PlanContentIn, PlanCreateIn, PostIn, ReviewForm, TemplateIn
@@ -30,11 +30,19 @@ def _plan(req: WebRequest) -> Plan:
 
 # --- reading --------------------------------------------------------------------------------------
 
+def _filters(req: WebRequest) -> standings.Filters:
+    return standings.Filters.of(req.query("status"), req.query("standing"), req.query("q"))
+
+
 @page("plan.view")
 def overview(req: WebRequest):
-    """Every collaborative's current plan, with the P5 badge and its reasons."""
-    standings = services.overview(req.db, req.actor, req.today, req.settings)
-    return req.render("plans/overview.html", {"standings": standings, "today": req.today})
+    """P5: the collaboratives' current plans with the P5 badge and its reasons, those out of date
+    first, 25 a page, filtered by standing, status and name."""
+    filters = _filters(req)
+    shown = services.overview(req.db, req.actor, req.today, req.settings, filters, req.query_int("page", 1))
+    return req.render("plans/overview.html", {
+        "standings": shown, "filters": filters, "today": req.today,
+        "choices": list(standings.STANDINGS.items()), "statuses": [(s.value, s.value) for s in PlanStatus]})
 
 
 def _plan_context(req: WebRequest, plan: Plan) -> dict[str, Any]:
@@ -300,13 +308,14 @@ def collaborative_plan_panel(req: WebRequest, collab: Collaborative) -> dict | N
 
 
 def home_plans_panel(req: WebRequest) -> dict | None:
-    """The out-of-date plans and the proposal inbox of those who oversee every Core; a Core member's
-    own plans."""
+    """For those who oversee every Core: how many plans are out of date and await review, the first
+    few out of date (linking to the list), and the proposal inbox; a Core member's own plans."""
     shown = services.home_panel(req.db, req.actor, req.today, req.settings)
     if shown is None:
         return None
     return {"template": "plans/_home_panel.html", "overseer": shown.overseer, "standings": shown.standings,
-            "proposals": shown.proposals, "open_count": shown.open_count}
+            "proposals": shown.proposals, "open_count": shown.open_count, "out_of_date": shown.out_of_date,
+            "awaiting_review": shown.awaiting_review}
 
 
 def waiting_for_you(req: WebRequest) -> list[Waiting]:

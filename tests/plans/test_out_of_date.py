@@ -1,5 +1,5 @@
 """P5: each condition of "out of date" raised and cleared at its boundary dates. The rule is a pure
-function of loaded objects, so these tests need no database."""
+function of a plan's facts (``PlanFacts.of`` a plan built here), so these tests need no database."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from nesa_collab.network.models import Collaborative
 from nesa_collab.plans.models import Plan, PlanMilestone
-from nesa_collab.plans.services import add_months, out_of_date
+from nesa_collab.plans.standing import PlanFacts, add_months, out_of_date
 from nesa_collab.settings import Settings
 
 SETTINGS = Settings(network_time_zone="UTC")
@@ -29,7 +29,7 @@ def plan(first_year: int = 2025, last_year: int = 2026, revised: date = date(202
 
 
 def conditions(p, today, c=None, settings=SETTINGS):
-    return [r.condition for r in out_of_date(p, c or collab(), today, settings)]
+    return [r.condition for r in out_of_date(PlanFacts.of(p), c or collab(), today, settings)]
 
 
 def test_p5_an_active_collaborative_without_a_plan_is_out_of_date():
@@ -43,7 +43,7 @@ def test_p5_an_active_collaborative_without_a_plan_is_out_of_date():
 def test_p5_no_revision_in_12_months_raised_exactly_12_months_later():
     p = plan(first_year=2026, last_year=2028, revised=date(2026, 3, 15))
     assert "stale" not in conditions(p, date(2027, 3, 14))
-    reasons = out_of_date(p, collab(), date(2027, 3, 15), SETTINGS)
+    reasons = out_of_date(PlanFacts.of(p), collab(), date(2027, 3, 15), SETTINGS)
     assert "stale" in [r.condition for r in reasons]
     assert "no revision in 12 months (last revised 15 March 2026)" in str(reasons[0])
     # a new revision clears it
@@ -82,7 +82,7 @@ def test_p5_ending_within_6_months_without_a_next_plan_raised_exactly_6_months_b
 def test_p5_current_school_year_not_covered_from_the_first_day_of_a_new_school_year():
     p = plan(2024, 2025, revised=date(2026, 7, 1), has_next=True)
     assert "not_covering" not in conditions(p, date(2026, 7, 31))
-    reasons = out_of_date(p, collab(), date(2026, 8, 1), SETTINGS)
+    reasons = out_of_date(PlanFacts.of(p), collab(), date(2026, 8, 1), SETTINGS)
     assert "not_covering" in [r.condition for r in reasons]
     assert any("2026–27 is not covered" in r.message for r in reasons)
     # a plan that has not begun yet does not cover the current year either
@@ -103,7 +103,7 @@ def test_p5_overdue_milestone_raised_the_day_after_it_is_due_and_cleared_when_do
     m = PlanMilestone(title="Publish the rubric", due_on=date(2026, 11, 30), is_done=False)
     p = plan(2026, 2027, revised=date(2026, 11, 1), milestones=[m])
     assert "overdue" not in conditions(p, date(2026, 11, 30))
-    reasons = out_of_date(p, collab(), date(2026, 12, 1), SETTINGS)
+    reasons = out_of_date(PlanFacts.of(p), collab(), date(2026, 12, 1), SETTINGS)
     assert [r.condition for r in reasons] == ["overdue"]
     assert "Publish the rubric (due 30 November 2026)" in reasons[0].message
     m.is_done, m.done_on = True, date(2026, 12, 1)
@@ -113,7 +113,7 @@ def test_p5_overdue_milestone_raised_the_day_after_it_is_due_and_cleared_when_do
 def test_p5_several_conditions_are_all_reported():
     ms = [PlanMilestone(title=f"M{i}", due_on=date(2026, 1, i + 1), is_done=False) for i in range(5)]
     p = plan(2025, 2026, revised=date(2025, 9, 1), milestones=ms)
-    found = out_of_date(p, collab(), date(2027, 2, 1), SETTINGS)
+    found = out_of_date(PlanFacts.of(p), collab(), date(2027, 2, 1), SETTINGS)
     assert [r.condition for r in found] == ["stale", "ending", "overdue"]
     assert "5 milestones are overdue" in found[-1].message and "and 2 more" in found[-1].message
 

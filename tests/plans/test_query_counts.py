@@ -1,16 +1,34 @@
-"""Queries for the plan pages and the DPL's dashboard panel must not grow with the data (no N+1)."""
+"""Queries for the plan pages and the DPL's dashboard panel must not grow with the data (no N+1), also past
+500 plans (a selectinload batch) on the demo network grown by ``bench/grow.py``."""
 
 from __future__ import annotations
 
+import sys
 from datetime import date
+from pathlib import Path
 
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from starlette.testclient import TestClient
+
+from nesa_collab import clock
+from nesa_collab.app import create_app
+from nesa_collab.auth.services import find_by_email
+from nesa_collab.cores.services import load_actor
+from nesa_collab.db import Database
 from nesa_collab.permissions import SYSTEM
 from nesa_collab.network.models import Collaborative
 from nesa_collab.plans import posts as plan_posts, services
 from nesa_collab.plans.models import Plan
 
+from .. import databases
+from ..conftest import SEED_DAY, csrf_of
 from ..test_query_counts import measure
 from .conftest import TODAY, typed
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import grow  # noqa: E402 - bench/grow.py
 
 
 def add_plan(world, factory, collab=None, milestones: int = 2, revisions: int = 1, posts: int = 1, owner=None):
@@ -76,3 +94,54 @@ def test_plan_pages_and_dashboard_panel_queries_do_not_grow(world, factory, as_,
             services.save_plan(db, SYSTEM, db.get(Plan, plan_id), typed(texts={"purpose": f"Later {i}"}), "On", TODAY)
     large = [measure(count_queries, c, u) for c, u in urls]
     assert large == small, list(zip([u for _, u in urls], small, large))
+
+
+def _statements(url: str, settings, paths: list[str]) -> tuple[list[int], int]:
+    """Statements per GET of ``paths`` for the DPL on the network at ``url`` (the demo's day), and those
+    of the plans panel of the DPL's home page on its own."""
+    database = Database(url)
+    app = create_app(settings, database)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    try:
+        clock.freeze(SEED_DAY)
+        with TestClient(app) as client:
+            r = client.post("/sign-in", data={"email": "maya.haddad@nesa-demo.org", "password": "demo-password",
+                                              "csrf_token": csrf_of(client)}, follow_redirects=False)
+            assert r.status_code == 303
+            out = []
+            event.listen(database.engine, "before_cursor_execute", count)
+            for path in paths:
+                assert client.get(path).status_code == 200, path  # warm up
+                statements.clear()
+                assert client.get(path).status_code == 200, path
+                out.append(len(statements))
+            with database.session(write=False) as db:
+                dpl = load_actor(db, find_by_email(db, "maya.haddad@nesa-demo.org"), SEED_DAY.date())
+                statements.clear()
+                panel = services.home_panel(db, dpl, SEED_DAY.date(), settings)
+                assert panel.overseer and panel.out_of_date and len(panel.standings) <= 5
+                panel_statements = len(statements)
+            event.remove(database.engine, "before_cursor_execute", count)
+            return out, panel_statements
+    finally:
+        database.dispose()
+
+
+@pytest.mark.skipif(databases.ON_POSTGRES, reason="bench/grow.py grows a SQLite file")
+def test_p5_plans_lists_and_the_dpl_home_take_as_many_statements_past_500_plans(seeded):
+    """The plans page and API list (filtered and paged too) and the plans panel of the DPL's home page
+    take the same statements on the demo network and on it grown 65 times (520 plans: past a
+    selectinload batch). The whole home page's count at two sizes is the page-costs test's."""
+    data, settings = seeded
+    paths = ["/plans", "/api/v1/plans", "/plans?standing=out_of_date&page=2", "/api/v1/plans?status=accepted&q=Lit",
+             "/plans?standing=no_plan"]
+    small, small_panel = _statements(data.url, settings, paths)
+    counts = grow.grow(Path(make_url(data.url).database), 65)
+    assert counts["plans"] > 500 and counts["collaboratives"] > 500
+    large, large_panel = _statements(data.url, settings, paths)
+    assert (large, large_panel) == (small, small_panel), list(zip(paths, small, large))

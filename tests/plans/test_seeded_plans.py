@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 from nesa_collab import clock
 from nesa_collab.permissions import SYSTEM
-from nesa_collab.plans import services
+from nesa_collab.plans import services, standings as plan_standings
 from nesa_collab.db import Database
 
 SEED_TODAY = date(2026, 11, 27)
@@ -17,7 +17,8 @@ def test_p5_seeded_plans_are_current_overdue_stale_and_missing_as_promised(seede
     clock.freeze(datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc))
     database = Database(world.url)
     with database.session(write=False) as db:
-        standings = {s.collaborative.slug: s for s in services.overview(db, SYSTEM, SEED_TODAY, settings)}
+        shown = services.overview(db, SYSTEM, SEED_TODAY, settings, plan_standings.Filters(), per_page=100)
+        standings = {s.collaborative.slug: s for s in shown.items}
 
         def conditions(slug):
             return [r.condition for r in standings[slug].reasons]
@@ -25,7 +26,8 @@ def test_p5_seeded_plans_are_current_overdue_stale_and_missing_as_promised(seede
         # literacy: the current plan, accepted at its latest revision, up to date
         literacy = standings["literacy"]
         assert literacy.plan is not None and literacy.plan.status == "accepted"
-        assert literacy.plan.accepted_revision == services.latest_number(db, SYSTEM, literacy.plan)
+        assert literacy.plan.accepted_revision == services.latest_number(
+            db, SYSTEM, services.get_plan(db, SYSTEM, literacy.plan.id))
         assert conditions("literacy") == []
         # math: accepted, two milestones overdue and nothing else
         assert standings["math"].plan.status == "accepted"
