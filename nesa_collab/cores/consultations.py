@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session, defaultload, selectinload
 
 from ..audit.services import record, snapshot
 from ..auth.models import Person, PersonRole, Role
@@ -258,14 +258,53 @@ def proposal_to_appoint(db: Session, actor: Actor, collab: Collaborative, raw_id
     return proposal
 
 
+def _people_shown(path=None) -> list:
+    """Loader options for a proposal's people (candidate, who asked, who nominated, who answered): their
+    roles are not shown on these pages, so they are not loaded with them (each a query per batch and
+    an object per role otherwise)."""
+    def at(rel):
+        return (path.defaultload(rel) if path is not None else defaultload(rel))
+
+    return [at(ProposedAppointment.person).lazyload(Person.role_rows),
+            at(ProposedAppointment.created_by).lazyload(Person.role_rows),
+            at(ProposedAppointment.candidacy).defaultload(Candidacy.person).lazyload(Person.role_rows),
+            at(ProposedAppointment.candidacy).defaultload(Candidacy.nominated_by).lazyload(Person.role_rows),
+            at(ProposedAppointment.requests).defaultload(ConsultationRequest.answered_by)
+            .lazyload(Person.role_rows)]
+
+
+def open_proposals_query(actor: Actor, *, collab_id: int | None = None, collaborative: str | None = None) -> Select:
+    """C1: the open proposals (of one Core: by id, or by its collaborative's slug), oldest first, for
+    a page to paginate."""
+    require(actor, "core.oversee")
+    stmt = select(ProposedAppointment).where(ProposedAppointment.status == ProposalStatus.OPEN)
+    if collab_id is not None:
+        stmt = stmt.where(ProposedAppointment.collaborative_id == collab_id)
+    if collaborative:
+        stmt = stmt.where(ProposedAppointment.collaborative_id == select(Collaborative.id)
+                          .where(Collaborative.slug == collaborative).scalar_subquery())
+    return stmt.options(*_people_shown()).order_by(ProposedAppointment.created_at, ProposedAppointment.id)
+
+
 def open_proposals(db: Session, actor: Actor, collab: Collaborative | None = None) -> list[ProposedAppointment]:
     """C1: every open proposal (of ``collab``'s Core, if given) with its answers so far, oldest first,
     in a fixed number of queries."""
-    require(actor, "core.oversee")
-    stmt = select(ProposedAppointment).where(ProposedAppointment.status == ProposalStatus.OPEN)
-    if collab is not None:
-        stmt = stmt.where(ProposedAppointment.collaborative_id == collab.id)
-    return list(db.scalars(stmt.order_by(ProposedAppointment.created_at, ProposedAppointment.id)))
+    return list(db.scalars(open_proposals_query(actor, collab_id=collab.id if collab is not None else None)))
+
+
+def collaborative_name(db: Session, slug: str) -> str:
+    """The name of the collaborative a list is narrowed to (the slug itself if it names none)."""
+    return db.scalar(select(Collaborative.name).where(Collaborative.slug == slug)) or slug
+
+
+def strength_today(db: Session, collab_ids: Iterable[int], today: date) -> dict[int, int]:
+    """C6: how many serve on each of these Cores on ``today`` (one count in SQL, no terms loaded)."""
+    ids = sorted(set(collab_ids))
+    if not ids:
+        return {}
+    return dict(db.execute(select(Appointment.collaborative_id, func.count())
+                           .where(Appointment.collaborative_id.in_(ids), services.term_overlaps(today, today))
+                           .group_by(Appointment.collaborative_id)).all())
 
 
 def bodies_of(actor: Actor | None) -> list[ConsultedBody]:
@@ -280,7 +319,9 @@ def requests_for(db: Session, actor: Actor, *, waiting_only: bool = False) -> li
     require(actor, "core.oversee")
     stmt = (select(ConsultationRequest).join(ConsultationRequest.proposal)
             .where(ProposedAppointment.status == ProposalStatus.OPEN)
-            .options(selectinload(ConsultationRequest.proposal))
+            .options(selectinload(ConsultationRequest.proposal),
+                     defaultload(ConsultationRequest.answered_by).lazyload(Person.role_rows),
+                     *_people_shown(defaultload(ConsultationRequest.proposal)))
             .order_by(ConsultationRequest.requested_at, ConsultationRequest.id))
     if not can(actor, "core.manage"):
         stmt = stmt.where(ConsultationRequest.body.in_(bodies_of(actor)))
@@ -300,8 +341,10 @@ class Board:
     strength: dict[int, int] = field(default_factory=dict)
 
 
-def board(db: Session, actor: Actor, today: date) -> Board:
-    """C1: the consultations page for the Executive Director, PDAC members and the DPL."""
+def board(db: Session, actor: Actor, today: date, proposals: Iterable[ProposedAppointment] = ()) -> Board:
+    """C1: the consultations page for the Executive Director, PDAC members and the DPL; ``proposals``:
+    the page of open proposals the DPL is shown (``open_proposals_query``, paged). Each Core's
+    strength today is counted in SQL."""
     require(actor, "core.oversee")
     out = Board()
     if bodies_of(actor):
@@ -309,10 +352,9 @@ def board(db: Session, actor: Actor, today: date) -> Board:
         out.to_answer = [r for r in mine if not r.is_answered]
         out.answered = [r for r in mine if r.is_answered]
     if can(actor, "core.manage"):
-        out.proposals = open_proposals(db, actor)
-    collabs = {p.collaborative_id: p.collaborative for p in
-               [r.proposal for r in out.to_answer + out.answered] + out.proposals}
-    out.strength = {s.collaborative.id: s.strength for s in services.summarize(db, list(collabs.values()), today)}
+        out.proposals = list(proposals)
+    out.strength = strength_today(db, [p.collaborative_id for p in
+                                       [r.proposal for r in out.to_answer + out.answered] + out.proposals], today)
     return out
 
 

@@ -196,10 +196,15 @@ def propose(req: WebRequest):
 def consultations_page(req: WebRequest):
     """C1: for the Executive Director and PDAC members, the requests waiting for their answer (and
     those they answered, which they may change until the appointment); for the DPL, every open
-    proposal with its answers so far."""
-    board = consultations.board(req.db, req.actor, req.today)
-    return req.render("cores/consultations.html", {"board": board, "answers": list(ConsultationAnswer),
-                                                   "form": {}, "errors": {}})
+    proposal with its answers so far (25 to a page, of one collaborative if chosen)."""
+    collaborative = req.query("collaborative")
+    shown = paginate(req.db, consultations.open_proposals_query(req.actor, collaborative=collaborative),
+                     req.query_int("page", 1), 25) if req.can("core.manage") else None
+    board = consultations.board(req.db, req.actor, req.today, shown.items if shown else ())
+    return req.render("cores/consultations.html", {
+        "board": board, "page": shown, "collaborative": collaborative or "",
+        "collaborative_name": consultations.collaborative_name(req.db, collaborative) if collaborative else "",
+        "answers": list(ConsultationAnswer), "form": {}, "errors": {}})
 
 
 @page("consultation.answer")

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..audit.services import record
 from ..cores import services as cores
+from ..cores.models import Appointment
 from ..errors import DomainError
 from ..permissions import Actor, require
 from . import services
@@ -61,7 +62,11 @@ def headcounts(db: Session, actor: Actor, meetings: list[Meeting]) -> dict[int, 
     if not meetings:
         return {}
     days = [m.local_start.date() for m in meetings]
-    terms = cores.terms_overlapping(db, {m.collaborative_id for m in meetings}, min(days), max(days))
+    # The terms' spans only, as columns: a Core's size is a count, not its members loaded as objects.
+    terms = db.execute(select(Appointment.collaborative_id, Appointment.starts_on,
+                              func.coalesce(Appointment.ended_on, Appointment.ends_on))
+                       .where(Appointment.collaborative_id.in_({m.collaborative_id for m in meetings}),
+                              cores.term_overlaps(min(days), max(days)))).all()
     # Planning meetings are face to face, so never a series: their one occurrence is their start.
     ids = [m.id for m in meetings]
     present = dict(db.execute(select(Attendance.meeting_id, func.count())
@@ -82,8 +87,8 @@ def headcounts(db: Session, actor: Actor, meetings: list[Meeting]) -> dict[int, 
         elif m.id in answers:
             out[m.id] = Headcount(answers[m.id][RsvpAnswer.GOING], "answers")
         else:
-            out[m.id] = Headcount(sum(1 for t in terms if t.collaborative_id == m.collaborative_id
-                                      and t.is_current(day)), "core")
+            out[m.id] = Headcount(sum(1 for collab_id, first, last in terms if collab_id == m.collaborative_id
+                                      and first <= day <= last), "core")
     return out
 
 
@@ -98,15 +103,47 @@ def planning_meetings(db: Session, actor: Actor | None, conference_ids: Iterable
     return list(db.scalars(stmt).unique())
 
 
-def catering(db: Session, actor: Actor, today: date, conferences: int = 3) -> tuple[
-        list[tuple[Conference, list[Meeting]]], dict[int, Headcount]]:
-    """S2: for Center staff, the next ``conferences`` conferences (from ``today``), each with its
-    planning meetings in calendars, and the headcount of each meeting."""
+@dataclass(frozen=True)
+class Catering:
+    """S2: one coming conference on Center staff's home page: its first planning meetings (by start)
+    and how many it has in calendars in all."""
+
+    conference: Conference
+    meetings: list[Meeting]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.meetings)
+
+
+#: How many planning meetings of each coming conference the home page lists (the support sheet has all).
+CATERING_SHOWN = 5
+
+
+def catering(db: Session, actor: Actor, today: date, conferences: int = 3, per_conference: int = CATERING_SHOWN
+             ) -> tuple[list[Catering], dict[int, Headcount]]:
+    """S2: for Center staff, the next ``conferences`` conferences (from ``today``), each with how many
+    planning meetings in calendars it has and the first ``per_conference`` of them with their
+    headcounts: a fixed number of queries, whatever the number of meetings."""
     require(actor, "conference.manage")
     confs = list(db.scalars(select(Conference).where(Conference.ends_on >= today)
                             .order_by(Conference.starts_on).limit(conferences)))
-    meetings = planning_meetings(db, actor, [c.id for c in confs], in_calendars_only=True)
-    return ([(c, [m for m in meetings if m.conference_id == c.id]) for c in confs],
+    ids = [c.id for c in confs]
+    if not ids:
+        return [], {}
+    beside = (Meeting.is_planning.is_(True), Meeting.conference_id.in_(ids), Meeting.status.in_(CALENDAR_STATUSES),
+              services.visible_meetings(actor))
+    totals = dict(db.execute(select(Meeting.conference_id, func.count()).join(Meeting.collaborative)
+                             .where(*beside).group_by(Meeting.conference_id)).all())
+    rank = func.row_number().over(partition_by=Meeting.conference_id, order_by=(Meeting.starts_at, Meeting.id))
+    ranked = select(Meeting.id, rank.label("rank")).join(Meeting.collaborative).where(*beside).subquery()
+    # The organizer is not shown: not loaded (with their roles) for each meeting.
+    meetings = list(db.scalars(select(Meeting).where(Meeting.id.in_(select(ranked.c.id)
+                                                                    .where(ranked.c.rank <= per_conference)))
+                               .options(lazyload(Meeting.organizer)).order_by(Meeting.starts_at, Meeting.id))
+                    .unique())
+    return ([Catering(c, [m for m in meetings if m.conference_id == c.id], totals.get(c.id, 0)) for c in confs],
             headcounts(db, actor, meetings))
 
 
@@ -202,14 +239,27 @@ def support_csv(lines: list[SupportLine]) -> str:
     return out.getvalue()
 
 
-def unarranged(db: Session, actor: Actor, today: date) -> list[tuple[Conference, int]]:
-    """S2: for Center staff, the conferences still to come with published planning meetings whose
-    room and refreshments are not yet arranged, and how many (one aggregate query)."""
+@dataclass(frozen=True)
+class Unarranged:
+    """S2: a conference still to come with published planning meetings whose room and refreshments are
+    not arranged yet, and how many."""
+
+    slug: str
+    name: str
+    meetings: int
+
+
+def unarranged(db: Session, actor: Actor, today: date, limit: int = 3) -> tuple[list[Unarranged], int]:
+    """S2: for Center staff, the ``limit`` soonest conferences still to come with published planning
+    meetings whose room and refreshments are not yet arranged, and how many such conferences there are
+    in all (two aggregate queries)."""
     require(actor, "conference.manage")
     arranged = select(PlanningSupport.meeting_id).where(PlanningSupport.status == SupportStatus.ARRANGED)
-    rows = db.execute(select(Conference, func.count(Meeting.id))
-                      .join(Meeting, Meeting.conference_id == Conference.id)
-                      .where(Conference.ends_on >= today, Meeting.is_planning.is_(True),
-                             Meeting.status == MeetingStatus.PUBLISHED, Meeting.id.not_in(arranged))
-                      .group_by(Conference.id).order_by(Conference.starts_on)).all()
-    return [(conf, n) for conf, n in rows]
+    waiting = (select(Conference.id, Conference.slug, Conference.name, func.count(Meeting.id))
+               .join(Meeting, Meeting.conference_id == Conference.id)
+               .where(Conference.ends_on >= today, Meeting.is_planning.is_(True),
+                      Meeting.status == MeetingStatus.PUBLISHED, Meeting.id.not_in(arranged))
+               .group_by(Conference.id, Conference.slug, Conference.name))
+    total = db.scalar(select(func.count()).select_from(waiting.subquery())) or 0
+    rows = db.execute(waiting.order_by(Conference.starts_on, Conference.id).limit(limit)).all()
+    return [Unarranged(slug, name, n) for _, slug, name, n in rows], total

@@ -579,9 +579,14 @@ def waiting_for_you(req: WebRequest) -> list[Waiting]:
                    req.url_for("meeting", meeting_id=m.id) + f"?occurrence={forms.occurrence_value(o.original_start)}"
                    + "#rsvp", "M4") for m, o in services.awaiting_answer(req.db, req.actor, now_utc())]
     if req.can("conference.manage"):
-        out += [Waiting(f"Arrange rooms and refreshments for {n} planning meeting{'s' if n > 1 else ''} beside "
-                        f"{conf.name}", req.url_for("conference_support", conference=conf.slug), "S2")
-                for conf, n in planning.unarranged(req.db, req.actor, req.today)]
+        soonest, total = planning.unarranged(req.db, req.actor, req.today)
+        out += [Waiting(f"Arrange rooms and refreshments for {u.meetings} planning "
+                        f"meeting{'s' if u.meetings > 1 else ''} beside {u.name}",
+                        req.url_for("conference_support", conference=u.slug), "S2") for u in soonest]
+        if total > len(soonest):
+            more = total - len(soonest)
+            out.append(Waiting(f"Arrange rooms and refreshments beside {more} more conference{'s' if more > 1 else ''}",
+                               req.url_for("conferences"), "S2"))
     return out
 
 

@@ -132,11 +132,13 @@ def update_norms(req: WebRequest):
 # --- interests --------------------------------------------------------------------------------------
 
 @api("interest.view", summary="Interests in new collaboratives (K2)", response=InterestOut, many=True,
-     query=(("status", "string", "open (default), accepted, declined or all"), PAGE_Q), tag="interests")
+     query=(("status", "string", "open (default), accepted, declined or all"),
+            ("kind", "string", "discipline or responsibility"), PAGE_Q), tag="interests")
 def list_interests(req: WebRequest):
     status = req.query("status", "open")
-    result = paginate(req.db, services.interests_query(req.actor, None if status == "all" else status),
-                      req.query_int("page", 1), 50)
+    stmt = services.interests_query(req.actor, None if status == "all" else status, req.query("kind"))
+    result = paginate(req.db, services.interest_lines(stmt), req.query_int("page", 1), 50, scalars=False)
+    result.items = services.as_interest_lines(result.items)
     return req.page_json(result, InterestOut)
 
 

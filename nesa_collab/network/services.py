@@ -415,11 +415,66 @@ def get_interest(db: Session, actor: Actor | None, interest_id: int) -> Interest
     return interest
 
 
-def interests_query(actor: Actor | None, status: str | None = InterestStatus.OPEN) -> Select:
-    """K2: interests in new collaboratives, newest first (signed-in people)."""
+def interests_query(actor: Actor | None, status: str | None = InterestStatus.OPEN, kind: str | None = None
+                    ) -> Select:
+    """K2: interests in new collaboratives, newest first (signed-in people); of one status and one
+    kind (discipline or professional responsibility) if given."""
     require(actor, "interest.view")
     stmt = select(Interest).order_by(Interest.created_at.desc(), Interest.id.desc())
+    if kind:
+        stmt = stmt.where(Interest.kind == kind)
     return stmt.where(Interest.status == status) if status else stmt
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A school or collaborative as a list names it (slug, name; a school's city and country)."""
+
+    slug: str
+    name: str
+    city: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class Proposer:
+    id: int
+    name: str
+    school: Ref | None
+
+
+@dataclass(frozen=True)
+class InterestLine:
+    """K2: an interest as the list shows it, read as columns with who registered it (no objects)."""
+
+    id: int
+    name: str
+    kind: CollaborativeKind
+    description: str
+    status: InterestStatus
+    created_at: datetime
+    decision_note: str | None
+    collaborative_id: int | None
+    proposed_by_id: int
+    proposed_by: Proposer
+    collaborative: Ref | None
+
+
+def interest_lines(stmt: Select) -> Select:
+    """K2: a query of interests (``interests_query``) as the lines a list shows, same filters and order."""
+    return (stmt.with_only_columns(
+        Interest.id, Interest.name, Interest.kind, Interest.description, Interest.status, Interest.created_at,
+        Interest.decision_note, Interest.collaborative_id, Interest.proposed_by_id, Person.name, School.slug,
+        School.name, School.city, School.country, Collaborative.slug, Collaborative.name, maintain_column_froms=False)
+        .select_from(Interest).join(Person, Person.id == Interest.proposed_by_id)
+        .outerjoin(School, School.id == Person.school_id)
+        .outerjoin(Collaborative, Collaborative.id == Interest.collaborative_id))
+
+
+def as_interest_lines(rows) -> list[InterestLine]:
+    """The rows of ``interest_lines`` as ``InterestLine``s."""
+    return [InterestLine(*row[:9], Proposer(row.proposed_by_id, row[9], Ref(*row[10:14]) if row[10] else None),
+                         Ref(*row[14:16]) if row[14] else None) for row in rows]
 
 
 def supported_by(db: Session, actor: Actor, interest_ids: list[int]) -> set[int]:

@@ -169,12 +169,15 @@ def retire_collaborative(req: WebRequest):
 
 @page("interest.view")
 def interests(req: WebRequest):
-    status = req.query("status", "open")
-    result = paginate(req.db, services.interests_query(req.actor, None if status == "all" else status),
-                      req.query_int("page", 1), 25)
+    """K2: the interests in new collaboratives, 25 to a page, by status and kind."""
+    status, kind = req.query("status", "open"), req.query("kind")
+    stmt = services.interests_query(req.actor, None if status == "all" else status, kind)
+    result = paginate(req.db, services.interest_lines(stmt), req.query_int("page", 1), 25, scalars=False)
+    result.items = services.as_interest_lines(result.items)
     ids = [i.id for i in result.items]
     return req.render("network/interests.html", {
-        "page": result, "status": status, "counts": services.supporter_counts(req.db, ids),
+        "page": result, "status": status, "kind": kind or "", "kinds": list(CollaborativeKind),
+        "counts": services.supporter_counts(req.db, ids),
         "supported": services.supported_by(req.db, req.actor, ids)})
 
 

@@ -27,9 +27,22 @@ def obligation_out(o: Obligation) -> ObligationOut:
         created_at=o.created_at, updated_at=o.updated_at)
 
 
+def line_out(o: reading.ObligationLine) -> ObligationOut:
+    """The same, from a line of a list (``reading.lines``)."""
+    return ObligationOut(
+        id=o.id, kind=o.kind.value, rule=o.rule, statement=o.statement,
+        school=NamedRef(slug=o.school_slug, name=o.school_name), person=PersonRef(id=o.person_id, name=o.person_name),
+        collaborative=NamedRef(slug=o.collaborative_slug, name=o.collaborative_name),
+        conference=NamedRef(slug=o.conference_slug, name=o.conference_name), meeting_id=o.meeting_id,
+        first_day=o.first_day, last_day=o.last_day, support=o.support, why=o.why, status=o.status.value,
+        decline_reason=o.decline_reason.value if o.decline_reason else None, decision_note=o.decision_note,
+        decided_at=o.decided_at, withdrawn_at=o.withdrawn_at, withdrawn_reason=o.withdrawn_reason,
+        created_at=o.created_at, updated_at=o.updated_at)
+
+
 def _page(req: WebRequest, stmt):
-    result = paginate(req.db, stmt, req.query_int("page", 1), 50)
-    result.items = [obligation_out(o) for o in result.items]
+    result = paginate(req.db, reading.lines(stmt), req.query_int("page", 1), 50, scalars=False)
+    result.items = [line_out(o) for o in reading.as_lines(result.items)]
     return req.page_json(result, ObligationOut)
 
 

@@ -140,6 +140,10 @@ class Obligation(Base):
         return ObligationStatus(self.status).label
 
     @property
+    def decided_by_name(self) -> str | None:
+        return self.decided_by.name if self.decided_by else None
+
+    @property
     def decline_label(self) -> str:
         return DeclineReason(self.decline_reason).label if self.decline_reason else ""
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..auth.models import Person
 from ..cores.models import Appointment
@@ -19,7 +19,8 @@ from ..errors import DomainError
 from ..meetings.models import Conference
 from ..network.models import Collaborative, School
 from ..permissions import Actor, Role, require
-from .models import Obligation, ObligationStatus
+from .models import (DeclineReason, Obligation, ObligationKind, ObligationStatus, collaborative_title,
+                     statement)
 
 #: The filters a list offers: a live obligation's answer, or withdrawn.
 STATUS_FILTERS = ("pending", "confirmed", "declined", "withdrawn")
@@ -146,37 +147,123 @@ class Tally:
         return self.pending + self.confirmed + self.declined
 
 
+@dataclass(frozen=True)
+class Named:
+    """A school or conference as a list names it: its slug and name (read as columns)."""
+
+    id: int
+    slug: str
+    name: str
+
+
 @dataclass
 class NetworkCounts:
-    by_school: list[tuple[School, Tally]] = field(default_factory=list)
-    by_conference: list[tuple[Conference, Tally]] = field(default_factory=list)
-
-    @property
-    def total(self) -> Tally:
-        out = Tally()
-        for _, t in self.by_school:
-            out.pending, out.confirmed, out.declined = (out.pending + t.pending, out.confirmed + t.confirmed,
-                                                        out.declined + t.declined)
-        return out
+    by_school: list[tuple[Named, Tally]] = field(default_factory=list)
+    by_conference: list[tuple[Named, Tally]] = field(default_factory=list)
+    #: Every live obligation of the network, by answer (not only those of the schools listed).
+    total: Tally = field(default_factory=Tally)
 
 
-def network_counts(db: Session, actor: Actor | None) -> NetworkCounts:
-    """O3: the live obligations pending, confirmed and declined, by school and by conference: two
-    aggregate queries and the schools and conferences they name."""
+def _tallies(db: Session, column, ids: list[int]) -> dict[int, Tally]:
+    tallies: dict[int, Tally] = defaultdict(Tally)
+    if ids:
+        for ident, status, n in db.execute(select(column, Obligation.status, func.count())
+                                           .where(Obligation.withdrawn_at.is_(None), column.in_(ids))
+                                           .group_by(column, Obligation.status)):
+            setattr(tallies[ident], str(status), n)
+    return tallies
+
+
+def network_counts(db: Session, actor: Actor | None, today: date | None = None, limit: int | None = None
+                   ) -> NetworkCounts:
+    """O3: the live obligations pending, confirmed and declined, in total and by school and by
+    conference, counted in SQL. With ``limit``: only the ``limit`` schools with the most pending and
+    the first ``limit`` conferences not yet over on ``today`` (what the network's page shows; the
+    list below it filters to any school), in a fixed number of queries whatever the network's size."""
     require(actor, "obligation.oversee")
     live = Obligation.withdrawn_at.is_(None)
     out = NetworkCounts()
-    for column, model, target in ((Obligation.school_id, School, out.by_school),
-                                  (Obligation.conference_id, Conference, out.by_conference)):
-        tallies: dict[int, Tally] = defaultdict(Tally)
-        for ident, status, n in db.execute(select(column, Obligation.status, func.count()).where(live)
-                                           .group_by(column, Obligation.status)):
-            setattr(tallies[ident], str(status), n)
-        if tallies:
-            order = model.name if model is School else model.starts_on
-            for row in db.scalars(select(model).where(model.id.in_(sorted(tallies))).order_by(order)):
-                target.append((row, tallies[row.id]))
+    for status, n in db.execute(select(Obligation.status, func.count()).where(live).group_by(Obligation.status)):
+        setattr(out.total, str(status), n)
+    pending = func.sum(case((Obligation.status == ObligationStatus.PENDING, 1), else_=0))
+    schools = (select(School.id, School.slug, School.name).join(Obligation, Obligation.school_id == School.id)
+               .where(live).group_by(School.id, School.slug, School.name))
+    schools = schools.order_by(pending.desc(), School.name).limit(limit) if limit else schools.order_by(School.name)
+    confs = (select(Conference.id, Conference.slug, Conference.name)
+             .where(Conference.id.in_(select(Obligation.conference_id).where(live))).order_by(Conference.starts_on))
+    if limit:
+        confs = confs.where(Conference.ends_on >= today).limit(limit)
+    for stmt, column, target in ((schools, Obligation.school_id, out.by_school),
+                                 (confs, Obligation.conference_id, out.by_conference)):
+        named = [Named(*row) for row in db.execute(stmt)]
+        tallies = _tallies(db, column, [n.id for n in named])
+        target.extend((n, tallies[n.id]) for n in named)
     return out
+
+
+@dataclass(frozen=True)
+class ObligationLine:
+    """O3: one obligation as a list shows it, read as columns with the names around it (no school,
+    person, collaborative or conference loaded as objects)."""
+
+    id: int
+    kind: ObligationKind
+    status: ObligationStatus
+    first_day: date
+    last_day: date
+    support: str
+    why: str
+    decline_reason: DeclineReason | None
+    decision_note: str
+    decided_at: datetime | None
+    withdrawn_at: datetime | None
+    withdrawn_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    meeting_id: int | None
+    school_slug: str
+    school_name: str
+    person_id: int
+    person_name: str
+    collaborative_slug: str
+    collaborative_name: str
+    conference_slug: str
+    conference_name: str
+    decided_by_name: str | None
+
+    is_live = Obligation.is_live
+    rule = Obligation.rule
+    kind_label = Obligation.kind_label
+    status_label = Obligation.status_label
+    decline_label = Obligation.decline_label
+
+    @property
+    def statement(self) -> str:
+        return statement(self.kind, self.person_name, collaborative_title(self.collaborative_name),
+                         self.conference_name, self.first_day, self.last_day)
+
+
+def lines(stmt: Select) -> Select:
+    """O3: a query of obligations (``network_query``, ``school_obligations_query``) as the lines a list
+    shows, with its filters and order: one row per obligation, read as columns."""
+    decider = aliased(Person)
+    return (stmt.with_only_columns(
+        Obligation.id, Obligation.kind, Obligation.status, Obligation.first_day, Obligation.last_day,
+        Obligation.support, Obligation.why, Obligation.decline_reason, Obligation.decision_note,
+        Obligation.decided_at, Obligation.withdrawn_at, Obligation.withdrawn_reason, Obligation.created_at,
+        Obligation.updated_at, Obligation.meeting_id, School.slug, School.name, Person.id, Person.name,
+        Collaborative.slug, Collaborative.name, Conference.slug, Conference.name, decider.name,
+        maintain_column_froms=False)
+        .select_from(Obligation).join(School, School.id == Obligation.school_id)
+        .join(Person, Person.id == Obligation.person_id)
+        .join(Collaborative, Collaborative.id == Obligation.collaborative_id)
+        .join(Conference, Conference.id == Obligation.conference_id)
+        .outerjoin(decider, decider.id == Obligation.decided_by_id))
+
+
+def as_lines(rows) -> list[ObligationLine]:
+    """The rows of ``lines`` as ``ObligationLine``s."""
+    return [ObligationLine(*row) for row in rows]
 
 
 # --- who of a school serves on which Core (the school's page) -------------------------------------------

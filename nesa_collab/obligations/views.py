@@ -47,17 +47,23 @@ def decide(req: WebRequest):
                      submit=submit, context=lambda: {"o": row, "reasons": reasons, "back": back})
 
 
+#: How many schools (those with the most pending) and coming conferences the network's page counts.
+NETWORK_COUNTS_SHOWN = 10
+
+
 @page("obligation.oversee")
 def network_obligations(req: WebRequest):
-    """O3: across the network, for the DPL and Center staff: counts by school and by conference, and
-    every obligation, filtered by school, conference and status."""
+    """O3: across the network, for the DPL and Center staff: the counts, the schools with the most
+    pending and the coming conferences, and every obligation, filtered by school, conference and
+    status, 25 to a page."""
     filters = {"school": req.query("school", ""), "conference": req.query("conference", ""),
                "status": req.query("status", "")}
     stmt = reading.network_query(req.actor, req.today, **{k: v or None for k, v in filters.items()})
+    shown = paginate(req.db, reading.lines(stmt), req.query_int("page", 1), 25, scalars=False)
+    shown.items = reading.as_lines(shown.items)
     return req.render("obligations/network.html", {
-        "counts": reading.network_counts(req.db, req.actor), "filters": filters,
-        "statuses": reading.STATUS_FILTERS, "today": req.today,
-        "page": paginate(req.db, stmt, req.query_int("page", 1), 50)})
+        "counts": reading.network_counts(req.db, req.actor, req.today, limit=NETWORK_COUNTS_SHOWN),
+        "filters": filters, "statuses": reading.STATUS_FILTERS, "today": req.today, "page": shown})
 
 
 # --- panels on other domains' pages -----------------------------------------------------------------

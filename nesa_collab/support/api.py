@@ -20,7 +20,7 @@ PAGE_Q = ("page", "integer", "page number (50 per page)")
 
 
 def _page(req: WebRequest, shown: Page):
-    return req.json({"items": [ClaimOut.of(c) for c in shown.items], "page": shown.number,
+    return req.json({"items": [ClaimOut.of_line(c) for c in shown.items], "page": shown.number,
                      "per_page": shown.per_page, "total": shown.total, "pages": shown.pages})
 
 
@@ -31,15 +31,19 @@ def _claim(req: WebRequest):
 @api("claim.view", summary="Your own hotel-night claims, newest first (S3)", response=ClaimOut, many=True,
      tag="claims", query=(PAGE_Q,))
 def my_claims(req: WebRequest):
-    return _page(req, paginate(req.db, claims.my_claims_query(req.actor), req.query_int("page", 1), 50))
+    return _page(req, paginate(req.db, claims.lines(claims.my_claims_query(req.actor)), req.query_int("page", 1), 50,
+                               scalars=False))
 
 
 @api("claim.decide", summary="The claims queue: waiting claims oldest first, or one status (S3: Center staff, DPL)",
      response=ClaimOut, many=True, tag="claims",
-     query=(("show", "string", "waiting (default), submitted, approved, paid, rejected or all"), PAGE_Q))
+     query=(("show", "string", "waiting (default), submitted, approved, paid, rejected or all"),
+            ("conference", "string", "conference slug"), ("collaborative", "string", "collaborative slug"),
+            ("school", "string", "the claimant's school's slug"), PAGE_Q))
 def claims_queue(req: WebRequest):
-    stmt = claims.queue_query(req.actor, req.query("show", "waiting"))
-    return _page(req, paginate(req.db, stmt, req.query_int("page", 1), 50))
+    stmt = claims.queue_query(req.actor, req.query("show", "waiting"), conference=req.query("conference"),
+                              collaborative=req.query("collaborative"), school=req.query("school"))
+    return _page(req, paginate(req.db, claims.lines(stmt), req.query_int("page", 1), 50, scalars=False))
 
 
 @api("claim.submit", summary="Claim the hotel night against a planning meeting, with the receipt (S3; refused with "

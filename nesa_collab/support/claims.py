@@ -26,6 +26,7 @@ from ..db import get_or_not_found, lock_row
 from ..errors import DomainError, PermissionDenied
 from ..meetings.models import Conference, Meeting, MeetingStatus
 from ..money import format_money, parse_amount, parse_currency
+from ..network.models import Collaborative, School
 from ..notifications.services import tell
 from ..permissions import Actor, require, require_visible
 from .models import WAITING, Claim, ClaimStatus
@@ -286,16 +287,62 @@ def my_claims_query(actor: Actor) -> Select:
 QUEUE_FILTERS = ("waiting", "submitted", "approved", "paid", "rejected", "all")
 
 
-def queue_query(actor: Actor, show: str = "waiting") -> Select:
+def queue_query(actor: Actor, show: str = "waiting", *, conference: str | None = None,
+                collaborative: str | None = None, school: str | None = None) -> Select:
     """S3: the claims queue for Center staff: by default those waiting (submitted, or approved and not
-    yet paid), oldest first; or those of one status, or all, newest first."""
+    yet paid), oldest first; or those of one status, or all, newest first; narrowed to one conference,
+    one collaborative (of the meeting claimed against) or one school (the claimant's), by slug."""
     require(actor, "claim.decide")
     stmt = select(Claim)
+    if conference:
+        stmt = stmt.where(Claim.conference_id == select(Conference.id).where(Conference.slug == conference)
+                          .scalar_subquery())
+    if collaborative:
+        stmt = stmt.where(Claim.meeting_id.in_(
+            select(Meeting.id).join(Collaborative, Collaborative.id == Meeting.collaborative_id)
+            .where(Collaborative.slug == collaborative)))
+    if school:
+        stmt = stmt.where(Claim.person_id.in_(
+            select(Person.id).join(School, School.id == Person.school_id).where(School.slug == school)))
     if show == "waiting" or show not in QUEUE_FILTERS:
         return stmt.where(Claim.status.in_(WAITING)).order_by(Claim.created_at, Claim.id)
     if show != "all":
         stmt = stmt.where(Claim.status == ClaimStatus(show))
     return stmt.order_by(Claim.created_at.desc(), Claim.id.desc())
+
+
+#: What a line of a list of claims shows: the claim's own columns and the names around it, read in
+#: one query as columns, not as claims with their claimant, meeting and conference loaded.
+_LINE_COLUMNS = (
+    Claim.id, Claim.status, Claim.night_on, Claim.amount, Claim.currency, Claim.rejection_reason,
+    Claim.payment_reference, Claim.created_at, Claim.decided_at, Claim.paid_at, Claim.meeting_id,
+    Claim.receipt_name, Claim.receipt_type, Claim.receipt_size, Claim.receipt_sha256,
+    Person.id.label("claimant_id"), Person.name.label("claimant_name"),
+    School.slug.label("school_slug"), School.name.label("school_name"),
+    Conference.slug.label("conference_slug"), Conference.name.label("conference_name"),
+    Collaborative.slug.label("collaborative_slug"), Collaborative.name.label("collaborative_name"),
+)
+
+
+def lines(stmt: Select) -> Select:
+    """S3: a query of claims (``my_claims_query``, ``queue_query``) as the lines a list shows, in the
+    same order and with the same filters: one row per claim, no objects loaded."""
+    return (stmt.with_only_columns(*_LINE_COLUMNS, maintain_column_froms=False).select_from(Claim)
+            .join(Person, Person.id == Claim.person_id).outerjoin(School, School.id == Person.school_id)
+            .join(Conference, Conference.id == Claim.conference_id).join(Meeting, Meeting.id == Claim.meeting_id)
+            .join(Collaborative, Collaborative.id == Meeting.collaborative_id))
+
+
+def filter_names(db: Session, *, conference: str | None = None, collaborative: str | None = None,
+                 school: str | None = None) -> dict[str, str]:
+    """The names of the conference, collaborative and school a list is narrowed to (by slug), for the
+    page to say what it shows; a slug that names nothing is shown as given."""
+    out = {}
+    for key, model, slug in (("conference", Conference, conference), ("collaborative", Collaborative, collaborative),
+                             ("school", School, school)):
+        if slug:
+            out[key] = db.scalar(select(model.name).where(model.slug == slug)) or slug
+    return out
 
 
 @dataclass(frozen=True)
@@ -355,8 +402,8 @@ def waiting_summary(db: Session, actor: Actor) -> tuple[int, Any]:
     return count, oldest
 
 
-def my_open_claims(db: Session, actor: Actor, limit: int = 5) -> list[Claim]:
+def my_open_claims(db: Session, actor: Actor, limit: int = 5) -> list[Any]:
     """S3: the actor's claims not yet paid (submitted, approved or rejected), newest first: what their
-    home page tells them about."""
+    home page tells them about (as list lines: ``lines``)."""
     require(actor, "claim.view")
-    return list(db.scalars(my_claims_query(actor).where(Claim.status != ClaimStatus.PAID).limit(limit)))
+    return list(db.execute(lines(my_claims_query(actor).where(Claim.status != ClaimStatus.PAID).limit(limit))))

@@ -4,7 +4,7 @@ strings (``"145.00"``) both ways; the service reads them exactly and refuses any
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -86,6 +86,20 @@ class ClaimOut(BaseModel):
                    created_at=claim.created_at, decided_at=claim.decided_at, paid_at=claim.paid_at,
                    receipt=ReceiptOut(name=claim.receipt_name, media_type=claim.receipt_type, size=claim.receipt_size,
                                       sha256=claim.receipt_sha256))
+
+
+    @classmethod
+    def of_line(cls, line: Any) -> "ClaimOut":
+        """The same, from a line of a list of claims (``claims.lines``)."""
+        return cls(id=line.id, claimant=PersonRef(id=line.claimant_id, name=line.claimant_name),
+                   conference=NamedRef(slug=line.conference_slug, name=line.conference_name),
+                   collaborative=NamedRef(slug=line.collaborative_slug, name=line.collaborative_name),
+                   meeting_id=line.meeting_id, night_on=line.night_on, amount=line.amount, currency=line.currency,
+                   status=line.status.value, rejection_reason=line.rejection_reason,
+                   payment_reference=line.payment_reference, created_at=line.created_at,
+                   decided_at=line.decided_at, paid_at=line.paid_at,
+                   receipt=ReceiptOut(name=line.receipt_name, media_type=line.receipt_type, size=line.receipt_size,
+                                      sha256=line.receipt_sha256))
 
 
 class TotalOut(BaseModel):

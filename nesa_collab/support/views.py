@@ -5,6 +5,7 @@ reason or mark paid, see the totals per conference and per collaborative, and ex
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.routing import Route
 
@@ -16,6 +17,10 @@ from .models import Claim
 from .receipts import ReceiptStore, megabytes
 from .responses import csv_response, receipt_response
 from .schemas import ClaimFields, PayIn, RejectIn
+
+
+#: What the queue can be narrowed to, by slug: the conference, the meeting's collaborative, the claimant's school.
+QUEUE_NARROWING = ("conference", "collaborative", "school")
 
 
 def _claim(req: WebRequest) -> Claim:
@@ -46,16 +51,26 @@ def claim_night(req: WebRequest):
 @page("claim.view")
 def my_claims(req: WebRequest):
     """S3: one's own claims, with their status, the reason of a rejection and the payment's reference."""
-    shown = paginate(req.db, claims.my_claims_query(req.actor), req.query_int("page", 1), 25)
+    shown = paginate(req.db, claims.lines(claims.my_claims_query(req.actor)), req.query_int("page", 1), 25,
+                     scalars=False)
     return req.render("support/my_claims.html", {"page": shown})
 
 
 @page("claim.decide")
 def claims_queue(req: WebRequest):
-    """S3: the claims queue for Center staff: those waiting, oldest first (or one status, or all)."""
+    """S3: the claims queue for Center staff: those waiting, oldest first (or one status, or all), of
+    one conference, collaborative or school; 25 to a page."""
     show = req.query("show", "waiting")
-    shown = paginate(req.db, claims.queue_query(req.actor, show), req.query_int("page", 1), 25)
-    return req.render("support/queue.html", {"page": shown, "show": show, "filters": claims.QUEUE_FILTERS})
+    narrowed = {k: req.query(k) for k in QUEUE_NARROWING if req.query(k)}
+    stmt = claims.lines(claims.queue_query(req.actor, show, **narrowed))
+    shown = paginate(req.db, stmt, req.query_int("page", 1), 25, scalars=False)
+    query = {"show": show, **narrowed}
+    names = claims.filter_names(req.db, **narrowed)
+    # Each filter in force, named, with the link that lifts it (keeping the others).
+    lift = [(k, names[k], req.url_for("claims") + "?" + urlencode({q: v for q, v in query.items() if q != k}))
+            for k in narrowed]
+    return req.render("support/queue.html", {"page": shown, "show": show, "filters": claims.QUEUE_FILTERS,
+                                             "query": query, "narrowed": lift})
 
 
 @page("claim.view")
@@ -133,7 +148,7 @@ def waiting_for_you(req: WebRequest) -> list[Waiting]:
     for c in claims.my_open_claims(req.db, req.actor):
         state = {"submitted": "is with Center staff", "approved": "is approved, to be paid",
                  "rejected": f"was rejected: {c.rejection_reason}"}.get(c.status.value, c.status.value)
-        out.append(Waiting(f"Your hotel-night claim for {c.conference.name} {state}",
+        out.append(Waiting(f"Your hotel-night claim for {c.conference_name} {state}",
                            req.url_for("claim", claim_id=c.id), "S3"))
     return out
 
@@ -145,7 +160,7 @@ def home_claims_panel(req: WebRequest) -> dict[str, Any] | None:
     panel: dict[str, Any] = {"template": "support/_home_panel.html", "waiting": None, "mine": [], "claimable": []}
     if req.can("claim.decide"):
         panel["waiting"] = claims.waiting_summary(req.db, actor)
-    panel["mine"] = list(req.db.scalars(claims.my_claims_query(actor).limit(5)))
+    panel["mine"] = list(req.db.execute(claims.lines(claims.my_claims_query(actor).limit(5))))
     if req.can("claim.submit"):
         panel["claimable"] = claims.claimable_meetings(req.db, actor, req.today)
     if panel["waiting"] is None and not panel["mine"] and not panel["claimable"]:
