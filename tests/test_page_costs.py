@@ -118,15 +118,8 @@ def costs(seeded_template, tmp_path_factory):
     return out
 
 
-#: Pages still being brought down to what they show (issue 11), expected to fail until they are.
-STILL_GROWING: set[tuple[str, str]] = {
-    ("pdac", "/"), ("executive director", "/"),
-}
-
-
 def _params():
-    return [pytest.param(w, p, id=f"{w}:{p}", marks=[pytest.mark.xfail(strict=False, reason="issue 11")]
-                         if (w, p) in STILL_GROWING else []) for w, p in PAGES]
+    return [pytest.param(w, p, id=f"{w}:{p}") for w, p in PAGES]
 
 
 @pytest.mark.parametrize("who,path", _params())

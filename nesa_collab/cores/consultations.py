@@ -375,35 +375,51 @@ class Waiting:
     query: dict = field(default_factory=dict)
 
 
-def waiting_for(db: Session, actor: Actor | None) -> list[Waiting]:
+def _requests_waiting(bodies) -> Select:
+    return (select(ConsultationRequest).join(ConsultationRequest.proposal)
+            .where(ProposedAppointment.status == ProposalStatus.OPEN, ConsultationRequest.body.in_(bodies),
+                   ConsultationRequest.answer.is_(None)))
+
+
+def _ready_to_appoint() -> Select:
+    unanswered = exists().where(ConsultationRequest.proposal_id == ProposedAppointment.id,
+                                ConsultationRequest.answer.is_(None))
+    asked = exists().where(ConsultationRequest.proposal_id == ProposedAppointment.id)
+    return select(ProposedAppointment).where(ProposedAppointment.status == ProposalStatus.OPEN, ~unanswered, asked)
+
+
+def waiting_for(db: Session, actor: Actor | None, limit: int | None = None) -> list[Waiting]:
+    """C1: what ``actor`` must act on (see ``waiting_page``), oldest first."""
+    return waiting_page(db, actor, limit)[0]
+
+
+def waiting_page(db: Session, actor: Actor | None, limit: int | None = None) -> tuple[list[Waiting], int]:
     """C1: what ``actor`` must act on: the Executive Director and PDAC members, the requests made of
     their body that nobody has answered yet; the DPL, the open proposals every body has answered
-    (ready to appoint). In a fixed number of queries, oldest first."""
+    (ready to appoint). The ``limit`` oldest, and how many there are in all, in a fixed number of
+    queries (each counts its rows as it reads the first of them)."""
     require(actor, "signed_in")
     items: list[Waiting] = []
+    total = 0
     bodies = bodies_of(actor)
     if bodies:
-        requests = db.scalars(
-            select(ConsultationRequest).join(ConsultationRequest.proposal)
-            .where(ProposedAppointment.status == ProposalStatus.OPEN, ConsultationRequest.body.in_(bodies),
-                   ConsultationRequest.answer.is_(None))
+        rows = db.execute(
+            _requests_waiting(bodies).add_columns(func.count().over())
             .options(selectinload(ConsultationRequest.proposal))
-            .order_by(ConsultationRequest.requested_at, ConsultationRequest.id))
-        for r in requests:
+            .order_by(ConsultationRequest.requested_at, ConsultationRequest.id).limit(limit)).all()
+        total += rows[0][1] if rows else 0
+        for r, _ in rows:
             p = r.proposal
             items.append(Waiting("answer", f"Give the {r.body_label}'s view on appointing {p.person.name} to the "
                                  f"{p.collaborative.name} Core ({_term(p)})", r.requested_at, p, r,
                                  "answer_consultation", {"request_id": r.id}))
     if can(actor, "core.manage") and not actor.is_system:
-        unanswered = exists().where(ConsultationRequest.proposal_id == ProposedAppointment.id,
-                                    ConsultationRequest.answer.is_(None))
-        for p in db.scalars(select(ProposedAppointment)
-                            .where(ProposedAppointment.status == ProposalStatus.OPEN, ~unanswered)
-                            .order_by(ProposedAppointment.created_at, ProposedAppointment.id)):
-            if not p.requests:
-                continue
+        rows = db.execute(_ready_to_appoint().add_columns(func.count().over())
+                          .order_by(ProposedAppointment.created_at, ProposedAppointment.id).limit(limit)).all()
+        total += rows[0][1] if rows else 0
+        for p, _ in rows:
             items.append(Waiting("appoint", f"Appoint {p.person.name} to the {p.collaborative.name} Core: the "
                                  "Executive Director and the PDAC have answered",
                                  max(r.answered_at for r in p.requests), p, None, "appoint",
                                  {"slug": p.collaborative.slug}, {"proposal": p.id}))
-    return sorted(items, key=lambda w: w.since)
+    return sorted(items, key=lambda w: w.since)[:limit], total

@@ -75,6 +75,10 @@ def timeline(terms: list[Appointment], on: date) -> tuple[list[TimelineRow], lis
 
 #: How many Cores needing attention the home page names (the rest are on the dashboard).
 HOME_CORES = 5
+#: The consultations the home panel lists (then "and N more"), and the "Waiting for you" lines they
+#: take before they are one line to /consultations.
+HOME_CONSULTATIONS = 5
+WAITING_LINES = 3
 #: What each flag of a Core's standing is called on the home page.
 FLAG_LABELS = {"f3_under": "under strength (F3)", "f3_over": "over strength (F3)",
                "f3_forming": "forming too long under strength (F3)", "f1_outlook": "falling short within a year (F1)",
@@ -372,18 +376,24 @@ def home_core_panel(req: WebRequest) -> dict | None:
     if req.can("core.oversee"):
         counts, flagged = services.needing_attention(req.db, req.actor, req.today, limit=HOME_CORES)
     service = services.service_of(req.db, req.actor, req.today)
-    waiting = consultations.waiting_for(req.db, req.actor)
+    waiting, total = consultations.waiting_page(req.db, req.actor, limit=HOME_CONSULTATIONS)
     if not service and flagged is None and not waiting:
         return None
+    more = total - len(waiting)
     return {"template": "cores/_home_panel.html", "my_service": service, "flagged": flagged, "counts": counts,
-            "flag_labels": FLAG_LABELS, "today": req.today, "consultations": waiting}
+            "flag_labels": FLAG_LABELS, "today": req.today, "consultations": waiting,
+            "more_consultations": more}
 
 
 def waiting_for_you(req: WebRequest) -> list[Waiting]:
     """C1: the consultations the Executive Director and the PDAC are asked for; for the DPL, the
     proposed appointments whose answers are all in."""
     out = []
-    for w in consultations.waiting_for(req.db, req.actor):
+    found, total = consultations.waiting_page(req.db, req.actor, limit=WAITING_LINES)
+    if total > WAITING_LINES:
+        return [Waiting(f"{total} consultations and appointments wait for you", req.url_for("consultations"),
+                        "C1", found[0].since.astimezone(req.settings.tz).date())]
+    for w in found:
         url = req.url_for(w.route, **w.params)
         if w.query:
             url += "?" + "&".join(f"{k}={v}" for k, v in w.query.items())

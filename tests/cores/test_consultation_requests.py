@@ -436,6 +436,26 @@ def test_c1_the_home_page_tells_the_pdac_member_what_waits_for_them(world, as_, 
     assert "Consultations waiting for you" not in as_(world["member"]).get("/").text
 
 
+def test_c1_many_consultations_are_one_line_of_waiting_for_you_and_five_on_the_panel(world, as_, factory, database):
+    """Three requests are three lines of "Waiting for you"; past that, one line to /consultations
+    with how many, and the home panel names the five oldest, then "and N more"."""
+    school = factory.school()
+    proposals = [propose(database, world)]
+    proposals += [propose(database, world, person=factory.educator(school, password=False)) for _ in range(2)]
+    pdac = as_(world["pdac"])
+    home = pdac.get("/").text
+    assert all(f"/consultations/{request_of(database, p, 'pdac').id}/answer" in home for p in proposals)
+    assert "consultations and appointments wait for you" not in home
+    proposals += [propose(database, world, person=factory.educator(school, password=False)) for _ in range(4)]
+    home = pdac.get("/").text
+    waiting = home[home.index("Waiting for you"):home.index("Consultations waiting for you")]
+    assert "7 consultations and appointments wait for you" in waiting and 'href="/consultations"' in waiting
+    assert "/answer" not in waiting
+    panel = home[home.index("Consultations waiting for you"):]
+    panel = panel[:panel.index("</section>")]
+    assert panel.count("/answer") == 5 and "and 2 more" in panel
+
+
 def test_c1_the_daily_digest_tells_the_body_asked_until_it_answers(seeded):
     """The demo's proposal waits for the PDAC's answer: its members' digest lists it, the Executive
     Director's (who answered) does not."""
