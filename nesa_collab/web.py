@@ -409,9 +409,13 @@ class Page:
         return self.number > 1
 
 
-def paginate(db: Session, stmt: Select, number: int, per_page: int = 25, *, scalars: bool = True) -> Page:
-    """One page of ``stmt`` and the total count: two queries whatever the size of the table."""
-    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+def paginate(db: Session, stmt: Select, number: int, per_page: int = 25, *, scalars: bool = True,
+             count: Select | None = None) -> Page:
+    """One page of ``stmt`` and the total count: two queries whatever the size of the table.
+    ``count``: a cheaper query with the same rows to count (``stmt`` without the joins that only
+    bring names to show)."""
+    total = db.scalar(select(func.count()).select_from((count if count is not None else stmt)
+                                                       .order_by(None).subquery())) or 0
     number = max(1, min(number, max(1, math.ceil(total / per_page))))
     limited = stmt.limit(per_page).offset((number - 1) * per_page)
     rows = db.scalars(limited).unique().all() if scalars else db.execute(limited).all()

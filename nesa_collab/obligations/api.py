@@ -41,7 +41,7 @@ def line_out(o: reading.ObligationLine) -> ObligationOut:
 
 
 def _page(req: WebRequest, stmt):
-    result = paginate(req.db, reading.lines(stmt), req.query_int("page", 1), 50, scalars=False)
+    result = paginate(req.db, reading.lines(stmt), req.query_int("page", 1), 50, scalars=False, count=stmt)
     result.items = [line_out(o) for o in reading.as_lines(result.items)]
     return req.page_json(result, ObligationOut)
 
