@@ -277,9 +277,10 @@ def filtered(stmt: Select, *, attention_only: bool = False, search: str | None =
     return out
 
 
-def counts_query(today: date) -> Select:
-    """How many Cores in service, how many need attention, and how many hold each flag."""
-    sub = standings_query(today).subquery()
+def counts_query(today: date, source: Select | None = None) -> Select:
+    """How many Cores in service, how many need attention, and how many hold each flag — of the
+    standings computed live, or of ``source`` (the stored ones, ``standing_store.stored_query``)."""
+    sub = (standings_query(today) if source is None else source).subquery()
     return select(func.count().label("cores"), func.coalesce(func.sum(sub.c.attention), 0).label("attention"),
                   *[func.coalesce(func.sum(sub.c[name]), 0).label(name) for name in FLAG_COLUMNS],
                   literal(0).label("_"))
