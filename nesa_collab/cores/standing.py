@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import Date, Select, and_, case, false, func, literal, not_, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..auth.models import Person
@@ -69,6 +70,11 @@ def _days_after_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)}, '{int(element.days):+d} days')"
 
 
+def _ids(collab_ids):
+    """Ids as a list, or an expanding bind parameter as it is (a statement built once, run for many)."""
+    return collab_ids if isinstance(collab_ids, BindParameter) else list(collab_ids)
+
+
 def _continued_ids() -> Select:
     return select(Appointment.previous_id).where(Appointment.previous_id.is_not(None))
 
@@ -100,7 +106,7 @@ def term_facts(today: date, collab_ids=None) -> Select:
                    case((succeeded, true()), else_=false()).label("succeeded"))
             .where(t_last >= today - timedelta(days=LOOK_AHEAD_DAYS), t_last <= today + timedelta(days=LOOK_AHEAD_DAYS)))
     if collab_ids is not None:
-        stmt = stmt.where(t.collaborative_id.in_(list(collab_ids)))
+        stmt = stmt.where(t.collaborative_id.in_(_ids(collab_ids)))
     return stmt
 
 
@@ -120,7 +126,7 @@ def school_change_terms(today: date, collab_ids=None) -> Select:
             .join(Person, Person.id == Appointment.person_id).outerjoin(School, School.id == Person.school_id)
             .where(last_day() >= today, school_changed()))
     if collab_ids is not None:
-        stmt = stmt.where(Appointment.collaborative_id.in_(list(collab_ids)))
+        stmt = stmt.where(Appointment.collaborative_id.in_(_ids(collab_ids)))
     return stmt
 
 

@@ -15,10 +15,12 @@ every row, so a page rarely pays for a new day.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Iterable
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, Select, String, delete, literal, or_, select
+from sqlalchemy import Date, ForeignKey, Index, Integer, Select, String, bindparam, delete, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -26,13 +28,15 @@ from ..auth.models import Person
 from ..db import Base
 from ..network.models import Collaborative, CollaborativeStatus, School
 from .models import Appointment
-from .standing import FLAG_COLUMNS, standings_query
+from .standing import FLAG_COLUMNS, counts_query, school_change_terms, standings_query, term_facts
 
 #: The strength columns: today (``s0``) and the first of each of the next 12 months.
 STRENGTH_COLUMNS = tuple(f"s{i}" for i in range(13))
 #: The columns of ``standings_query`` a row keeps (``standing.standing_of`` reads a row as it reads those).
 STANDING_COLUMNS = (*STRENGTH_COLUMNS, "ending_soon", "ending_year", "vacancies", "open_seats", "candidates",
                     "school_changes", *FLAG_COLUMNS, "attention")
+#: How many Cores the dashboard's "short now" and "short within a year" lines name at most.
+SHORT_LIST = 12
 #: Past this many stale rows, all rows are recomputed in one scan (cheaper than a long list of ids).
 WHOLE_NETWORK = 200
 
@@ -186,3 +190,40 @@ def stored_query(today: date) -> Select:
     return (select(*[_TABLE.c[n] for n in ("collaborative_id", *STANDING_COLUMNS)])
             .join(c, c.id == s.collaborative_id)
             .where(s.as_of == today, c.status != CollaborativeStatus.RETIRED))
+
+
+# --- the statements a page runs, built once a day (building them costs more than running them) ----------
+
+@dataclass(frozen=True)
+class BoardStatements:
+    """The dashboard's and the home panel's statements over the stored standings of one day."""
+
+    counts: Select
+    short: Select
+    #: The page in the dashboard's order, by (attention only, searching): ``:like`` is the search.
+    pages: dict[tuple[bool, bool], Select]
+    #: C9/F1: the page's terms ending within a year without a successor (``:ids`` the page's Cores).
+    waiting: Select
+    #: C10/F8: the page's terms whose member's school changed or lapsed (``:ids``).
+    changed: Select
+
+
+@lru_cache(maxsize=4)
+def board_statements(today: date) -> BoardStatements:
+    """The statements of ``today`` (cached: a day's statements are the same for every request)."""
+    s, c = CoreStanding, Collaborative
+    stored = stored_query(today)
+    counts = counts_query(today, stored)
+    row = select(*[_TABLE.c[n] for n in ("collaborative_id", *STANDING_COLUMNS)], c).join(
+        c, c.id == s.collaborative_id).where(s.as_of == today, c.status != CollaborativeStatus.RETIRED)
+    short = (row.where(or_(s.f3_under == 1, s.f1_outlook == 1))
+             .order_by(s.f3_under.desc(), s.s0, c.name, c.id).limit(2 * SHORT_LIST))
+    ordered = row.order_by(s.attention.desc(), s.short_now.desc(), s.f1_outlook.desc(), s.s0, c.name, c.id)
+    searched = func.lower(c.name).like(bindparam("like", type_=String))
+    pages = {(False, False): ordered, (True, False): ordered.where(s.attention == 1),
+             (False, True): ordered.where(searched).add_columns(func.count().over().label("_total")),
+             (True, True): ordered.where(s.attention == 1, searched).add_columns(func.count().over().label("_total"))}
+    ids = bindparam("ids", expanding=True)
+    facts = term_facts(today, ids).subquery()
+    waiting = select(facts.c.term_id).where(~facts.c.succeeded, facts.c.starts_on <= today, facts.c.last_day >= today)
+    return BoardStatements(counts, short, pages, waiting, school_change_terms(today, ids))
