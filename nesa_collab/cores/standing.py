@@ -260,29 +260,6 @@ def standing_of(row, today: date) -> Standing:
                     row["school_changes"], frozenset(name for name in FLAG_COLUMNS if row[name]))
 
 
-def needs_attention_first(stmt: Select) -> Select:
-    """The standings ordered with the Cores needing attention first — short now, then falling short
-    within a year, then the lowest — then by name."""
-    sub = stmt.subquery()
-    c = Collaborative
-    return (select(sub, c).join(c, c.id == sub.c.collaborative_id)
-            .order_by(sub.c.attention.desc(), (sub.c.f3_under + sub.c.f3_forming + sub.c.f3_over).desc(),
-                      sub.c.f1_outlook.desc(), sub.c.s0, c.name, c.id))
-
-
-def filtered(stmt: Select, *, attention_only: bool = False, search: str | None = None) -> Select:
-    """The standings of the Cores needing attention (or all), whose collaborative's name contains ``search``."""
-    sub = stmt.subquery()
-    out = select(sub)
-    if attention_only:
-        out = out.where(sub.c.attention == 1)
-    if search and search.strip():
-        like = f"%{search.strip().lower()}%"
-        out = out.where(sub.c.collaborative_id.in_(
-            select(Collaborative.id).where(func.lower(Collaborative.name).like(like))))
-    return out
-
-
 def counts_query(today: date, source: Select | None = None) -> Select:
     """How many Cores in service, how many need attention, and how many hold each flag — of the
     standings computed live, or of ``source`` (the stored ones, ``standing_store.stored_query``)."""
