@@ -38,7 +38,7 @@ from nesa_collab.settings import Settings
 SEED_DAY = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
 #: Shared by every copy, or nothing a benchmark needs (a copy's feeds start at version 0: no stamp).
 NOT_COPIED = {"plan_templates", "plan_template_sections", "api_tokens", "auth_sessions", "sign_in_attempts",
-              "feed_tokens", "meeting_feed_entries", "feed_versions", "flags", "sweep_runs", "leases"}
+              "feed_tokens", "meeting_feed_entries", "feed_versions", "core_standings", "flags", "sweep_runs", "leases"}
 
 
 def seed(path: Path) -> Settings:

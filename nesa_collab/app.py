@@ -29,6 +29,7 @@ from .auth import views as auth_views
 from .cores import api as cores_api
 from .cores import digest as cores_digest
 from .cores import services as cores
+from .cores import standing_store
 from .cores import views as cores_views
 from .db import Database
 from .flags import api as flags_api
@@ -99,7 +100,8 @@ def install_domain_rules() -> None:
     facts change (idempotent). C4: a Core member stays a member of the collaborative while serving,
     so the network asks the Cores first. O1–O3: the obligations follow the meetings, conferences,
     answers, terms, people's schools and schools' membership they are derived from, and the school's
-    calendar lists them. M5: a meeting sent as an invitation sends its updates and its cancellation.
+    calendar lists them. C10/F8: the Cores' stored standings are judged again when a member's school
+    changes or lapses. M5: a meeting sent as an invitation sends its updates and its cancellation.
     The daily digest gathers what is waiting for each person from the domains that own it."""
     network.MEMBERSHIP_END_CHECKS[:] = [cores.serving_member_stays]
     meetings.MEETING_CHANGE_LISTENERS[:] = [obligations.meeting_changed, invitations.meeting_changed,
@@ -107,8 +109,8 @@ def install_domain_rules() -> None:
     conferences.CONFERENCE_CHANGE_LISTENERS[:] = [obligations.conference_changed, obligations_feed.conference_changed]
     rsvps.RSVP_LISTENERS[:] = [obligations.answered]
     cores.TERM_LISTENERS[:] = [obligations.term_changed]
-    auth.SCHOOL_CHANGE_LISTENERS[:] = [obligations.school_of_person_changed]
-    network.SCHOOL_STATUS_LISTENERS[:] = [obligations.school_status_changed]
+    auth.SCHOOL_CHANGE_LISTENERS[:] = [obligations.school_of_person_changed, standing_store.school_of_person_changed]
+    network.SCHOOL_STATUS_LISTENERS[:] = [obligations.school_status_changed, standing_store.school_status_changed]
     network.MEMBERSHIP_LISTENERS[:] = [obligations.membership_changed]
     feeds.SCHOOL_DAYS_PROVIDERS[:] = [obligations_feed.school_days]
     digest.DIGEST_SOURCES[:] = [cores_digest.requests_waiting, plans_digest.for_the_dpl,

@@ -6,6 +6,7 @@ from .network.models import (Collaborative, Interest, InterestSupporter, Members
                              NormsRevision, School)
 from .cores.models import (Announcement, Appointment, Candidacy, Consultation,  # noqa: F401
                            ConsultationRequest, ProposedAppointment)
+from .cores.standing_store import CoreStanding  # noqa: F401
 from .notifications.models import MailPreference, OutboxMessage  # noqa: F401
 from .plans.models import (Plan, PlanEvidence, PlanGoal, PlanMilestone, PlanOffering,  # noqa: F401
                            PlanReview, PlanRevision, PlanTemplate, Post, TemplateSection)

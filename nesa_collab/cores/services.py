@@ -22,6 +22,8 @@ from ..network import services as network
 from ..network.models import Collaborative, CollaborativeStatus, Membership, School
 from ..notifications.services import tell
 from . import standing as standing_rules
+from . import standing_store
+from .standing_store import SHORT_LIST  # noqa: F401 - re-exported: how many the "short" lines name
 from .standing import ENDING_SOON_DAYS, LOOK_AHEAD_DAYS, month_starts  # noqa: F401 - re-exported
 from .models import (MAX_CORE, MIN_CORE, Appointment, Candidacy, CandidacyStatus, Consultation, ConsultedBody,
                      EndReason, ProposalStatus, ProposedAppointment)
@@ -38,6 +40,7 @@ TERM_LISTENERS: list[Callable[[Session, "Appointment"], None]] = []
 
 
 def _term_changed(db: Session, term: Appointment) -> None:
+    standing_store.forget(db, [term.collaborative_id])  # F1–F3: the Core is judged again
     for listener in TERM_LISTENERS:
         listener(db, term)
 
@@ -474,6 +477,7 @@ def apply_for_seat(db: Session, actor: Actor, collab: Collaborative, statement: 
     _check_candidate(db, collab, actor.person, today)
     c = Candidacy(collaborative_id=collab.id, person_id=actor.id, statement=statement)
     db.add(c)
+    standing_store.forget(db, [collab.id])  # its candidates are counted
     record(db, actor, "core.apply", c, f"{actor.person.name} applied for a seat on the {collab.name} Core",
            after={"statement": statement}, collaborative_id=collab.id)
     return c
@@ -489,6 +493,7 @@ def nominate(db: Session, actor: Actor, collab: Collaborative, person: Person, s
     _check_candidate(db, collab, person, today)
     c = Candidacy(collaborative_id=collab.id, person_id=person.id, nominated_by_id=actor.id, statement=statement)
     db.add(c)
+    standing_store.forget(db, [collab.id])  # its candidates are counted
     record(db, actor, "core.nominate", c, f"{actor.person.name} nominated {person.name} for the {collab.name} Core",
            after={"statement": statement}, collaborative_id=collab.id)
     return c
@@ -515,6 +520,7 @@ def withdraw(db: Session, actor: Actor, candidacy: Candidacy) -> Candidacy:
     if candidacy.status != CandidacyStatus.OPEN:
         raise DomainError("C9", f"this candidacy is {candidacy.status}", field="candidacy_id")
     candidacy.status, candidacy.decided_at = CandidacyStatus.WITHDRAWN, now_utc()
+    standing_store.forget(db, [candidacy.collaborative_id])  # its candidates are counted
     record(db, actor, "core.withdraw", candidacy,
            f"Withdrew {candidacy.person.name}'s candidacy for the {candidacy.collaborative.name} Core",
            before={"status": CandidacyStatus.OPEN.value}, after={"status": candidacy.status},
@@ -632,8 +638,6 @@ class Dashboard:
         return self.number > 1
 
 
-#: How many Cores the "short now" and "short within a year" lines name at most.
-SHORT_LIST = 12
 
 
 def dashboard(db: Session, actor: Actor, today: date, *, number: int = 1, per_page: int = 25,
@@ -642,23 +646,23 @@ def dashboard(db: Session, actor: Actor, today: date, *, number: int = 1, per_pa
     retired, needing attention first, one page at a time, with the counts of every flag — in a fixed
     number of queries; only the page's Cores have their terms and candidates loaded."""
     require(actor, "core.oversee")
-    counts = dict(db.execute(standing_rules.counts_query(today)).one()._mapping)
-    short = (standing_rules.needs_attention_first(standing_rules.standings_query(today))
-             .subquery())
-    short_rows = db.execute(select(short, Collaborative).join(Collaborative, Collaborative.id == short.c.collaborative_id)
-                            .where(or_(short.c.f3_under == 1, short.c.f1_outlook == 1))
-                            .order_by(short.c.f3_under.desc(), short.c.s0, Collaborative.name, Collaborative.id)
-                            .limit(2 * SHORT_LIST)).all()
-    short_cores = [ShortCore(r.Collaborative, standing_rules.standing_of(r._mapping, today)) for r in short_rows]
-    ordered = standing_rules.needs_attention_first(standing_rules.filtered(
-        standing_rules.standings_query(today), attention_only=attention_only, search=search))
-    total_of = func.count().over().label("_total")
+    standing_store.ensure_fresh(db, today)
+    board = standing_store.board_statements(today)
+    counts = dict(db.execute(board.counts).one()._mapping)
+    short_cores = [ShortCore(r.Collaborative, standing_rules.standing_of(r._mapping, today))
+                   for r in db.execute(board.short)]
+    searching = bool(search and search.strip())
+    ordered = board.pages[(attention_only, searching)]
+    params = {"like": f"%{search.strip().lower()}%"} if searching else {}
     number = max(1, number)
-    rows = db.execute(ordered.add_columns(total_of).limit(per_page).offset((number - 1) * per_page)).all()
+    rows = db.execute(ordered.limit(per_page).offset((number - 1) * per_page), params).all()
     if not rows and number > 1:
         number = 1
-        rows = db.execute(ordered.add_columns(total_of).limit(per_page)).all()
-    total = rows[0]._total if rows else 0
+        rows = db.execute(ordered.limit(per_page), params).all()
+    if searching:
+        total = rows[0]._total if rows else 0
+    else:
+        total = counts["attention"] if attention_only else counts["cores"]
     items = _summaries(db, [(r.Collaborative, standing_rules.standing_of(r._mapping, today)) for r in rows], today)
     return Dashboard(items, number, per_page, total, counts,
                      [s for s in short_cores if "f3_under" in s.standing.flags][:SHORT_LIST],
@@ -669,10 +673,10 @@ def needing_attention(db: Session, actor: Actor, today: date, limit: int = 5) ->
     """The Director's home page: the counts of the Cores needing attention, by flag, and the first
     ``limit`` of them with what to act on (the rest are on the dashboard)."""
     require(actor, "core.oversee")
-    counts = dict(db.execute(standing_rules.counts_query(today)).one()._mapping)
-    ordered = standing_rules.needs_attention_first(standing_rules.filtered(
-        standing_rules.standings_query(today), attention_only=True))
-    rows = db.execute(ordered.limit(limit)).all() if counts["attention"] else []
+    standing_store.ensure_fresh(db, today)
+    board = standing_store.board_statements(today)
+    counts = dict(db.execute(board.counts).one()._mapping)
+    rows = db.execute(board.pages[(True, False)].limit(limit)).all() if counts["attention"] else []
     return counts, _summaries(db, [(r.Collaborative, standing_rules.standing_of(r._mapping, today)) for r in rows],
                               today)
 
@@ -699,10 +703,9 @@ def _summaries(db: Session, pairs: list[tuple[Collaborative, standing_rules.Stan
     ids = [c.id for c, _ in pairs]
     if not ids:
         return []
-    facts = standing_rules.term_facts(today, ids).subquery()
-    waiting = {r.term_id for r in db.execute(select(facts.c.term_id).where(
-        ~facts.c.succeeded, facts.c.starts_on <= today, facts.c.last_day >= today))}
-    changed = {r.term_id for r in db.execute(standing_rules.school_change_terms(today, ids))}
+    board = standing_store.board_statements(today)
+    waiting = set(db.scalars(board.waiting, {"ids": ids}))
+    changed = set(db.scalars(board.changed, {"ids": ids}))
     terms: dict[int, list[Appointment]] = defaultdict(list)
     if waiting | changed:
         for t in db.scalars(select(Appointment).where(Appointment.id.in_(sorted(waiting | changed)))

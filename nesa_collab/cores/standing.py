@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import Date, Select, and_, case, false, func, literal, not_, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..auth.models import Person
@@ -69,6 +70,11 @@ def _days_after_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)}, '{int(element.days):+d} days')"
 
 
+def _ids(collab_ids):
+    """Ids as a list, or an expanding bind parameter as it is (a statement built once, run for many)."""
+    return collab_ids if isinstance(collab_ids, BindParameter) else list(collab_ids)
+
+
 def _continued_ids() -> Select:
     return select(Appointment.previous_id).where(Appointment.previous_id.is_not(None))
 
@@ -100,7 +106,7 @@ def term_facts(today: date, collab_ids=None) -> Select:
                    case((succeeded, true()), else_=false()).label("succeeded"))
             .where(t_last >= today - timedelta(days=LOOK_AHEAD_DAYS), t_last <= today + timedelta(days=LOOK_AHEAD_DAYS)))
     if collab_ids is not None:
-        stmt = stmt.where(t.collaborative_id.in_(list(collab_ids)))
+        stmt = stmt.where(t.collaborative_id.in_(_ids(collab_ids)))
     return stmt
 
 
@@ -120,7 +126,7 @@ def school_change_terms(today: date, collab_ids=None) -> Select:
             .join(Person, Person.id == Appointment.person_id).outerjoin(School, School.id == Person.school_id)
             .where(last_day() >= today, school_changed()))
     if collab_ids is not None:
-        stmt = stmt.where(Appointment.collaborative_id.in_(list(collab_ids)))
+        stmt = stmt.where(Appointment.collaborative_id.in_(_ids(collab_ids)))
     return stmt
 
 
@@ -254,32 +260,10 @@ def standing_of(row, today: date) -> Standing:
                     row["school_changes"], frozenset(name for name in FLAG_COLUMNS if row[name]))
 
 
-def needs_attention_first(stmt: Select) -> Select:
-    """The standings ordered with the Cores needing attention first — short now, then falling short
-    within a year, then the lowest — then by name."""
-    sub = stmt.subquery()
-    c = Collaborative
-    return (select(sub, c).join(c, c.id == sub.c.collaborative_id)
-            .order_by(sub.c.attention.desc(), (sub.c.f3_under + sub.c.f3_forming + sub.c.f3_over).desc(),
-                      sub.c.f1_outlook.desc(), sub.c.s0, c.name, c.id))
-
-
-def filtered(stmt: Select, *, attention_only: bool = False, search: str | None = None) -> Select:
-    """The standings of the Cores needing attention (or all), whose collaborative's name contains ``search``."""
-    sub = stmt.subquery()
-    out = select(sub)
-    if attention_only:
-        out = out.where(sub.c.attention == 1)
-    if search and search.strip():
-        like = f"%{search.strip().lower()}%"
-        out = out.where(sub.c.collaborative_id.in_(
-            select(Collaborative.id).where(func.lower(Collaborative.name).like(like))))
-    return out
-
-
-def counts_query(today: date) -> Select:
-    """How many Cores in service, how many need attention, and how many hold each flag."""
-    sub = standings_query(today).subquery()
+def counts_query(today: date, source: Select | None = None) -> Select:
+    """How many Cores in service, how many need attention, and how many hold each flag — of the
+    standings computed live, or of ``source`` (the stored ones, ``standing_store.stored_query``)."""
+    sub = (standings_query(today) if source is None else source).subquery()
     return select(func.count().label("cores"), func.coalesce(func.sum(sub.c.attention), 0).label("attention"),
                   *[func.coalesce(func.sum(sub.c[name]), 0).label(name) for name in FLAG_COLUMNS],
                   literal(0).label("_"))

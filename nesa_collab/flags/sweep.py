@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.models import AuditEntry
 from ..clock import now_utc
+from ..cores import standing_store
 from ..settings import Settings
 from .models import Flag, FlagRule
 from .rules import RULES_VERSION, Hit, LiveFlag, fmt, judge
@@ -45,8 +46,11 @@ def sweep(db: Session, today: date, settings: Settings) -> SweepResult:
     """F1–F8: evaluate every flag rule over the whole network on ``today`` and bring the flags in
     line. A flag is raised once (its key is unique among open flags); one whose condition no longer
     holds is cleared with the reason; one tied to a date that moved is cleared ("the date moved")
-    and the new date judged afresh. Flushes, never commits: the caller's transaction holds it."""
+    and the new date judged afresh. Flushes, never commits: the caller's transaction holds it.
+    The Cores' stored standings (``cores.standing_store``) are recomputed for ``today`` on the way, so
+    the pages rarely pay for a new day."""
     now = now_utc()
+    standing_store.refresh_all(db, today)
     live = db.execute(select(Flag.id, Flag.key, Flag.rule, Flag.subject_type, Flag.subject_id, Flag.condition,
                              Flag.about_on, Flag.message).where(Flag.cleared_at.is_(None))).all()
     judgement = judge(db, today, settings, [LiveFlag(f.rule, f.subject_type, f.subject_id) for f in live])
