@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from ..network import services as network
-from ..web import WebRequest, api, paginate
+from ..web import WebRequest, api
 from . import decisions, reading
 from .models import Obligation
 from .schemas import (NamedRef, ObligationCountsOut, ObligationDeclineIn, ObligationOut, PersonRef, TallyOut)
@@ -41,8 +41,8 @@ def line_out(o: reading.ObligationLine) -> ObligationOut:
 
 
 def _page(req: WebRequest, stmt):
-    result = paginate(req.db, reading.lines(stmt), req.query_int("page", 1), 50, scalars=False, count=stmt)
-    result.items = [line_out(o) for o in reading.as_lines(result.items)]
+    result = reading.page_of_lines(req.db, stmt, req.query_int("page", 1), 50)
+    result.items = [line_out(o) for o in result.items]
     return req.page_json(result, ObligationOut)
 
 

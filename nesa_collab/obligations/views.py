@@ -59,8 +59,7 @@ def network_obligations(req: WebRequest):
     filters = {"school": req.query("school", ""), "conference": req.query("conference", ""),
                "status": req.query("status", "")}
     stmt = reading.network_query(req.actor, req.today, **{k: v or None for k, v in filters.items()})
-    shown = paginate(req.db, reading.lines(stmt), req.query_int("page", 1), 25, scalars=False, count=stmt)
-    shown.items = reading.as_lines(shown.items)
+    shown = reading.page_of_lines(req.db, stmt, req.query_int("page", 1), 25)
     return req.render("obligations/network.html", {
         "counts": reading.network_counts(req.db, req.actor, req.today, limit=NETWORK_COUNTS_SHOWN),
         "filters": filters, "statuses": reading.STATUS_FILTERS, "today": req.today, "page": shown})
