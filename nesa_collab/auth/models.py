@@ -21,6 +21,8 @@ class Person(Base):
     __tablename__ = "people"
     __table_args__ = (
         CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+        # The people list reads a page in this order (without it, sorting every person per page).
+        Index("ix_people_name_id", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
