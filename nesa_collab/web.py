@@ -151,6 +151,8 @@ class WebRequest:
     #: Whether the person authenticated with an API bearer token (rather than a browser session).
     by_token: bool = False
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: What more than one part of the page asks (``once``).
+    _once: dict[str, Any] = field(default_factory=dict)
 
     # convenience ------------------------------------------------------------------------
     @property
@@ -189,6 +191,13 @@ class WebRequest:
             if context is not None:
                 out.append(context)
         return out
+
+    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` the first time this request asks for ``key``; what it gave after that (a home
+        page's panel and its "Waiting for you" read the same things)."""
+        if key not in self._once:
+            self._once[key] = compute()
+        return self._once[key]
 
     def can(self, permission: str, target: Any = None) -> bool:
         return can(self.actor, permission, target)

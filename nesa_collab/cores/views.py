@@ -376,7 +376,8 @@ def home_core_panel(req: WebRequest) -> dict | None:
     if req.can("core.oversee"):
         counts, flagged = services.needing_attention(req.db, req.actor, req.today, limit=HOME_CORES)
     service = services.service_of(req.db, req.actor, req.today)
-    waiting, total = consultations.waiting_page(req.db, req.actor, limit=HOME_CONSULTATIONS)
+    waiting, total = _consultations_waiting(req)
+    waiting = waiting[:HOME_CONSULTATIONS]
     if not service and flagged is None and not waiting:
         return None
     more = total - len(waiting)
@@ -385,11 +386,18 @@ def home_core_panel(req: WebRequest) -> dict | None:
             "more_consultations": more}
 
 
+def _consultations_waiting(req: WebRequest):
+    """C1: the oldest few consultations waiting for this person and how many there are (read once for
+    the home panel and "Waiting for you")."""
+    return req.once("consultations", lambda: consultations.waiting_page(
+        req.db, req.actor, limit=max(HOME_CONSULTATIONS, WAITING_LINES)))
+
+
 def waiting_for_you(req: WebRequest) -> list[Waiting]:
     """C1: the consultations the Executive Director and the PDAC are asked for; for the DPL, the
     proposed appointments whose answers are all in."""
     out = []
-    found, total = consultations.waiting_page(req.db, req.actor, limit=WAITING_LINES)
+    found, total = _consultations_waiting(req)
     if total > WAITING_LINES:
         return [Waiting(f"{total} consultations and appointments wait for you", req.url_for("consultations"),
                         "C1", found[0].since.astimezone(req.settings.tz).date())]
