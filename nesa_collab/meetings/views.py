@@ -488,18 +488,33 @@ def conferences_feed(req: WebRequest):
                          "conferences.ics", private=False)
 
 
+def _no_such_link() -> Response:
+    """M5: what an unknown or revoked secret link answers: a bare 404 (the same for both, so it reveals
+    nothing), which a calendar client must not cache."""
+    return Response("Not found: this calendar link does not work (it may have been turned off or "
+                    "replaced).\n", status_code=404, media_type="text/plain",
+                    headers={"Cache-Control": "no-store"})
+
+
 @page("public")
 def person_feed(req: WebRequest):
     """M5: a person's feed, behind a secret token; unknown or revoked tokens get a bare 404."""
-    person = feed_tokens.person_of_link(req.db, req.path_params["feed_token"])
+    try:
+        person = feed_tokens.person_of_link(req.db, req.path_params["feed_token"])
+    except NotFound:
+        return _no_such_link()
     scope = feeds.person_scope(req.db, person, req.today, req.settings.base_url, req.settings.network_name)
     return feed_response(req, scope, "my-collaboratives.ics", private=True)
 
 
 @page("public")
 def school_feed(req: WebRequest):
-    """M5: a school's feed (the days its faculty on Cores are owed), behind a secret token."""
-    school = feed_tokens.school_of_link(req.db, req.path_params["feed_token"])
+    """M5: a school's feed (the days its faculty on Cores are owed), behind a secret token; unknown or
+    revoked tokens get a bare 404."""
+    try:
+        school = feed_tokens.school_of_link(req.db, req.path_params["feed_token"])
+    except NotFound:
+        return _no_such_link()
     scope = feeds.school_scope(req.db, school, req.settings.base_url, req.settings.network_name)
     return feed_response(req, scope, f"{school.slug}.ics", private=True)
 

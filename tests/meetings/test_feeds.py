@@ -209,6 +209,21 @@ def test_m5_person_feed_secret_link_revoked_or_unknown_is_404(world, act, client
     unknown = client.get("/calendars/people/not-a-token.ics")
     assert gone.status_code == unknown.status_code == 404
     assert gone.text == unknown.text  # reveals nothing
+    for r in (gone, unknown):  # a bare answer, not the site's page, that no client keeps
+        assert r.headers["content-type"].startswith("text/plain") and "<html" not in r.text
+        assert r.headers["cache-control"] == "no-store"
+
+
+def test_m5_school_feed_secret_link_revoked_or_unknown_is_a_bare_404(world, act, client, settings):
+    school_id = world.core.school_id
+    _, secret = act(world.coordinator, feed_tokens.issue_token, "school", school_id, settings.secret_key)
+    assert client.get(f"/calendars/schools/{secret}.ics").status_code == 200
+    row = act(world.coordinator, lambda db, a: feed_tokens.active_token(db, a, "school", school_id))
+    act(world.coordinator, feed_tokens.revoke_token, row)
+    gone = client.get(f"/calendars/schools/{secret}.ics")
+    unknown = client.get("/calendars/schools/not-a-token.ics")
+    assert gone.status_code == unknown.status_code == 404 and gone.text == unknown.text
+    assert gone.headers["content-type"].startswith("text/plain") and gone.headers["cache-control"] == "no-store"
 
 
 def test_m5_school_feed_lists_the_days_the_school_owes_its_core_members(world, act, client, settings):
