@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vRecur
+from icalendar import Calendar, Event, Timezone, vRecur, vText
 
 from .models import Conference, Meeting
 from .times import until_instant
@@ -207,6 +207,11 @@ def assemble(feed: FeedData, zones: list[str], span: tuple[date, date] | None, e
     covering ``span`` (with a week's margin), then the events."""
     cal = Calendar.new(uid=feed.uid, name=feed.name, prodid=PRODID, url=feed.url or None,
                        description=feed.description or None)
+    for key in ("NAME", "X-WR-CALNAME", "X-WR-CALDESC"):
+        # TEXT values escape "," ";" "\" and newlines (RFC 5545 3.3.11); icalendar writes these three bare.
+        if key in cal:
+            value = str(cal.pop(key))
+            cal.add(key, vText(value))
     cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", REFRESH_TTL)
     cal.add("CALSCALE", "GREGORIAN")

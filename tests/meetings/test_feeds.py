@@ -262,3 +262,18 @@ def test_m5_single_meeting_ics_and_conferences_feed(world, act, client):
     (event,) = cal.walk("VEVENT")
     assert event["DTSTART"].dt == date(2027, 3, 26) and event["DTEND"].dt == date(2027, 3, 30)
     assert client.get(f"/meetings/{made['draft']}/calendar.ics").status_code == 404  # drafts are not revealed
+
+
+def test_m5_a_title_with_commas_and_semicolons_is_escaped_in_the_calendars_names(world, act, client):
+    """TEXT values escape "," ";" "\\" (RFC 5545 3.3.11): NAME and X-WR-CALNAME of a single meeting's
+    file, and X-WR-CALDESC of the collaborative's feed, are TEXT too."""
+    m = act(world.core, meetings.create_meeting, world.collab, **virtual(
+        title="Plans, goals; next steps", starts=datetime(2027, 2, 3, 16, 0), ends=datetime(2027, 2, 3, 17, 0)))
+    act(world.core, meetings.publish_meeting, _get(act, m.id))
+    body = client.get(f"/meetings/{m.id}/calendar.ics").text
+    lines = dict(line.split(":", 1) for line in body.replace("\r\n ", "").split("\r\n")[:12] if ":" in line)
+    assert "Plans\\, goals\\; next steps" in lines["NAME"] and "Plans\\, goals\\; next steps" in lines["X-WR-CALNAME"]
+    feed = client.get(f"/calendars/collaboratives/{world.collab.slug}.ics").text.replace("\r\n ", "")
+    (desc,) = [line for line in feed.split("\r\n") if line.startswith("X-WR-CALDESC:")]
+    assert re.fullmatch(r"X-WR-CALDESC:(?:[^,;\\]|\\[,;\\nN])*", desc), desc
+    IcsCalendarStream.calendar_from_ics(body)
