@@ -215,7 +215,8 @@ def assemble(feed: FeedData, zones: list[str], span: tuple[date, date] | None, e
     cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", REFRESH_TTL)
     cal.add("CALSCALE", "GREGORIAN")
-    cal.add("METHOD", "PUBLISH")
+    # No METHOD: a subscription feed or a downloaded file is a plain iCalendar object; METHOD:PUBLISH
+    # would make it an iTIP message, which must name an ORGANIZER on every event (RFC 5546).
     shell = cal.to_ical()
     end = b"END:VCALENDAR\r\n"
     if not shell.endswith(end):

@@ -277,3 +277,16 @@ def test_m5_a_title_with_commas_and_semicolons_is_escaped_in_the_calendars_names
     (desc,) = [line for line in feed.split("\r\n") if line.startswith("X-WR-CALDESC:")]
     assert re.fullmatch(r"X-WR-CALDESC:(?:[^,;\\]|\\[,;\\nN])*", desc), desc
     IcsCalendarStream.calendar_from_ics(body)
+
+
+def test_m5_feeds_and_single_files_are_plain_calendars_without_an_itip_method(world, act, client, settings):
+    """RFC 5546: METHOD:PUBLISH makes a file an iTIP message whose events need an ORGANIZER; a
+    subscription feed or a downloaded file is a plain calendar, so it carries no METHOD."""
+    made = _schedule(act, world)
+    _, secret = act(world.member, feed_tokens.issue_token, "person", world.member.id, settings.secret_key)
+    for url in (f"/calendars/collaboratives/{world.collab.slug}.ics", "/calendars/conferences.ics",
+                f"/calendars/people/{secret}.ics", f"/meetings/{made['planning']}/calendar.ics"):
+        r = client.get(url)
+        assert r.status_code == 200 and "BEGIN:VEVENT" in r.text, url
+        assert "\r\nMETHOD:" not in r.text, url
+        IcsCalendarStream.calendar_from_ics(r.text)
