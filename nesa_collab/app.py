@@ -62,7 +62,7 @@ from .support import api as support_api
 from .support import digest as support_digest
 from .support import views as support_views
 from .templating import make_templates
-from .web import Identification
+from .web import Identification, no_such_page
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 #: Room for a form's other fields and the multipart framing around an uploaded file.
@@ -177,6 +177,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             ),
         ],
         lifespan=lifespan,
+        exception_handlers={404: no_such_page},
         max_body_size=max_body_bytes(settings),
     )
     app.state.settings = settings

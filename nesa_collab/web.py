@@ -634,6 +634,15 @@ def _error_response(exc: Exception, request: Request, meta: EndpointMeta, state)
     return None
 
 
+async def no_such_page(request: Request, exc: Exception) -> Response:
+    """A path no route matches: the site's error page (problem+json under the API), not a bare
+    "Not Found"."""
+    if request.url.path.startswith("/api/"):
+        return problem(404, "Not found", "No such resource.")
+    return _error_page(request.app.state.templates, request, 404, "Not found",
+                       "There is no page at this address. It may have moved, or the link may be mistyped.")
+
+
 def _error_page(templates, request: Request, status: int, title: str, message: str) -> Response:
     actor = getattr(request.state, "actor", None)
     settings = request.app.state.settings

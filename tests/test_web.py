@@ -68,3 +68,12 @@ def test_the_path_table_gives_every_named_route_the_path_starlette_gives_it():
     assert table.path("collaborative") is None and table.path("no-such-route") is None
     with pytest.raises(NoMatchFound):
         app.url_path_for("collaborative")
+
+
+def test_a_path_no_route_matches_gets_the_sites_error_page_or_a_problem_under_the_api(client):
+    page = client.get("/no/such/page")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>Not found</h1>" in page.text and 'href="/"' in page.text  # the site's page, with its navigation
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+    assert api.json()["status"] == 404
