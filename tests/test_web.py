@@ -77,3 +77,11 @@ def test_a_path_no_route_matches_gets_the_sites_error_page_or_a_problem_under_th
     api = client.get("/api/v1/no-such-thing")
     assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
     assert api.json()["status"] == 404
+
+
+def test_every_page_names_the_sites_icon_and_it_is_served(client):
+    page = client.get("/")
+    icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', page.text)
+    assert icon, "no icon link"
+    r = client.get(icon.group(1))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml") and "<svg" in r.text
