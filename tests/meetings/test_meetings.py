@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime, timezone
 
 import pytest
@@ -114,6 +116,18 @@ def test_m3_agenda_over_length_warns_on_the_page(world, act, as_):
     assert "M3: the agenda allots 75 minutes but the meeting lasts 60" in r.text
     other = as_(world.other_core)
     assert post_form(other, f"/meetings/{m.id}/agenda", {"op": "add", "title": "x", "minutes": "5"}).status_code in (403, 404)
+
+
+def test_m3_the_agenda_page_with_several_items_keeps_its_ids_unique_and_each_label_on_its_field(world, act, as_):
+    m = act(world.core, meetings.create_meeting, world.collab, **virtual())
+    client = as_(world.core)
+    for title in ("Welcome", "Data review"):
+        post_form(client, f"/meetings/{m.id}/agenda", {"op": "add", "title": title, "minutes": "10"})
+    page = client.get(f"/meetings/{m.id}/agenda").text
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert all(target in ids for target in re.findall(r'<label for="([^"]+)"', page))
+    assert page.count('name="title"') == 3  # each item's form and the new item's
 
 
 def test_m4_minutes_and_attendance_after_the_meeting(world, act):
