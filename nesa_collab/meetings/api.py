@@ -332,7 +332,7 @@ def list_feed_tokens(req: WebRequest):
      body=FeedTokenIn, response=FeedTokenOut, status=201, tag="calendars")
 def create_feed_token(req: WebRequest):
     data = req.parse(FeedTokenIn)
-    row, _ = feed_tokens.issue_token_for(req.db, req.actor, data.kind, data.school, req.settings.secret_key)
+    row, _, _ = feed_tokens.issue_token_for(req.db, req.actor, data.kind, data.school, req.settings.secret_key)
     req.db.flush()
     return req.json(_token_out(req, row))
 

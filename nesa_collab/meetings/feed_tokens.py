@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -72,8 +73,14 @@ def issue_token(db: Session, actor: Actor, kind: str, owner_id: int | None, secr
     return row, token
 
 
-def issue_token_for(db: Session, actor: Actor, kind: str | None, school: str | None,
-                    secret_key: str) -> tuple[FeedToken, str]:
+class Issued(NamedTuple):
+    row: FeedToken
+    secret: str
+    #: Whether an earlier link of the same feed stopped working.
+    replaced: bool
+
+
+def issue_token_for(db: Session, actor: Actor, kind: str | None, school: str | None, secret_key: str) -> Issued:
     """M5: create or regenerate one's own link (``kind`` person) or that of the school named by its
     slug (``kind`` school): the page and the API."""
     kind = kind or FeedKind.PERSON
@@ -82,7 +89,8 @@ def issue_token_for(db: Session, actor: Actor, kind: str | None, school: str | N
         owner = db.scalar(select(School.id).where(School.slug == (school or "")))
         if owner is None:
             raise DomainError("M5", "name the school (its slug)", field="school")
-    return issue_token(db, actor, kind, owner, secret_key)
+    replaced = kind in set(FeedKind) and _active(db, kind, owner) is not None
+    return Issued(*issue_token(db, actor, kind, owner, secret_key), replaced)
 
 
 def get_token(db: Session, actor: Actor, token_id: int) -> FeedToken:

@@ -543,10 +543,10 @@ def calendars(req: WebRequest):
 @page("feed.manage")
 def create_feed_token(req: WebRequest):
     """M5: create or regenerate a secret link (the old one stops working)."""
-    feed_tokens.issue_token_for(req.db, req.actor, req.form.get("kind"), req.form.get("school"),
-                                req.settings.secret_key)
-    return req.redirect(req.url_for("calendars"), flash="A new secret calendar link is ready; "
-                        "any earlier link no longer works.")
+    issued = feed_tokens.issue_token_for(req.db, req.actor, req.form.get("kind"), req.form.get("school"),
+                                         req.settings.secret_key)
+    return req.redirect(req.url_for("calendars"), flash="A new secret calendar link is ready; the earlier one "
+                        "no longer works." if issued.replaced else "Your secret calendar link is ready.")
 
 
 @page("feed.manage")

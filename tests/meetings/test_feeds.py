@@ -13,6 +13,7 @@ from icalendar import Calendar
 from nesa_collab.permissions import SYSTEM
 from nesa_collab.meetings import agendas, feed_tokens, feeds, services as meetings
 
+from ..conftest import post_form
 from .conftest import virtual
 
 UTC = timezone.utc
@@ -290,3 +291,11 @@ def test_m5_feeds_and_single_files_are_plain_calendars_without_an_itip_method(wo
         assert r.status_code == 200 and "BEGIN:VEVENT" in r.text, url
         assert "\r\nMETHOD:" not in r.text, url
         IcsCalendarStream.calendar_from_ics(r.text)
+
+
+def test_m5_the_first_secret_link_does_not_speak_of_an_earlier_one_and_a_new_one_does(world, as_):
+    client = as_(world.member)
+    first = post_form(client, "/calendars/tokens", {"kind": "person"}, follow_redirects=True)
+    assert "Your secret calendar link is ready." in first.text and "earlier" not in first.text
+    again = post_form(client, "/calendars/tokens", {"kind": "person"}, follow_redirects=True)
+    assert "the earlier one no longer works" in again.text
