@@ -680,6 +680,11 @@ class NetworkOverview:
     school: School | None = None
     school_collabs: list[tuple[Collaborative, int]] = field(default_factory=list)
     school_people: int | None = None
+    #: More collaboratives could be joined than ``suggested`` names.
+    more_suggested: bool = False
+
+#: How many collaboratives one could join the home page names (the directory has the rest).
+SUGGESTED = 6
 
 
 def overview(db: Session, actor: Actor) -> NetworkOverview:
@@ -688,10 +693,12 @@ def overview(db: Session, actor: Actor) -> NetworkOverview:
     person = actor.person
     memberships = memberships_of(db, actor, person)
     joined = [m.collaborative_id for m in memberships if m.left_on is None]
-    out = NetworkOverview(memberships=memberships, suggested=list(db.scalars(
+    suggested = list(db.scalars(
         select(Collaborative).where(Collaborative.status == CollaborativeStatus.ACTIVE,
                                     Collaborative.id.not_in(joined))
-        .order_by(Collaborative.name).limit(6))))
+        .order_by(Collaborative.name).limit(SUGGESTED + 1)))
+    out = NetworkOverview(memberships=memberships, suggested=suggested[:SUGGESTED],
+                          more_suggested=len(suggested) > SUGGESTED)
     if actor.has(*OVERSEERS):
         out.collab_counts = dict(db.execute(select(Collaborative.status, func.count())
                                             .group_by(Collaborative.status)).all())

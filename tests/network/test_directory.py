@@ -82,3 +82,13 @@ def test_k1_a_coordinator_sees_only_active_collaboratives_in_the_directory(facto
     factory.collaborative("Forming", status="forming")
     coordinator = factory.educator(school, Role.MEMBER, Role.SCHOOL_COORDINATOR)
     assert names(as_(coordinator).get("/collaboratives", params={"status": "forming"})) == []
+
+
+def test_k1_the_home_page_names_six_collaboratives_one_could_join_and_leads_to_the_rest(factory, as_):
+    member = factory.educator(factory.school())
+    made = [factory.collaborative(f"Collab {i:02d}") for i in range(6)]
+    home = as_(member).get("/").text
+    assert all(c.name in home for c in made) and "More in the directory" not in home
+    factory.collaborative("Collab 06")
+    home = as_(member).get("/").text
+    assert "Collab 06" not in home and "More in the directory of collaboratives" in home
