@@ -284,6 +284,8 @@ def _seats_page(req: WebRequest, submit=None):
                  if req.can("core.oversee") else {})
         return {"collab": collab, "seats": services.seats(req.db, req.actor, collab, req.today), "asked": asked,
                 "candidates": candidates, "mine": candidates, "see_all": req.can("core.oversee"),
+                # C9: one open candidacy per person and Core; having one, the page offers to withdraw it
+                "applied": any(c.person_id == req.actor.id for c in candidates),
                 "members": [m.person for m in req.db.scalars(network.members_query(req.actor, collab))],
                 "today": req.today}
 

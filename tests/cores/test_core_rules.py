@@ -325,9 +325,13 @@ def test_c9_apply_nominate_and_appoint_from_the_candidates(factory, as_, databas
     factory.member(colleague, literacy)
     dpl = factory.dpl()
 
-    r = post_form(as_(priya), f"/collaboratives/{literacy.slug}/seats/apply",
+    applicant = as_(priya)
+    assert "Apply for a seat" in applicant.get(f"/collaboratives/{literacy.slug}/seats").text
+    r = post_form(applicant, f"/collaboratives/{literacy.slug}/seats/apply",
                   {"statement": "I lead our structured-literacy pilot."})
     assert r.status_code == 303
+    after = applicant.get(f"/collaboratives/{literacy.slug}/seats").text  # her candidacy, to withdraw; no second form
+    assert "Your candidacies" in after and "Apply for a seat" not in after
     r = post_form(as_(core[0]), f"/collaboratives/{literacy.slug}/seats/nominate",
                   {"person_id": str(colleague.id), "statement": "Andrew leads writing workshop."})
     assert r.status_code == 303
