@@ -348,9 +348,13 @@ def change_occurrence(req: WebRequest):
 
 # --- agenda (M3) ---------------------------------------------------------------------------------
 
-def _agenda_flash(meeting: Meeting) -> str:
+def _agenda_saved(req: WebRequest, meeting: Meeting) -> None:
+    """M3: say the agenda is saved, or warn (as a warning, not a success) that it runs over."""
     s = agendas.agenda_summary(meeting)
-    return s.warning or f"The agenda is saved: {s.total} of {s.length} minutes allotted."
+    if s.warning:
+        req.flash(s.warning, "warning")
+    else:
+        req.flash(f"The agenda is saved: {s.total} of {s.length} minutes allotted.")
 
 
 @page("agenda.edit")
@@ -372,7 +376,8 @@ def edit_agenda(req: WebRequest):
             agendas.move_agenda_item(req.db, req.actor, meeting, item_id, op)
         elif op == "final_by":
             agendas.update_agenda_timeline(req.db, req.actor, meeting, forms.final_by(req.form))
-        return req.redirect(req.url_for("agenda", meeting_id=meeting.id) + "#agenda", flash=_agenda_flash(meeting))
+        _agenda_saved(req, meeting)
+        return req.redirect(req.url_for("agenda", meeting_id=meeting.id) + "#agenda")
 
     def context() -> dict[str, Any]:
         # After a refusal the change was rolled back: show the agenda as it is stored.

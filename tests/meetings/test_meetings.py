@@ -114,6 +114,8 @@ def test_m3_agenda_over_length_warns_on_the_page(world, act, as_):
     r = post_form(client, f"/meetings/{m.id}/agenda", {"op": "add", "title": "Long talk", "minutes": "75"},
                   follow_redirects=True)
     assert "M3: the agenda allots 75 minutes but the meeting lasts 60" in r.text
+    (banner,) = re.findall(r'<div class="flash ([a-z]+)" role="status">[^<]*allots 75 minutes', r.text)
+    assert banner == "warning"  # not a green "success"
     other = as_(world.other_core)
     assert post_form(other, f"/meetings/{m.id}/agenda", {"op": "add", "title": "x", "minutes": "5"}).status_code in (403, 404)
 
