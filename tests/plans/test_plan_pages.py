@@ -69,6 +69,9 @@ def test_p1_to_p5_a_core_member_drafts_revises_submits_and_the_dpl_reviews(world
     assert post_form(dpl, f"/plans/{plan_id}/review",
                      {"decision": "return", "comment": "Add evidence of impact."}).status_code == 303
     assert "Add evidence of impact." in core.get(f"/plans/{plan_id}").text
+    history = core.get(f"/plans/{plan_id}").text
+    history = history[history.index("Review history"):]
+    assert re.search(r"by [^<(]+ \(revision \d+\): Add evidence of impact\.", history), history[:600]
     form.update(summary="Evidence", evidence_indicator=["Fluency rises", ""], evidence_source=["Data", ""])
     assert post_form(core, f"/plans/{plan_id}/edit", form).status_code == 303
     assert post_form(core, f"/plans/{plan_id}/submit").status_code == 303
