@@ -260,8 +260,11 @@ def new_meeting(req: WebRequest):
         data = req.parse(MeetingIn)
         values = forms.with_rule(data.model_dump(exclude={"collaborative", "repeat"}), data.repeat)
         meeting = services.schedule_meeting(req.db, req.actor, data.collaborative, **values)
-        return req.redirect(req.url_for("meeting", meeting_id=meeting.id),
-                            flash="The meeting is saved as a draft. Write its agenda, then publish it.")
+        req.flash("The meeting is saved as a draft. Write its agenda, then publish it.")
+        if meeting.starts_at < now_utc():
+            req.flash(f"It starts in the past ({local_dt(meeting.starts_at, req.viewer_zone)} your time): "
+                      "check the date, or record a meeting that took place as such.", "warning")
+        return req.redirect(req.url_for("meeting", meeting_id=meeting.id))
 
     form = forms.new_meeting_form(first, req.query("conference", ""), req.viewer_zone)
     return _meeting_form(req, None, form, save, choices)

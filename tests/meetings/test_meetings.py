@@ -169,6 +169,20 @@ def test_n1_the_weekend_is_the_schools(world):
     assert groups["Africa/Cairo"].on_weekend == 1 and groups["Asia/Kolkata"].on_weekend == 0
 
 
+def test_m1_scheduling_a_meeting_in_the_past_is_saved_with_a_warning(world, as_):
+    clock.freeze(datetime(2027, 2, 1, 8, 0, tzinfo=UTC))
+    core = as_(world.core)
+    form = {"collaborative": world.collab.slug, "title": "Catch-up", "mode": "virtual", "time_zone": "Asia/Bangkok",
+            "join_url": "https://meet.example.org/x", "repeat": "none"}
+    future = post_form(core, "/meetings/new", {**form, "starts": "2027-02-10T09:00", "ends": "2027-02-10T10:00"},
+                       follow_redirects=True)
+    assert future.status_code == 200 and "starts in the past" not in future.text
+    past = post_form(core, "/meetings/new", {**form, "starts": "2027-01-20T09:00", "ends": "2027-01-20T10:00"},
+                     follow_redirects=True)
+    assert past.status_code == 200 and "saved as a draft" in past.text
+    assert re.search(r'<div class="flash warning" role="status">It starts in the past', past.text)
+
+
 def test_journey_core_member_schedules_writes_agenda_publishes_and_a_member_sees_local_time(world, as_, factory):
     clock.freeze(datetime(2027, 2, 1, 8, 0, tzinfo=UTC))
     for name in ("Karen Whitfield", "Andrew Foster"):
