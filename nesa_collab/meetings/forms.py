@@ -151,10 +151,12 @@ def minutes_form(text: str, marks: dict[int, str], people: list) -> dict[str, st
 
 
 def attendance_marks(form: FormData | None, people: list) -> dict[int, str]:
-    """M4: the attendance marked on the form for each expected person (unmarked ones left out)."""
+    """M4: the attendance marked on the form for each expected person (unmarked ones left out, or
+    present when the form says everyone not marked was there)."""
     if form is None:
         return {}
-    marks = {p.id: form.get(f"attendance-{p.id}") for p in people}
+    rest = "present" if form.get("rest_present") else None
+    marks = {p.id: form.get(f"attendance-{p.id}") or rest for p in people}
     return {person_id: status for person_id, status in marks.items() if status}
 
 

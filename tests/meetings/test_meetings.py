@@ -14,6 +14,7 @@ from nesa_collab.audit.models import AuditEntry
 from nesa_collab.errors import DomainError, PermissionDenied
 from nesa_collab.permissions import SYSTEM
 from nesa_collab.meetings import agendas, minutes as meeting_minutes, planning, scheduling, services as meetings
+from nesa_collab.meetings.models import Meeting
 
 from ..conftest import post_form
 from .conftest import virtual
@@ -130,6 +131,23 @@ def test_m3_the_agenda_page_with_several_items_keeps_its_ids_unique_and_each_lab
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     assert all(target in ids for target in re.findall(r'<label for="([^"]+)"', page))
     assert page.count('name="title"') == 3  # each item's form and the new item's
+
+
+def test_m4_the_minutes_form_marks_everyone_not_marked_present_in_one_go(world, act, as_, database):
+    m = act(world.core, meetings.create_meeting, world.collab, **virtual())
+    act(world.core, meetings.publish_meeting, _get(act, m.id))
+    clock.freeze(datetime(2027, 1, 12, 16, 30, tzinfo=UTC))
+    core = as_(world.core)
+    page = core.get(f"/meetings/{m.id}/minutes")
+    assert "Everyone not marked above was present" in page.text
+    occurrence = re.search(r"occurrence=([0-9T:-]+)", page.text).group(1)
+    r = post_form(core, f"/meetings/{m.id}/minutes?occurrence={occurrence}",
+                  {"minutes": "We met.", "rest_present": "1", f"attendance-{world.member.id}": "apologies"})
+    assert r.status_code == 303, r.text
+    with database.session(write=False) as db:
+        sheet = meeting_minutes.attendance_of(db, SYSTEM, db.get(Meeting, m.id), db.get(Meeting, m.id).local_start)
+    assert sheet[world.member.id] == "apologies"
+    assert sheet[world.core.id] == "present" and set(sheet.values()) == {"present", "apologies"}
 
 
 def test_m4_minutes_and_attendance_after_the_meeting(world, act):
