@@ -81,12 +81,7 @@ def propose_by_ids(db: Session, actor: Actor, collab: Collaborative, *, person_i
                    candidacy_id: int | None, **values) -> ProposedAppointment:
     """``propose`` for a person (and, optionally, their candidacy) named by id, as the form and the API give them."""
     require(actor, "core.manage")
-    person = get_by_id(db, Person, person_id)
-    if person is None:
-        raise DomainError("C1", "choose who to propose" if not person_id else "no such person", field="person_id")
-    candidacy = get_by_id(db, Candidacy, candidacy_id)
-    if candidacy_id and candidacy is None:
-        raise DomainError("C9", "no such candidacy", field="candidacy_id")
+    person, candidacy = services.chosen_candidate(db, person_id, candidacy_id, "propose")
     return propose(db, actor, collab, person, candidacy=candidacy, **values)
 
 

@@ -334,13 +334,20 @@ def appoint_by_ids(db: Session, actor: Actor, collab: Collaborative, *, person_i
     """``appoint`` for a person (and, optionally, their candidacy) named by id, as the appointment
     form and the API give them."""
     require(actor, "core.manage")
+    person, candidacy = chosen_candidate(db, person_id, candidacy_id, "appoint")
+    return appoint(db, actor, collab, person, candidacy=candidacy, **values)
+
+
+def chosen_candidate(db: Session, person_id: int | None, candidacy_id: int | None,
+                     verb: str) -> tuple[Person, Candidacy | None]:
+    """C1, C9: the person (and candidacy) a form or the API names by id, to ``verb`` (appoint, propose)."""
     person = get_by_id(db, Person, person_id)
     if person is None:
-        raise DomainError("C1", "choose who to appoint" if not person_id else "no such person", field="person_id")
+        raise DomainError("C1", f"choose who to {verb}" if not person_id else "no such person", field="person_id")
     candidacy = get_by_id(db, Candidacy, candidacy_id)
     if candidacy_id and candidacy is None:
         raise DomainError("C9", "no such candidacy", field="candidacy_id")
-    return appoint(db, actor, collab, person, candidacy=candidacy, **values)
+    return person, candidacy
 
 
 def candidacy_to_appoint(db: Session, actor: Actor, collab: Collaborative, raw_id: str | None) -> Candidacy | None:
