@@ -34,6 +34,11 @@ install_domain_rules()
 os.environ["NESA_SCHEDULER"] = "off"
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """On PostgreSQL, drop what this process's tests left behind (each xdist worker is a process)."""
+    databases.drop_leftovers()
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory) -> Iterator[str]:
     """One database migrated with Alembic; each test gets a copy (fast, and tests the migrations)."""
