@@ -37,7 +37,7 @@ class PersonIn(BaseModel):
     school: str | None = Field(default=None, max_length=80,
                                description="the home school's slug (instead of school_id); empty: network staff")
     roles: list[str] = Field(default_factory=lambda: ["member"])
-    time_zone: str | None = None
+    time_zone: str | None = Field(default=None, max_length=64)
 
 
 class PersonUpdate(BaseModel):
@@ -46,7 +46,7 @@ class PersonUpdate(BaseModel):
     email: str | None = Field(default=None, max_length=320)
     school_id: int | None = None
     roles: list[str] | None = None
-    time_zone: str | None = None
+    time_zone: str | None = Field(default=None, max_length=64)
     is_active: bool | None = None
 
 

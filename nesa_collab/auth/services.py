@@ -6,7 +6,6 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,6 +18,7 @@ from ..clock import now_utc
 from ..db import get_or_not_found, related_model
 from ..errors import DomainError, PermissionDenied
 from ..settings import Settings
+from ..zones import known_zone
 from .models import ApiToken, AuthSession, Person, PersonRole, Role, SignInAttempt
 from ..permissions import Actor, require, require_visible
 
@@ -50,10 +50,8 @@ def find_by_email(db: Session, email: str) -> Person | None:
 def check_time_zone(name: str | None, field: str = "time_zone") -> str | None:
     if not name:
         return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DomainError("M6", f"{name!r} is not an IANA time zone (e.g. Asia/Kolkata)", field=field) from None
+    if known_zone(name) is None:
+        raise DomainError("M6", f"{name[:80]!r} is not an IANA time zone (e.g. Asia/Kolkata)", field=field)
     return name
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
 from ..errors import DomainError
+from ..zones import known_zone
 
 UTC = timezone.utc
 #: A recurring meeting may have at most this many occurrences (a few school years of weekly meetings).
@@ -20,10 +21,10 @@ MAX_OCCURRENCES = 200
 
 
 def zone(name: str, field: str = "time_zone") -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise DomainError("M1", f"{name!r} is not an IANA time zone (e.g. Asia/Dubai)", field=field) from None
+    found = known_zone(name)
+    if found is None:
+        raise DomainError("M1", f"{str(name)[:80]!r} is not an IANA time zone (e.g. Asia/Dubai)", field=field)
+    return found
 
 
 def to_utc(local: datetime, zone_name: str, field: str = "starts") -> datetime:
