@@ -181,7 +181,8 @@ def set_password(db: Session, actor: Actor, person: Person, current: str | None,
                  keep_session: str | None = None) -> None:
     """Change a password: one's own, giving the current one when there is one (the system may set
     anyone's). Every other signed-in session of the person ends (the browser that changed it,
-    ``keep_session``, stays signed in)."""
+    ``keep_session``, stays signed in), and every API token of the person is revoked: whoever held the
+    old password may have made one."""
     if not actor.is_system:
         require(actor, "signed_in")
         if actor.id != person.id:
@@ -194,7 +195,11 @@ def set_password(db: Session, actor: Actor, person: Person, current: str | None,
                                                     AuthSession.revoked_at.is_(None))):
         if row.key_hash != keep:
             row.revoked_at = now_utc()
-    record(db, actor, "person.password", person, f"Password of {person.name} changed")
+    tokens = list(db.scalars(select(ApiToken).where(ApiToken.person_id == person.id, ApiToken.revoked_at.is_(None))))
+    for token in tokens:
+        token.revoked_at = now_utc()
+    record(db, actor, "person.password", person, f"Password of {person.name} changed"
+           + (f"; {len(tokens)} API token(s) revoked" if tokens else ""))
 
 
 def _verify(person: Person, password: str, settings: Settings) -> bool:

@@ -25,6 +25,19 @@ def test_changing_the_password_signs_out_other_browsers(factory, app):
     assert phone.get("/profile", follow_redirects=False).status_code == 303  # to the sign-in page
 
 
+def test_changing_the_password_revokes_every_api_token(factory, app, client):
+    person = factory.educator()
+    token = factory.token(person)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    browser = sign_in(TestClient(app), person.email)
+    r = post_form(browser, "/profile", {"action": "password", "current_password": PASSWORD,
+                                         "new_password": "a-brand-new-pass", "confirm_password": "a-brand-new-pass"})
+    assert r.status_code == 303
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    assert "API tokens" in browser.get("/profile").text
+
+
 def test_a_token_cannot_create_tokens(factory, client):
     person = factory.educator()
     token = factory.token(person)
