@@ -48,12 +48,22 @@ def cmd_db(args) -> None:
         print(f"Database downgraded to {args.revision or '-1'}.")
 
 
+def _refuse_production(settings: Settings, args, command: str) -> None:
+    """The demo network is for trying the product: loading it into a production database takes an
+    explicit ``--allow-production`` (and even then its published-password accounts are not made)."""
+    if settings.is_production and not args.allow_production:
+        sys.exit(f"nesa-collab {command}: NESA_ENV is production; this would load the demo network into the "
+                 "production database. Pass --allow-production if that is really meant (the demo accounts "
+                 "and their published password are never created in production).")
+
+
 def cmd_seed(args) -> None:
     from .db import Database
     from .paths import SEED_DIR
     from .seed import load
 
     settings = _settings()
+    _refuse_production(settings, args, "seed")
     database = Database(settings.database_url)
     counts = load(database, settings, Path(args.dir) if args.dir else SEED_DIR)
     database.dispose()
@@ -219,11 +229,12 @@ def cmd_tokens_create(args) -> None:
 def cmd_demo(args) -> None:
     """Create (or reuse) a SQLite database, migrate it, load the demo data and serve it."""
     path = Path(args.db).resolve()
-    if args.fresh and path.exists():
-        path.unlink()
     os.environ["NESA_DATABASE_URL"] = f"sqlite:///{path}"
     os.environ.setdefault("NESA_BASE_URL", f"http://{args.host}:{args.port}")
     settings = _settings()
+    _refuse_production(settings, args, "demo")
+    if args.fresh and path.exists():
+        path.unlink()
     from .db import Database
     from .migrate import upgrade
     from .seed import demo_accounts, load
@@ -232,11 +243,14 @@ def cmd_demo(args) -> None:
     database = Database(settings.database_url)
     load(database, settings)
     database.dispose()
-    password, accounts = demo_accounts()
     print(f"\nnesa-collab demo: http://{args.host}:{args.port}/   (database: {path})")
-    print(f"Sign in with any of these accounts; the password is {password!r}:")
-    for a in accounts:
-        print(f"  {a['role']:<36} {a['email']}")
+    if settings.is_production:
+        print("NESA_ENV is production: the demo accounts were not created; add people with `nesa-collab users create`.")
+    else:
+        password, accounts = demo_accounts()
+        print(f"Sign in with any of these accounts; the password is {password!r}:")
+        for a in accounts:
+            print(f"  {a['role']:<36} {a['email']}")
     print()
     if args.no_serve:
         return
@@ -263,6 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("seed", help="load the demo network from seed_data/ (idempotent)")
     p.add_argument("--dir", help="another seed directory")
+    p.add_argument("--allow-production", action="store_true",
+                   help="load it even when NESA_ENV is production (without the demo accounts)")
     p.set_defaults(func=cmd_seed)
 
     users = sub.add_parser("users", help="manage people").add_subparsers(dest="users_command", required=True)
@@ -311,6 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default="nesa-demo.db", help="SQLite file (default: ./nesa-demo.db)")
     p.add_argument("--fresh", action="store_true", help="start from an empty database")
     p.add_argument("--no-serve", action="store_true", help="prepare the database and stop")
+    p.add_argument("--allow-production", action="store_true",
+                   help="run it even when NESA_ENV is production (without the demo accounts)")
     p.set_defaults(func=cmd_demo)
     return parser
 

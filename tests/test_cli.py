@@ -70,3 +70,34 @@ def test_obligations_refresh_brings_a_seeded_copy_in_line_and_changes_nothing_th
     main(["obligations", "refresh"])
     assert "Obligations: 0 added, 0 moved (0 asked again), 0 withdrawn." in capsys.readouterr().out
     database.dispose()
+
+
+@pytest.mark.parametrize("command", [["seed"], ["demo", "--no-serve"]])
+def test_seed_and_demo_refuse_a_production_database_unless_told(cli_env, monkeypatch, tmp_path, command):
+    monkeypatch.setenv("NESA_ENV", "production")
+    monkeypatch.setenv("NESA_SECRET_KEY", "s" * 48)
+    if command[0] == "demo":
+        command = [*command, "--db", str(tmp_path / "demo.db")]
+    else:
+        main(["db", "upgrade"])
+    with pytest.raises(SystemExit, match="--allow-production"):
+        main(command)
+
+
+def test_seed_allowed_in_production_creates_no_demo_account(cli_env, monkeypatch, capsys):
+    """The demo Director's password is published: an administrator anyone could sign in as."""
+    from sqlalchemy import func, select
+
+    from nesa_collab.auth.models import Person
+    from nesa_collab.db import Database
+
+    monkeypatch.setenv("NESA_ENV", "production")
+    monkeypatch.setenv("NESA_SECRET_KEY", "s" * 48)
+    main(["db", "upgrade"])
+    main(["seed", "--allow-production"])
+    assert "Seeded:" in capsys.readouterr().out
+    database = Database(cli_env)
+    with database.session(write=False) as db:
+        assert db.scalar(select(func.count()).select_from(Person)) > 10
+        assert db.scalar(select(func.count()).select_from(Person).where(Person.password_hash.is_not(None))) == 0
+    database.dispose()

@@ -61,8 +61,9 @@ def load_network(db: Session, seed_dir: Path, settings: Settings) -> dict[str, i
         people[person.email.lower()] = person
         counts["people"] += 1
 
+    # The demo accounts' password is published in the README: never in production.
     demo = read_yaml(seed_dir / "demo_accounts.yaml")
-    if demo:
+    if demo and not settings.is_production:
         for account in demo["accounts"]:
             person = people[account["email"].lower()]
             if not person.password_hash:
