@@ -19,7 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from . import home, models  # noqa: F401 - models registers every table with the metadata
+from . import home, logs, models  # noqa: F401 - models registers every table with the metadata
 from .api import openapi
 from .audit_log import api as audit_api
 from .audit_log import views as audit_views
@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = (settings or Settings.from_env()).check()
     database = database or Database(settings.database_url)
     install_domain_rules()
+    logs.install()
     courier = Courier(database, settings)
 
     @asynccontextmanager
