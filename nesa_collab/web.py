@@ -505,6 +505,10 @@ def _endpoint(meta: EndpointMeta):
                             body = await request.json()
                         except ValueError:
                             return problem(400, "Bad request", "The body is not valid JSON.")
+                        if not isinstance(body, dict):
+                            # `false`, `[]` or `"x"` is not "no fields": refuse it before any handler.
+                            return problem(422, "Unprocessable content", "The body must be a JSON object.",
+                                           errors=[FieldError("body", "the body must be a JSON object", None)])
                     elif await request.body():
                         return problem(415, "Unsupported media type",
                                        "Send multipart/form-data." if meta.upload else "Send application/json.")

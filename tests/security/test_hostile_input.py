@@ -30,3 +30,18 @@ def test_m1_find_a_time_refuses_a_zone_that_is_not_one(factory, client, name):
                                                            "time_zone": name}, headers=bearer(factory, dpl))
     assert r.status_code == 422, r.text
     assert r.json()["errors"][0]["field"] == "time_zone"
+
+
+@pytest.mark.parametrize("body", ["false", "[]", '"x"', "0", "null"])
+def test_a_json_body_that_is_not_an_object_is_refused_before_any_change(factory, client, body):
+    """`false` was taken as `{}`: POST /api/v1/feed-tokens with it regenerated the caller's secret link."""
+    member = factory.educator(factory.school("ACS Amman"))
+    h = {**bearer(factory, member), "Content-Type": "application/json"}
+    first = client.post("/api/v1/feed-tokens", content="{}", headers=h)
+    assert first.status_code in (200, 201), first.text
+    r = client.post("/api/v1/feed-tokens", content=body, headers=h)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"][0]["field"] == "body"
+    listed = client.get("/api/v1/feed-tokens", headers=h).json()
+    assert first.json()["https_url"] in str(listed)  # the link still works
