@@ -3,8 +3,12 @@ panels the other domains add are composed by ``create_app``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from .migrate import head_revisions
 
 from .network import services as network
 from .rulebook import rulebook
@@ -33,8 +37,21 @@ def rules(req: WebRequest):
 
 @page("public")
 def health(req: WebRequest):
-    req.db.execute(select(1))
-    return req.json({"status": "ok"})
+    """For the reverse proxy and monitoring: 200 when the database answers and has every migration
+    this code carries; 503 (with what is wrong) otherwise, so a proxy stops sending requests here."""
+    try:
+        at = frozenset(req.db.scalars(text("SELECT version_num FROM alembic_version")))
+    except SQLAlchemyError:
+        return JSONResponse({"status": "unavailable", "database": "not answering"}, status_code=503,
+                            headers={"Cache-Control": "no-store"})
+    expected = head_revisions()
+    if at != expected:
+        return JSONResponse({"status": "unavailable", "database": "ok", "migrations": "not current",
+                             "at": sorted(at), "expected": sorted(expected)}, status_code=503,
+                            headers={"Cache-Control": "no-store"})
+    return JSONResponse({"status": "ok", "database": "ok", "migrations": "current"},
+                        headers={"Cache-Control": "no-store"})
 
 
-routes = [Route("/", home, name="home"), Route("/rules", rules, name="rules"), Route("/health", health, name="health")]
+routes = [Route("/", home, name="home"), Route("/rules", rules, name="rules"), Route("/health", health, name="health"),
+          Route("/healthz", health, name="healthz")]

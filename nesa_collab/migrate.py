@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from .paths import MIGRATIONS_DIR
 
@@ -26,3 +29,11 @@ def downgrade(url: str, revision: str) -> None:
 def revision(url: str, message: str) -> None:
     """Autogenerate a migration from the models (for developers)."""
     command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The revisions a database is at when every migration this code carries has run."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return frozenset(ScriptDirectory.from_config(cfg).get_heads())
