@@ -26,7 +26,7 @@ DOCUMENTED = {
     "network_name": ("NESA_NETWORK_NAME", "the network's name shown in pages"),
     "school_year_start_month": ("NESA_SCHOOL_YEAR_START_MONTH", "month school years start"),
     "base_url": ("NESA_BASE_URL", "public URL of the site, used in links in mail and feeds"),
-    "sign_in_max_failures": ("NESA_SIGN_IN_MAX_FAILURES", "failed sign-ins before the throttle"),
+    "sign_in_max_failures": ("NESA_SIGN_IN_MAX_FAILURES", "free failed sign-ins of one account from one address before the throttle's waits"),
     "sign_in_window_minutes": ("NESA_SIGN_IN_WINDOW_MINUTES", "window of the sign-in throttle"),
     "session_days": ("NESA_SESSION_DAYS", "days a sign-in lasts"),
     "plan_stale_months": ("NESA_PLAN_STALE_MONTHS", "months without a revision before a plan is out of date (P5)"),

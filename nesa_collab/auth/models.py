@@ -129,7 +129,7 @@ class SignInAttempt(Base):
     """Failed sign-ins, counted by the throttle (kept in the database so every process sees them)."""
 
     __tablename__ = "sign_in_attempts"
-    __table_args__ = (Index("ix_sign_in_attempts_email_at", "email", "at"),)
+    __table_args__ = (Index("ix_sign_in_attempts_email_at", "email", "at"), Index("ix_sign_in_attempts_ip_at", "ip", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320))

@@ -19,7 +19,8 @@ from ..db import get_or_not_found, related_model
 from ..errors import DomainError, PermissionDenied
 from ..settings import Settings
 from ..zones import known_zone
-from .models import ApiToken, AuthSession, Person, PersonRole, Role, SignInAttempt
+from . import throttle
+from .models import ApiToken, AuthSession, Person, PersonRole, Role
 from ..permissions import Actor, require, require_visible
 
 MIN_PASSWORD_LENGTH = 10
@@ -213,32 +214,32 @@ def _verify(person: Person, password: str, settings: Settings) -> bool:
 
 
 class Throttled(DomainError):
+    """Too many failed sign-ins: try again after ``retry_after`` seconds."""
+
     status = 429
+
+    def __init__(self, rule, message, field=None, retry_after: int = 1):
+        super().__init__(rule, message, field=field)
+        self.retry_after = retry_after
 
 
 def authenticate(db: Session, email: str, password: str, ip: str | None, settings: Settings) -> Person:
-    """Check an email and password. Too many failures for one address in the window throttle it.
+    """Check an email and password, after the throttle's wait (``auth.throttle``).
 
     A failure is recorded before the error is raised: the caller must commit it anyway (the web
     layer's ``keep_changes``), or the throttle would never count anything.
     """
     key = email.strip().lower()
-    since = now_utc() - timedelta(minutes=settings.sign_in_window_minutes)
-    recent = (SignInAttempt.at >= since, SignInAttempt.succeeded.is_(False))
-    # Per address from this client (so a stranger cannot lock someone out from elsewhere), and per
-    # client across addresses (so one client cannot try a password on many accounts).
-    for_address = db.scalar(select(func.count()).select_from(SignInAttempt).where(
-        SignInAttempt.email == key, SignInAttempt.ip.is_not_distinct_from(ip), *recent))
-    from_client = db.scalar(select(func.count()).select_from(SignInAttempt).where(
-        SignInAttempt.ip.is_not_distinct_from(ip), *recent))
-    if for_address >= settings.sign_in_max_failures or from_client >= 4 * settings.sign_in_max_failures:
-        raise Throttled(None, f"Too many failed sign-ins for this address. Try again in "
-                        f"{settings.sign_in_window_minutes} minutes.", field="email")
+    wait = throttle.wait_before_attempt(db, key, ip, settings)
+    if wait:
+        seconds = throttle.seconds(wait)
+        raise Throttled(None, f"Too many failed sign-ins. Try again in {seconds} second{'s' if seconds != 1 else ''}.",
+                        field="email", retry_after=seconds)
     person = find_by_email(db, key)
     ok = person is not None and person.is_active and _verify(person, password, settings)
     if not ok and person is None:
         hasher(settings).hash(password or "x")  # the same work as a real check: no timing hint
-    db.add(SignInAttempt(email=key, ip=ip, succeeded=ok))
+    throttle.record(db, key, ip, ok)
     if not ok:
         raise DomainError(None, "That email and password do not match.", field="password")
     if hasher(settings).check_needs_rehash(person.password_hash):

@@ -38,8 +38,12 @@ def sign_in(req: WebRequest):
                                            req.settings)
         except DomainError as exc:
             req.keep_changes = True  # the failed attempt counts towards the throttle
-            status = 429 if isinstance(exc, services.Throttled) else 400
-            return req.render("auth/sign_in.html", {"form": form, "errors": exc.field_messages()}, status)
+            throttled = isinstance(exc, services.Throttled)
+            response = req.render("auth/sign_in.html", {"form": form, "errors": exc.field_messages()},
+                                  429 if throttled else 400)
+            if throttled:
+                response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         req.request.session["sid"] = services.start_session(req.db, person, req.settings)
         req.request.session["csrf"] = None  # a fresh CSRF token for the signed-in session
         return req.redirect(_safe_next(data.next), flash=f"Welcome, {person.name}.")
