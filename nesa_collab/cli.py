@@ -71,6 +71,31 @@ def cmd_seed(args) -> None:
     print(f"Seeded: {added}.")
 
 
+def cmd_backup(args) -> None:
+    from .backup import BackupError, backup
+
+    settings = _settings()
+    try:
+        path = backup(settings.database_url, Path(args.file))
+    except BackupError as exc:
+        sys.exit(f"nesa-collab backup: {exc}")
+    print(f"Backed up to {path} ({path.stat().st_size // 1024} KiB).")
+
+
+def cmd_restore(args) -> None:
+    from .backup import BackupError, restore
+
+    settings = _settings()
+    if not args.yes:
+        sys.exit("nesa-collab restore: this replaces every record in the database with the backup's. "
+                 "Stop the app, then run it again with --yes.")
+    try:
+        path = restore(settings.database_url, Path(args.file))
+    except BackupError as exc:
+        sys.exit(f"nesa-collab restore: {exc}")
+    print(f"Restored {path} from {args.file}. Run `nesa-collab db upgrade` if the backup is older than this version.")
+
+
 def cmd_users_create(args) -> None:
     from sqlalchemy import select
 
@@ -280,6 +305,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-production", action="store_true",
                    help="load it even when NESA_ENV is production (without the demo accounts)")
     p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("backup", help="copy the SQLite database to FILE while the app runs (online backup)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="replace the SQLite database with the backup FILE (stop the app first)")
+    p.add_argument("file")
+    p.add_argument("--yes", action="store_true", help="yes, replace every record")
+    p.set_defaults(func=cmd_restore)
 
     users = sub.add_parser("users", help="manage people").add_subparsers(dest="users_command", required=True)
     p = users.add_parser("create", help="add a person with roles")
