@@ -57,6 +57,7 @@ from .paths import STATIC_DIR
 from .plans import api as plans_api
 from .plans import digest as plans_digest
 from .plans import views as plans_views
+from .headers import SecurityHeaders
 from .settings import Settings
 from .support import api as support_api
 from .support import digest as support_digest
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         debug=False,
         routes=all_routes(),
         middleware=[
+            Middleware(SecurityHeaders, production=settings.is_production),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,
