@@ -18,3 +18,4 @@ from .meetings.feed_versions import FeedVersion  # noqa: F401
 from .obligations.models import Obligation  # noqa: F401
 from .support.models import Claim  # noqa: F401
 from .flags.models import Flag, Lease, SweepRun  # noqa: F401
+from .idempotency import IdempotencyKey  # noqa: F401

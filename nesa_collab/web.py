@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from . import idempotency
 from .clock import today as clock_today
 from .errors import DomainError, FieldError, NotFound, PermissionDenied, SignInRequired
 from .permissions import Actor, can, require
@@ -497,6 +498,8 @@ def _endpoint(meta: EndpointMeta):
             form = body = None
             if request.method in UNSAFE_METHODS:
                 ctype = request.headers.get("content-type", "")
+                if meta.api and idempotency.HEADER in request.headers:
+                    request.state.raw_body = await request.body()  # kept: the form or JSON reads it again
                 if meta.api and meta.upload and ctype.startswith("multipart/form-data"):
                     form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=1)
                 elif meta.api:
@@ -569,8 +572,17 @@ def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Respon
             return _refuse_csrf(request, meta)
         if meta.own_transactions:
             db.commit()  # what finding the person wrote (a token's last use) must not hold the endpoint up
+        key = _idempotency_key(request, meta, person)
+        if key is not None:
+            replay = _replay(db, request, person, key)
+            if replay is not None:
+                db.rollback()
+                return replay
         wreq = WebRequest(request, db, actor, state.settings, meta, form=form, body=body, by_token=by_token)
         response = handler(wreq)
+        if key is not None and response.status_code < 400:
+            idempotency.store(db, person.id, key, _fingerprint(request), response.status_code,
+                              response.media_type or "application/json", bytes(response.body))
         if response.status_code < 400 or wreq.keep_changes:
             db.commit()
             committed = response.status_code < 400
@@ -593,6 +605,38 @@ def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Respon
         for callback in wreq.after_commit:
             callback()
     return response
+
+
+def _idempotency_key(request: Request, meta: EndpointMeta, person) -> str | None:
+    """The write's ``Idempotency-Key``, if it carries one that can be kept (an API write by someone
+    signed in, in the request's own transaction)."""
+    if not (meta.api and request.method in UNSAFE_METHODS and person is not None and not meta.own_transactions):
+        return None
+    key = request.headers.get(idempotency.HEADER)
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > idempotency.MAX_KEY:
+        raise DomainError(None, f"an Idempotency-Key is 1 to {idempotency.MAX_KEY} characters",
+                          field="Idempotency-Key")
+    return key
+
+
+def _fingerprint(request: Request) -> str:
+    return idempotency.fingerprint(request.method, request.url.path, request.url.query,
+                                   getattr(request.state, "raw_body", b""))
+
+
+def _replay(db: Session, request: Request, person, key: str) -> Response | None:
+    """The first answer to this key, or None if there is none; a key used for another request is refused."""
+    stored = idempotency.lookup(db, person.id, key)
+    if stored is None:
+        return None
+    if stored.fingerprint != _fingerprint(request):
+        raise DomainError(None, "this Idempotency-Key was used for a different request; use a new key for a "
+                          "new request", field="Idempotency-Key")
+    return Response(stored.body, status_code=stored.status, media_type=stored.media_type,
+                    headers={"Idempotent-Replayed": "true"})
 
 
 def _refuse_csrf(request: Request, meta: EndpointMeta) -> Response:

@@ -67,6 +67,12 @@ def build_openapi(app_routes, base_url: str) -> dict[str, Any]:
         template, params = _path_template(path)
         params += [{"name": n, "in": "query", "required": False, "schema": {"type": t}, "description": d}
                    for n, t, d in meta.query]
+        if method != "GET" and meta.permission != "public" and not meta.own_transactions:
+            params.append({"name": "Idempotency-Key", "in": "header", "required": False,
+                           "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                           "description": "a key of your choosing (e.g. a UUID): sending the same write again "
+                                          "with it within a day answers the first answer (with "
+                                          "`Idempotent-Replayed: true`) instead of writing twice"})
         op: dict[str, Any] = {
             "operationId": route.name,
             "summary": meta.summary or route.name,
