@@ -25,7 +25,7 @@ ENTRY_POINTS = {"views", "api"}
 #: the policy every domain asks; ``web`` is told by ``create_app`` how to find who is asking); the
 #: composition (``app``, ``cli``, ``seed``, ``home``, ``models``, ``api``, ``migrations``) may import any.
 INFRASTRUCTURE = {"clock", "db", "dates", "errors", "money", "paths", "permissions", "settings", "slugs",
-                  "templating", "web", "rulebook", "migrate"}
+                  "templating", "web", "rulebook", "markdown", "migrate"}
 INFRASTRUCTURE_MAY_USE: dict[str, set[str]] = {}
 
 
