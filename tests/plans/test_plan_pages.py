@@ -250,3 +250,32 @@ def test_p2_the_dpl_saves_a_new_template_version_on_its_page_and_errors_point_at
     assert r.status_code == 303 and "version 2" in dpl.get("/plans/template").text
     with world.database.transaction() as db:
         assert [s.key for s in template.current_template(db, SYSTEM).sections][-1] == "partners"
+
+
+def test_p5_a_blank_draft_is_no_plan_written_yet_on_the_pages_the_api_and_f4_until_a_section_is_written(
+        world, as_, settings):
+    from nesa_collab.flags.rules import judge
+
+    plan_id = world.new_plan()  # every section "Not written yet"
+    dpl = as_(world.dpl)
+
+    def f4() -> list[str]:
+        with world.database.session(write=False) as db:
+            return [h.message for h in judge(db, TODAY, settings).hits
+                    if h.rule == "F4" and h.subject_type == "plan" and h.subject_id == plan_id]
+
+    page = dpl.get(f"/plans/{plan_id}").text
+    assert "Out of date" in page and "Up to date" not in page and "no plan written yet" in page
+    assert "no plan written yet" in dpl.get(f"/collaboratives/{world.collab.slug}").text
+    [line] = dpl.get("/api/v1/plans").json()["items"]
+    assert [r["condition"] for r in line["out_of_date"]] == ["not_written"]
+    assert "no plan written yet" in dpl.get("/").text
+    assert f4() == ["F4: the Literacy plan is out of date (P5): no plan written yet: nothing is written in its "
+                    "sections"]
+
+    with services_plan(world, plan_id) as plan:
+        services.save_plan(plan_sess(plan), SYSTEM, plan, typed(texts={"purpose": "Every student reads."}),
+                           "Purpose", TODAY)
+    page = dpl.get(f"/plans/{plan_id}").text
+    assert "Up to date" in page and "no plan written yet" not in page
+    assert dpl.get("/api/v1/plans").json()["items"][0]["out_of_date"] == [] and f4() == []
