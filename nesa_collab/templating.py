@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from starlette.templating import Jinja2Templates
 
 from .clock import now_utc
+from .markdown import render as markdown
 from .paths import TEMPLATES_DIR
 from .rulebook import link_rules, split_rule
 from .web import page_url, path_for
@@ -57,4 +58,5 @@ def make_templates() -> Jinja2Templates:
     env.globals["url_for"] = url_for
     env.filters["link_rules"] = link_rules
     env.filters["split_rule"] = split_rule
+    env.filters["markdown"] = markdown
     return Jinja2Templates(env=env)

@@ -24,8 +24,9 @@ ENTRY_POINTS = {"views", "api"}
 #: Top-level modules and what each may import. Infrastructure imports no domain (``permissions`` is
 #: the policy every domain asks; ``web`` is told by ``create_app`` how to find who is asking); the
 #: composition (``app``, ``cli``, ``seed``, ``home``, ``models``, ``api``, ``migrations``) may import any.
-INFRASTRUCTURE = {"clock", "db", "dates", "errors", "money", "paths", "permissions", "settings", "slugs", "zones", "logs", "backup", "headers", "idempotency",
-                  "templating", "web", "rulebook", "migrate"}
+INFRASTRUCTURE = {"clock", "db", "dates", "errors", "money", "paths", "permissions", "settings", "slugs",
+                  "templating", "web", "rulebook", "markdown", "migrate", "zones", "logs", "backup", "headers",
+                  "idempotency"}
 INFRASTRUCTURE_MAY_USE: dict[str, set[str]] = {}
 
 

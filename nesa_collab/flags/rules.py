@@ -26,7 +26,7 @@ from ..support.models import Claim, ClaimStatus
 from .models import Audience, FlagRule
 
 #: Raise it when a rule's judgement changes: runs on an earlier version judge again.
-RULES_VERSION = 2
+RULES_VERSION = 3
 #: F5: a meeting starting within this many days needs a final agenda.
 AGENDA_DAYS = 14
 #: F6: a claim waiting longer than this many days for a decision or payment.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..dates import SchoolYear, school_year_of
 from ..network.models import CollaborativeStatus
 from ..settings import Settings
+from .models import SectionKind
 
 if TYPE_CHECKING:
     from .models import Plan
@@ -54,10 +55,22 @@ class MilestoneDue:
     due_on: date
 
 
+def is_written(plan: "Plan") -> bool:
+    """P5: something is written in the plan: a goal, an offering, a milestone, evidence of impact, or
+    a free-text section that is not blank. The norms section does not count: a new plan starts from
+    the collaborative's norms (K3), so they say nothing about whether the plan has been written."""
+    if plan.goals or plan.offerings or plan.milestones or plan.evidence:
+        return True
+    texts = plan.texts or {}
+    sections = plan.template.sections if plan.template is not None else []
+    return any((texts.get(s.key) or "").strip() for s in sections if s.kind == SectionKind.FREE_TEXT)
+
+
 @dataclass(frozen=True)
 class PlanFacts:
     """P5: what the rule reads of a plan. ``open_milestones`` are the milestones not done, by due
-    date (the standings query gives only those already past due: the others cannot be overdue)."""
+    date (the standings query gives only those already past due: the others cannot be overdue);
+    ``has_content``: something is written in it (``is_written``)."""
 
     first_year: int
     last_year: int
@@ -65,12 +78,14 @@ class PlanFacts:
     last_revised_at: datetime
     has_next_plan: bool
     open_milestones: tuple[MilestoneDue, ...]
+    has_content: bool
 
     @classmethod
     def of(cls, plan: "Plan") -> "PlanFacts":
-        """The facts of a loaded plan (its milestones and ``has_next_plan`` load with it)."""
+        """The facts of a loaded plan (its rows, template and ``has_next_plan`` load with it)."""
         return cls(plan.first_year, plan.last_year, plan.start_month, plan.last_revised_at, bool(plan.has_next_plan),
-                   tuple(MilestoneDue(m.title, m.due_on) for m in plan.milestones if not m.is_done))
+                   tuple(MilestoneDue(m.title, m.due_on) for m in plan.milestones if not m.is_done),
+                   is_written(plan))
 
     @property
     def ends_on(self) -> date:
@@ -147,6 +162,8 @@ def out_of_date(plan: PlanFacts | None, collaborative: Judged, today: date, sett
     on ``today``.
 
     - ``no_plan``: an active collaborative has no plan.
+    - ``not_written``: an active collaborative's plan has nothing written in it (``is_written``): a plan
+      just started is no plan yet.
     - ``stale``: no revision in the last ``settings.plan_stale_months`` months (12 by default): a plan
       last revised on 15 March 2026 is out of date from 15 March 2027 on.
     - ``ending``: the plan ends within 6 months — from the day 6 months before its last day — and
@@ -166,6 +183,8 @@ def out_of_date(plan: PlanFacts | None, collaborative: Judged, today: date, sett
         return []
     day = day if day is not None and day.today == today else P5Day(today, settings)
     reasons: list[Reason] = []
+    if not plan.has_content and collaborative.status == CollaborativeStatus.ACTIVE:
+        reasons.append(Reason("P5", "not_written", "no plan written yet: nothing is written in its sections"))
     if day.is_stale(plan):
         last = plan.last_revised_at.astimezone(settings.tz).date()
         months = settings.plan_stale_months

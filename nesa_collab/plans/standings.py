@@ -18,7 +18,9 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Date, Integer, Select, String, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..dates import SchoolYear, school_year_of
 from ..db import UTCDateTime
@@ -26,7 +28,8 @@ from ..network import services as network
 from ..network.models import Collaborative, CollaborativeStatus
 from ..settings import Settings
 from ..web import Page
-from .models import Plan, PlanMilestone, PlanStatus
+from .models import (Plan, PlanEvidence, PlanGoal, PlanMilestone, PlanOffering, PlanStatus, SectionKind,
+                     TemplateSection)
 from .standing import MilestoneDue, P5Day, PlanFacts, Reason, out_of_date
 
 #: The standings a list can be filtered by.
@@ -127,6 +130,35 @@ def _current_plan_id() -> Any:
     return func.coalesce(begun, earliest)
 
 
+class json_object_entries(FunctionElement):
+    """The (key, value) rows of a JSON object, its values as text: ``json_each`` on SQLite,
+    ``json_each_text`` on PostgreSQL."""
+
+    name = "json_object_entries"
+    inherit_cache = True
+
+
+@compiles(json_object_entries)
+def _json_each(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"json_each({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_object_entries, "postgresql")
+def _json_each_text(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"json_each_text({compiler.process(element.clauses, **kw)})"
+
+
+def _has_content() -> Any:
+    """P5 (``standing.is_written``) in SQL: the plan has a goal, an offering, a milestone, evidence
+    of impact, or a free-text section of its template that is not blank (the norms do not count)."""
+    rows = [exists().where(model.plan_id == Plan.id) for model in (PlanGoal, PlanOffering, PlanMilestone, PlanEvidence)]
+    text = json_object_entries(Plan.texts).table_valued("key", "value").alias("plan_text")
+    written = exists(select(text.c.key).select_from(text).join(TemplateSection, and_(
+        TemplateSection.template_id == Plan.template_id, TemplateSection.key == text.c.key,
+        TemplateSection.kind == SectionKind.FREE_TEXT)).where(func.trim(text.c.value) != ""))
+    return or_(*rows, written)
+
+
 def _is_out_of_date() -> Any:
     """P5 in SQL, each condition compared with the thresholds of ``_params`` (``P5Day``'s, as
     ``out_of_date`` compares them), the cheap ones first."""
@@ -139,6 +171,7 @@ def _is_out_of_date() -> Any:
     return or_(
         and_(Plan.id.is_(None), Collaborative.status == CollaborativeStatus.ACTIVE),
         and_(Plan.id.is_not(None), or_(
+            and_(Collaborative.status == CollaborativeStatus.ACTIVE, ~_has_content()),  # not_written
             Plan.last_revised_at < bindparam("stale_before", type_=UTCDateTime),  # stale
             Plan.first_year > covered, Plan.last_year < covered,  # not_covering
             and_(Plan.last_year == ending_year, ~has_next),  # ending
@@ -152,7 +185,7 @@ def _filtered(ids: bool) -> Select:
         Collaborative.id.label("collaborative_id"), Collaborative.slug, Collaborative.name,
         Collaborative.status.label("collaborative_status"), Plan.id.label("plan_id"), Plan.title, Plan.status,
         Plan.first_year, Plan.last_year, Plan.start_month, Plan.last_revised_at, Plan.accepted_revision,
-        _flag(_is_out_of_date()).label("out_of_date"))
+        _flag(_has_content()).label("has_content"), _flag(_is_out_of_date()).label("out_of_date"))
         .outerjoin(Plan, Plan.id == _current_plan_id()))
     if ids:
         stmt = stmt.where(Collaborative.id.in_(bindparam("ids", expanding=True)))
@@ -248,7 +281,8 @@ def _lines(db: Session, rows: list[Any], day: P5Day, params: dict[str, Any],
         if r.plan_id is not None:
             next_plan = next((p for p in plans[r.collaborative_id] if p.first_year > r.last_year), None)
             plan = PlanLine(r.first_year, r.last_year, r.start_month, r.last_revised_at, next_plan is not None,
-                            tuple(overdue[r.plan_id]), r.plan_id, r.title, r.status, r.accepted_revision)
+                            tuple(overdue[r.plan_id]), bool(r.has_content), r.plan_id, r.title, r.status,
+                            r.accepted_revision)
         lines.append(StandingLine(collab, plan, out_of_date(plan, collab, day.today, day.settings, day=day),
                                   next_plan))
     return lines

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import DomainError
+from ..markdown import markdown_source
 from ..network import services as network
 from ..network.models import Collaborative
 from ..web import Waiting, WebRequest, form_page, page, paginate
@@ -95,10 +96,13 @@ def md_cell(text: str | None) -> str:
 
 
 def markdown_of(req: WebRequest, plan: Plan) -> str:
-    """The plan as a Markdown document, rendered from a template; user text goes through ``md_text``."""
+    """The plan as a Markdown document, rendered from a template: plain fields go through ``md_text``
+    (shown as typed); the text sections, written in Markdown, through ``markdown_source`` (kept as
+    Markdown, raw HTML shown as text, as on the pages)."""
     env = req.request.app.state.templates.env
     return env.get_template("plans/plan.md").render(plan=plan, collab=plan.collaborative, today=req.today,
-                                                    settings=req.settings, md=md_text, md_cell=md_cell)
+                                                    settings=req.settings, md=md_text, md_cell=md_cell,
+                                                    section=markdown_source)
 
 
 @page("plan.view")

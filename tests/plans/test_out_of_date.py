@@ -8,7 +8,8 @@ from datetime import date, datetime, timezone
 import pytest
 
 from nesa_collab.network.models import Collaborative
-from nesa_collab.plans.models import Plan, PlanMilestone
+from nesa_collab.plans.models import (Plan, PlanEvidence, PlanGoal, PlanMilestone, PlanOffering, PlanTemplate,
+                                      TemplateSection)
 from nesa_collab.plans.standing import PlanFacts, add_months, out_of_date
 from nesa_collab.settings import Settings
 
@@ -20,12 +21,19 @@ def collab(status: str = "active") -> Collaborative:
 
 
 def plan(first_year: int = 2025, last_year: int = 2026, revised: date = date(2026, 9, 1),
-         milestones=(), has_next: bool = False, start_month: int = 8) -> Plan:
+         milestones=(), has_next: bool = False, start_month: int = 8, written: bool = True) -> Plan:
+    """A plan with a goal written (``written``), so that only the condition under test holds."""
     p = Plan(title="Plan", first_year=first_year, last_year=last_year, start_month=start_month,
              last_revised_at=datetime.combine(revised, datetime.min.time(), timezone.utc),
-             milestones=list(milestones))
+             milestones=list(milestones), goals=[PlanGoal(position=0, statement="Read")] if written else [],
+             texts={})
     p.has_next_plan = has_next
     return p
+
+
+def template(*kinds: str) -> PlanTemplate:
+    return PlanTemplate(version=1, sections=[TemplateSection(position=i, key=kind, title=kind, kind=kind)
+                                             for i, kind in enumerate(kinds)])
 
 
 def conditions(p, today, c=None, settings=SETTINGS):
@@ -38,6 +46,38 @@ def test_p5_an_active_collaborative_without_a_plan_is_out_of_date():
     assert "has no plan" in reasons[0].message
     assert out_of_date(None, collab("forming"), date(2026, 11, 27), SETTINGS) == []
     assert out_of_date(None, collab("retired"), date(2026, 11, 27), SETTINGS) == []
+
+
+def test_p5_a_started_plan_with_nothing_written_is_no_plan_written_yet():
+    blank = plan(2026, 2027, revised=date(2026, 11, 27), written=False)
+    blank.template = template("free_text", "goals", "offerings", "milestones", "evidence", "norms")
+    reasons = out_of_date(PlanFacts.of(blank), collab(), date(2026, 11, 27), SETTINGS)
+    assert [(r.rule, r.condition) for r in reasons] == [("P5", "not_written")]
+    assert "no plan written yet" in reasons[0].message
+    # A forming collaborative owes no plan yet, written or not; a retired one owes none.
+    assert out_of_date(PlanFacts.of(blank), collab("forming"), date(2026, 11, 27), SETTINGS) == []
+    assert out_of_date(PlanFacts.of(blank), collab("retired"), date(2026, 11, 27), SETTINGS) == []
+    # The norms the plan starts from (K3) are the collaborative's, not written for the plan; blank
+    # space is nothing written.
+    blank.texts = {"norms": "We start on time.", "free_text": "  \n "}
+    assert conditions(blank, date(2026, 11, 27)) == ["not_written"]
+
+
+@pytest.mark.parametrize("written", ["text", "goal", "offering", "milestone", "evidence"])
+def test_p5_any_section_written_makes_it_a_plan(written):
+    p = plan(2026, 2027, revised=date(2026, 11, 27), written=False)
+    p.template = template("free_text", "goals", "offerings", "milestones", "evidence", "norms")
+    if written == "text":
+        p.texts = {"free_text": "Every student reads."}
+    elif written == "goal":
+        p.goals = [PlanGoal(position=0, statement="Read")]
+    elif written == "offering":
+        p.offerings = [PlanOffering(position=0, school_year=2026, kind="institute", title="Institute")]
+    elif written == "milestone":
+        p.milestones = [PlanMilestone(title="Rubric", due_on=date(2027, 5, 1), is_done=False)]
+    else:
+        p.evidence = [PlanEvidence(position=0, indicator="Fluency")]
+    assert conditions(p, date(2026, 11, 27)) == []
 
 
 def test_p5_no_revision_in_12_months_raised_exactly_12_months_later():

@@ -199,17 +199,32 @@ def test_scenario_6_p5_keeping_the_plan_alive_through_the_pages(world, as_):
                                                                                                [True, True])
 
 
-def test_p3_the_markdown_export_shows_user_text_as_typed(world, as_):
+def test_p3_the_markdown_export_shows_plain_fields_as_typed_and_sections_as_markdown_without_html(world, as_):
     plan_id = world.new_plan()
     with services_plan(world, plan_id) as plan:
         services.save_plan(plan_sess(plan), SYSTEM, plan, typed({
             "title": "Plan *for* [all]",
-            "texts": {"purpose": "# Not a heading\n1. not a list <b>x</b> under_score"},
+            "texts": {"purpose": "# A heading\n1. a list <b>x</b> under_score"},
             "milestones": [{"title": "Rubric | draft\nsecond line", "due_on": date(2027, 1, 5)}]}), "Odd text", TODAY)
     md = as_(world.core).get(f"/plans/{plan_id}/export.md").text
     assert md.startswith("# Plan \\*for\\* \\[all\\]\n")
-    assert "\\# Not a heading\n1\\. not a list \\<b\\>x\\</b\\> under\\_score" in md
+    # Issue 12 (8): a section is written in Markdown, so it is exported as Markdown; raw HTML stays text.
+    assert "\n# A heading\n1. a list \\<b>x\\</b> under_score\n" in md
     assert "| Rubric \\| draft second line | — | 2027-01-05 | no |" in md
+
+
+def test_p2_plan_sections_show_as_markdown_on_the_plan_page_and_print_and_the_api_keeps_the_text(world, as_):
+    plan_id = world.new_plan()
+    written = "- **Every student reads.**\n- See [the rubric](https://example.org/r)\n\n<script>x()</script>"
+    with services_plan(world, plan_id) as plan:
+        services.save_plan(plan_sess(plan), SYSTEM, plan, typed(texts={"purpose": written}), "Purpose", TODAY)
+    core = as_(world.core)
+    for url in (f"/plans/{plan_id}", f"/plans/{plan_id}/print"):
+        page = core.get(url).text
+        assert "<li><strong>Every student reads.</strong></li>" in page, url
+        assert '<a href="https://example.org/r" rel="nofollow noopener">the rubric</a>' in page, url
+        assert "<script>x()" not in page and "&lt;script&gt;x()&lt;/script&gt;" in page, url
+    assert core.get(f"/api/v1/plans/{plan_id}").json()["texts"]["purpose"] == written
 
 
 def plan_sess(plan):
@@ -235,3 +250,32 @@ def test_p2_the_dpl_saves_a_new_template_version_on_its_page_and_errors_point_at
     assert r.status_code == 303 and "version 2" in dpl.get("/plans/template").text
     with world.database.transaction() as db:
         assert [s.key for s in template.current_template(db, SYSTEM).sections][-1] == "partners"
+
+
+def test_p5_a_blank_draft_is_no_plan_written_yet_on_the_pages_the_api_and_f4_until_a_section_is_written(
+        world, as_, settings):
+    from nesa_collab.flags.rules import judge
+
+    plan_id = world.new_plan()  # every section "Not written yet"
+    dpl = as_(world.dpl)
+
+    def f4() -> list[str]:
+        with world.database.session(write=False) as db:
+            return [h.message for h in judge(db, TODAY, settings).hits
+                    if h.rule == "F4" and h.subject_type == "plan" and h.subject_id == plan_id]
+
+    page = dpl.get(f"/plans/{plan_id}").text
+    assert "Out of date" in page and "Up to date" not in page and "no plan written yet" in page
+    assert "no plan written yet" in dpl.get(f"/collaboratives/{world.collab.slug}").text
+    [line] = dpl.get("/api/v1/plans").json()["items"]
+    assert [r["condition"] for r in line["out_of_date"]] == ["not_written"]
+    assert "no plan written yet" in dpl.get("/").text
+    assert f4() == ["F4: the Literacy plan is out of date (P5): no plan written yet: nothing is written in its "
+                    "sections"]
+
+    with services_plan(world, plan_id) as plan:
+        services.save_plan(plan_sess(plan), SYSTEM, plan, typed(texts={"purpose": "Every student reads."}),
+                           "Purpose", TODAY)
+    page = dpl.get(f"/plans/{plan_id}").text
+    assert "Up to date" in page and "no plan written yet" not in page
+    assert dpl.get("/api/v1/plans").json()["items"][0]["out_of_date"] == [] and f4() == []

@@ -108,12 +108,21 @@ def test_p5_the_query_and_the_loaded_plans_agree_on_a_world_at_each_boundary(wor
     with_next, empty, forming, future = (factory.collaborative("With a next plan"), factory.collaborative("No plan"),
                                          factory.collaborative("Forming", status="forming"),
                                          factory.collaborative("Not begun"))
+    blank, norms_only, forming_blank = (factory.collaborative("Blank draft"), factory.collaborative("Norms only"),
+                                        factory.collaborative("Forming, blank", status="forming"))
     factory.collaborative("Retired", status="retired")
     with database.transaction() as db:
         at = datetime(2026, 9, 1, 8, tzinfo=timezone.utc)
-        for collab, years in ((with_next, (2026, 2027)), (with_next, (2028, 2029)), (future, (2027, 2028))):
-            services.create_plan(db, SYSTEM, db.get(Collaborative, collab.id), title="Plan", first_year=years[0],
-                                 last_year=years[1], settings=settings, at=at)
+        # Written: a free-text section (with_next), a goal (future). Nothing written: blank, forming_blank,
+        # and norms_only, whose only text is the norms section (which a plan starts from, K3).
+        written = {with_next: typed(texts={"purpose": "Every student reads."}),
+                   future: typed(goals=[{"statement": "Read"}]), norms_only: typed(texts={"norms": "On time."})}
+        for collab, years in ((with_next, (2026, 2027)), (with_next, (2028, 2029)), (future, (2027, 2028)),
+                              (blank, (2026, 2027)), (norms_only, (2026, 2027)), (forming_blank, (2026, 2027))):
+            plan = services.create_plan(db, SYSTEM, db.get(Collaborative, collab.id), title="Plan",
+                                        first_year=years[0], last_year=years[1], settings=settings, at=at)
+            if collab in written:
+                services.save_plan(db, SYSTEM, plan, written[collab], "Written", TODAY, at=at)
     with database.session(write=False) as db:
         days = _boundary_days(db, settings)
         for day in (date(2027, 3, 14), date(2027, 3, 15), TODAY, TODAY + DAY, date(2027, 1, 31), date(2027, 8, 1)):
@@ -135,10 +144,16 @@ def test_p5_the_query_and_the_loaded_plans_agree_on_a_world_at_each_boundary(wor
         assert conditions(TODAY, empty) == ["no_plan"] and conditions(TODAY, forming) == []
         assert conditions(date(2027, 7, 31), future) == ["not_covering"]
         assert conditions(date(2027, 8, 1), future) == []
+        # Issue 12 (9): a plan with nothing written is no plan written yet, until a section has content.
+        assert conditions(TODAY, blank) == conditions(TODAY, norms_only) == ["not_written"]
+        assert conditions(TODAY, forming_blank) == [] and conditions(TODAY, with_next) == []
 
 
 def test_p5_the_plans_list_pages_filters_by_standing_status_and_name_out_of_date_first(world, factory, as_):
-    world.new_plan(2026, 2027)  # Literacy: a draft started today, up to date
+    plan_id = world.new_plan(2026, 2027)  # Literacy: a draft started and written today, up to date
+    with world.database.transaction() as db:
+        services.save_plan(db, SYSTEM, db.get(Plan, plan_id), typed(texts={"purpose": "Every student reads."}),
+                           "Purpose", TODAY)
     for i in range(30):
         factory.collaborative(f"Science {i:02d}")  # active without a plan: out of date
     dpl = as_(world.dpl)
