@@ -32,8 +32,11 @@ def cmd_serve(args) -> None:
         from .migrate import upgrade
 
         upgrade(settings.database_url)
+    # X-Forwarded-For is believed from the configured proxies only: from anyone else it would let a
+    # client choose the address the sign-in throttle counts.
+    trusted = settings.trusted_proxies.strip()
     uvicorn.run("nesa_collab.app:app", host=args.host, port=args.port, workers=args.workers,
-                proxy_headers=True, log_level="info")
+                proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None, log_level="info")
 
 
 def cmd_db(args) -> None:
@@ -281,7 +284,7 @@ def cmd_demo(args) -> None:
         return
     import uvicorn
 
-    uvicorn.run("nesa_collab.app:app", host=args.host, port=args.port, log_level="info")
+    uvicorn.run("nesa_collab.app:app", host=args.host, port=args.port, proxy_headers=False, log_level="info")
 
 
 def build_parser() -> argparse.ArgumentParser:

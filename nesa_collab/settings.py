@@ -42,6 +42,9 @@ DOCUMENTED = {
     "scheduler": ("NESA_SCHEDULER", "where the daily flags sweep (F1–F8) is scheduled: `app` (in the web app's "
                                     "process), `process` (run `nesa-collab scheduler`) or `off`"),
     "sweep_time": ("NESA_SWEEP_TIME", "time of day (HH:MM, the network's zone) of the daily flags sweep"),
+    "trusted_proxies": ("NESA_TRUSTED_PROXIES", "addresses of the reverse proxies whose `X-Forwarded-For` and "
+                                                "`X-Forwarded-Proto` `nesa-collab serve` believes (comma-separated "
+                                                "IPs or networks); empty: none, the client is the connection's address"),
 }
 #: Where the daily sweep is scheduled (see ``Settings.scheduler``).
 SCHEDULER_MODES = ("app", "process", "off")
@@ -85,6 +88,9 @@ class Settings:
     scheduler: str = "app"
     #: F1–F8: when the daily sweep runs, HH:MM in the network's zone.
     sweep_time: str = "06:00"
+    #: The reverse proxies in front of ``nesa-collab serve``: only from these is a client's address
+    #: taken from ``X-Forwarded-For`` (the sign-in throttle counts by it). Empty: from none.
+    trusted_proxies: str = ""
     #: argon2 cost; tests lower it so that hashing many passwords stays fast.
     password_time_cost: int = 3
     password_memory_cost: int = 65536
