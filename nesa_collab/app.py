@@ -85,6 +85,9 @@ PANELS = {
     "profile": [network_views.profile_panel, notifications_views.profile_panel],
     "meeting": [support_views.meeting_claim_panel, meetings_views.invitations_panel],
     "school": [obligations_views.school_cores_panel],
+    # Issue 12 (7): what lapsing a school or retiring a collaborative does, on the page that asks first.
+    "school_lapse": [obligations_views.school_cores_panel],
+    "collaborative_retire": [meetings_views.retire_panel],
 }
 
 #: What each domain says a person must act on: the "Waiting for you" list every home page leads with.

@@ -252,7 +252,29 @@ def end_term(req: WebRequest):
                             flash=f"{term.person.name}'s term ends on {services.fmt(term.ended_on)}.")
 
     return form_page(req, "cores/end.html", form={"ended_on": req.today.isoformat(), "reason": "", "note": ""},
-                     submit=submit, context={"term": term, "reasons": list(EndReason)})
+                     submit=submit, context=lambda: {"term": term, "reasons": list(EndReason),
+                                                     "strength": _strength_after_end(req, term)})
+
+
+@dataclass(frozen=True)
+class StrengthAfterEnd:
+    """C2/C6: the Core's size today and once the term has ended (the page asking first says it)."""
+
+    today: int
+    after: int
+    serving: bool
+    minimum: int
+    under: bool
+
+
+def _strength_after_end(req: WebRequest, term: Appointment) -> StrengthAfterEnd:
+    """C6: a term serving today leaves its Core one member smaller; an active Core of fewer than
+    MIN_CORE is under strength (a forming one may be small)."""
+    today = len(services.current_core(req.db, term.collaborative_id, req.today))
+    serving = term.starts_on <= req.today <= term.last_day
+    after = today - 1 if serving else today
+    return StrengthAfterEnd(today=today, after=after, serving=serving, minimum=MIN_CORE,
+                            under=term.collaborative.is_active and after < MIN_CORE)
 
 
 @page("core.manage")

@@ -83,6 +83,10 @@ def put_support(req: WebRequest):
 
 # --- meetings -------------------------------------------------------------------------------------
 
+OCCURRENCE_PATH = ("the occurrence is named in the path by its start as the series' rule generates it, in the "
+                   "meeting's zone (ISO, e.g. 2027-02-09T16:00; a moved occurrence keeps it; a single meeting: its start)")
+
+
 def _meeting(req: WebRequest) -> Meeting:
     return services.get_meeting(req.db, req.actor, req.path_params["meeting_id"])
 
@@ -189,6 +193,14 @@ def change_occurrence(req: WebRequest):
     return req.json([OccurrenceOut.model_validate(o.__dict__) for o in times.expand(meeting)])
 
 
+@api("meeting.edit", summary="Restore a cancelled occurrence of a recurring meeting at the time its rule gives it "
+     "(it leaves the EXDATE list; M1, M5); " + OCCURRENCE_PATH, response=OccurrenceOut, many=True, tag="meetings")
+def restore_occurrence(req: WebRequest):
+    meeting = _meeting(req)
+    services.restore_occurrence(req.db, req.actor, meeting, _occurrence(req))
+    return req.json([OccurrenceOut.model_validate(o.__dict__) for o in times.expand(meeting)])
+
+
 @api("meeting.edit", summary="The cross-zone aid: a proposed time in every member's zone, and the day's best starts",
      response=SchedulingOut, tag="meetings",
      query=(("collaborative", "string", "collaborative slug"), ("starts", "string", "local start, e.g. 2027-01-12T16:00"),
@@ -229,10 +241,6 @@ def put_agenda(req: WebRequest):
     agendas.replace_agenda(req.db, req.actor, meeting, [i.model_dump() for i in data.items], data.agenda_final_by)
     req.db.flush()
     return req.json(_agenda_out(meeting))
-
-
-OCCURRENCE_PATH = ("the occurrence is named in the path by its start as the series' rule generates it, in the "
-                   "meeting's zone (ISO, e.g. 2027-02-09T16:00; a moved occurrence keeps it; a single meeting: its start)")
 
 
 def _minutes_out(req: WebRequest, meeting: Meeting, occurrence: times.Occurrence,
@@ -364,6 +372,8 @@ routes = [
     Route("/meetings/{meeting_id:int}/invitations", send_invitations, methods=["POST"], name="api_send_invitations"),
     Route("/meetings/{meeting_id:int}/occurrences", meeting_occurrences, methods=["GET"], name="api_occurrences"),
     Route("/meetings/{meeting_id:int}/occurrences", change_occurrence, methods=["POST"], name="api_change_occurrence"),
+    Route("/meetings/{meeting_id:int}/occurrences/{occurrence}/restore", restore_occurrence, methods=["POST"],
+          name="api_restore_occurrence"),
     Route("/meetings/{meeting_id:int}/agenda", get_agenda, methods=["GET"], name="api_agenda"),
     Route("/meetings/{meeting_id:int}/agenda", put_agenda, methods=["PUT"], name="api_put_agenda"),
     Route("/meetings/{meeting_id:int}/minutes", list_minutes, methods=["GET"], name="api_minutes"),

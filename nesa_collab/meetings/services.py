@@ -462,6 +462,48 @@ def change_occurrence(db: Session, actor: Actor, meeting: Meeting, original_star
     return occ
 
 
+def occurrence_to_cancel(actor: Actor, meeting: Meeting, original_start: datetime) -> times.Occurrence:
+    """M1: the occurrence of a series about to be cancelled, for the page that asks first: one the
+    series has, not cancelled already; for those who may change the meeting."""
+    require(actor, "meeting.edit", meeting.collaborative)
+    if not meeting.is_recurring:
+        raise DomainError("M1", "only a recurring meeting has occurrences to move or cancel", field="original_start")
+    if meeting.is_cancelled:
+        raise DomainError("M2", "the whole series is cancelled", field="status")
+    occ = times.occurrence_at(meeting, original_start)
+    if occ is None:
+        raise DomainError("M1", f"the series has no occurrence at {original_start:%-d %b %Y %H:%M}",
+                          field="original_start")
+    if occ.is_cancelled:
+        raise DomainError("M1", f"the occurrence of {original_start:%-d %b %Y} is already cancelled",
+                          field="original_start")
+    return occ
+
+
+def restore_occurrence(db: Session, actor: Actor, meeting: Meeting, original_start: datetime) -> None:
+    """M1/M5: bring back a cancelled occurrence of a series at the time its rule gives it: its
+    exception goes, so it leaves the EXDATE list and the master's SEQUENCE goes up (subscribers'
+    calendars and those invited show it again)."""
+    require(actor, "meeting.edit", meeting.collaborative)
+    if meeting.is_cancelled:
+        raise DomainError("M2", "the whole series is cancelled", field="status")
+    original_start = times.wall_time(original_start, meeting.time_zone)
+    occ = next((o for o in meeting.occurrences if o.original_start == original_start), None)
+    if occ is None or occ.status != OccurrenceStatus.CANCELLED:
+        raise DomainError("M1", f"the occurrence of {original_start:%-d %b %Y %H:%M} is not cancelled; there is "
+                          "nothing to restore", field="original_start")
+    before = snapshot(occ, ["status", "local_start", "local_end"]) | {"note": occ.note}
+    meeting.occurrences.remove(occ)
+    meeting.touch(bump=True)
+    _check_recurrence(meeting)
+    record(db, actor, "meeting.occurrence.restore", meeting,
+           f"Restored the {original_start:%-d %b %Y} occurrence of {meeting.title}",
+           before=before, after={"status": "scheduled", "original_start": original_start.isoformat()},
+           collaborative_id=meeting.collaborative_id)
+    feed_cache.forget(db, [meeting.id])
+    _changed(db, meeting)
+
+
 # --- finding a time across zones (M6, N1) -----------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ from ..errors import DomainError, NotFound, PermissionDenied
 from ..network import services as network
 from ..network.models import Collaborative
 from ..web import Waiting, WebRequest, form_page, page, paginate, posted
-from . import agendas, conferences, feed_tokens, feeds, forms, invitations, minutes, planning, rsvps, services, times
+from . import (agendas, conferences, feed_tokens, feeds, forms, invitations, minutes, planning, reach, rsvps,
+               services, times)
 from .links import feed_links, token_links
-from .models import ConferenceKind, Meeting, MeetingMode, RsvpAnswer, SupportStatus
+from .models import ConferenceKind, Meeting, MeetingMode, MeetingStatus, RsvpAnswer, SupportStatus
 from .schemas import (AgendaFormIn, CancelIn, ConferenceIn, MeetingIn, MeetingUpdate, OccurrenceIn, RsvpIn,
                       SupportIn)
 
@@ -307,7 +308,8 @@ def cancel_meeting(req: WebRequest):
         return req.redirect(req.url_for("meeting", meeting_id=meeting.id),
                             flash="Cancelled. Subscribers' calendars will show it as cancelled.")
 
-    return form_page(req, "meetings/cancel.html", form={"reason": ""}, submit=submit, context={"meeting": meeting})
+    return form_page(req, "meetings/cancel.html", form={"reason": ""}, submit=submit, context=lambda: {
+        "meeting": meeting, "reach": reach.cancellation_reach(req.db, req.actor, meeting, req.today)})
 
 
 @page("meeting.edit")
@@ -337,16 +339,52 @@ def delete_meeting(req: WebRequest):
 
 @page("meeting.edit")
 def change_occurrence(req: WebRequest):
-    """M1: move or cancel one occurrence of a recurring meeting."""
-    meeting = _meeting(req)
+    """M1: move one occurrence of a recurring meeting. A cancellation is asked for on its own page
+    first (``cancel_occurrence``): a form posting one is sent there, and cancels nothing."""
+    meeting = services.meeting_for_editing(req.db, req.actor, req.path_params["meeting_id"])
     try:
         data = req.parse(OccurrenceIn)
+        if forms.cancels(data.action):
+            return req.redirect(req.url_for("cancel_occurrence", meeting_id=meeting.id,
+                                            occurrence=forms.occurrence_value(data.original_start)))
         services.change_occurrence(req.db, req.actor, meeting, data.original_start, cancel=forms.cancels(data.action),
                                    starts=data.starts, ends=data.ends, note=data.note)
     except DomainError as exc:
         return req.render("meetings/error_back.html", {"meeting": meeting, "message": str(exc)}, 422)
+    return req.redirect(req.url_for("meeting", meeting_id=meeting.id), flash="The occurrence is moved.")
+
+
+@page("meeting.edit")
+def cancel_occurrence(req: WebRequest):
+    """M1/M5: cancel one occurrence of a series, after a page saying whose calendars drop it and who
+    is told (a GET changes nothing)."""
+    meeting = services.meeting_for_editing(req.db, req.actor, req.path_params["meeting_id"])
+    original = forms.occurrence_param(req.path_params["occurrence"])
+    occurrence = services.occurrence_to_cancel(req.actor, meeting, original)
+
+    def submit():
+        services.change_occurrence(req.db, req.actor, meeting, original, cancel=True, note=req.form.get("note", ""))
+        return req.redirect(req.url_for("meeting", meeting_id=meeting.id),
+                            flash=f"The occurrence of {original:%a %-d %b %Y} is cancelled; subscribers' calendars "
+                                  "drop it at their next refresh. It can be restored from this page.")
+
+    return form_page(req, "meetings/cancel_occurrence.html", form={"note": ""}, submit=submit, context=lambda: {
+        "meeting": meeting, "occurrence": occurrence,
+        "reach": reach.cancellation_reach(req.db, req.actor, meeting, req.today)})
+
+
+@page("meeting.edit")
+def restore_occurrence(req: WebRequest):
+    """M1/M5: bring back a cancelled occurrence of a series; calendars show it again."""
+    meeting = _meeting(req)
+    original = forms.occurrence_param(req.path_params["occurrence"])
+    try:
+        services.restore_occurrence(req.db, req.actor, meeting, original)
+    except DomainError as exc:
+        return req.render("meetings/error_back.html", {"meeting": meeting, "message": str(exc)}, 422)
     return req.redirect(req.url_for("meeting", meeting_id=meeting.id),
-                        flash="The occurrence is moved." if data.action == "move" else "The occurrence is cancelled.")
+                        flash=f"The occurrence of {original:%a %-d %b %Y} is restored; subscribers' calendars "
+                              "show it again at their next refresh.")
 
 
 # --- agenda (M3) ---------------------------------------------------------------------------------
@@ -594,6 +632,17 @@ def collaborative_panel(req: WebRequest, collab: Collaborative) -> dict | None:
             "links": feed_links(req, req.url_for("collaborative_feed", slug=collab.slug)) if collab.is_active else None}
 
 
+def retire_panel(req: WebRequest, collab: Collaborative) -> dict | None:
+    """K1/M2: on the page asking before a collaborative is retired: its upcoming published meetings,
+    which retiring does not cancel (they stay in its members' calendars until each is cancelled)."""
+    rows = [(m, o) for m, o in services.upcoming(req.db, req.actor, [collab.id], now_utc(), limit=50)
+            if m.status == MeetingStatus.PUBLISHED and not o.is_cancelled]
+    nexts: dict[int, tuple[Meeting, times.Occurrence]] = {}
+    for m, o in rows:
+        nexts.setdefault(m.id, (m, o))
+    return {"template": "meetings/_retire_panel.html", "collab": collab, "meetings": list(nexts.values())}
+
+
 def waiting_for_you(req: WebRequest) -> list[Waiting]:
     """M4: the coming meetings of one's collaboratives one has not answered; S2: for Center staff, the
     planning meetings whose room and refreshments are not arranged yet."""
@@ -632,6 +681,10 @@ routes = [
     Route("/meetings/{meeting_id:int}/delete", delete_meeting, methods=["POST"], name="delete_meeting"),
     Route("/meetings/{meeting_id:int}/invitations", send_invitations, methods=["POST"], name="send_invitations"),
     Route("/meetings/{meeting_id:int}/occurrences", change_occurrence, methods=["POST"], name="change_occurrence"),
+    Route("/meetings/{meeting_id:int}/occurrences/{occurrence}/cancel", cancel_occurrence, methods=["GET", "POST"],
+          name="cancel_occurrence"),
+    Route("/meetings/{meeting_id:int}/occurrences/{occurrence}/restore", restore_occurrence, methods=["POST"],
+          name="restore_occurrence"),
     Route("/meetings/{meeting_id:int}/agenda", edit_agenda, methods=["GET", "POST"], name="agenda"),
     Route("/meetings/{meeting_id:int}/agenda/print", print_agenda, name="print_agenda"),
     Route("/meetings/{meeting_id:int}/minutes", minutes_page, methods=["GET"], name="minutes"),

@@ -151,8 +151,14 @@ def _change_status(req: WebRequest, action: str):
         verb = "is active" if action == "activate" else "is retired"
         return req.redirect(req.url_for("collaborative", slug=collab.slug), flash=f"{collab.name} {verb}.")
 
-    return form_page(req, "network/confirm_status.html", form={}, submit=submit,
-                     context={"collab": collab, "action": action})
+    def context() -> dict:
+        # K1: what retiring does, said before it is done: its members, its calendars, and (from the
+        # domains above) its meetings.
+        members = paginate(req.db, services.members_query(req.actor, collab), 1, per_page=1).total
+        return {"collab": collab, "action": action, "members": members,
+                "panels": req.panels("collaborative_retire", collab) if action == "retire" else []}
+
+    return form_page(req, "network/confirm_status.html", form={}, submit=submit, context=context)
 
 
 @page("collaborative.manage")
@@ -300,8 +306,15 @@ def lapse_school(req: WebRequest):
         services.lapse_school(req.db, req.actor, school, req.parse(LapseIn).lapsed_on)
         return req.redirect(req.url_for("school", school=school.slug), flash=f"{school.name}'s membership lapsed.")
 
+    def context() -> dict:
+        # N2/C10: what lapsing does, said before it is done: its people, and (from the domains above)
+        # those of them serving on a Core, whose terms are flagged.
+        people = paginate(req.db, services.school_people_query(req.actor, school), 1, per_page=1).total
+        return {"school": school, "people": people,
+                "panels": req.panels("school_lapse", school) if school.is_active else []}
+
     return form_page(req, "network/school_lapse.html", form={"lapsed_on": req.today.isoformat()}, submit=submit,
-                     context={"school": school})
+                     context=context)
 
 
 # --- panels on other domains' pages ---------------------------------------------------------------
