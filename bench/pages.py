@@ -2,9 +2,12 @@
 network grown 100 times, beside a bare Starlette + Jinja page served the same way in the same run.
 
     .venv/bin/python bench/pages.py [--factors 1,100] [--requests 100] [--seconds 3] [--pages / /cores]
+                                    [--postgres SERVER_URL] [--workers 4]
 
 For each size it builds the network (``bench/grow.py``: the demo loaded through the services, then
-copied in bulk) and sweeps it for today's flags, serves the app with uvicorn (one worker, SQLite, no scheduler) and the bare page
+copied in bulk) and sweeps it for today's flags, serves the app with uvicorn (one worker and SQLite unless
+``--workers`` and ``--postgres`` say otherwise: then the network is copied into PostgreSQL,
+``bench/to_postgres.py``; no scheduler) and the bare page
 (``bench/bare.py``) on loopback, signs in as the personas of the demo, and for every page prints:
 
 - p50 and p95 latency with one connection (keep-alive), over ``--requests`` requests (fewer if they
@@ -52,6 +55,8 @@ HERE = Path(__file__).resolve().parent
 PASSWORD = "demo-password"
 SECRET = "bench-" + "x" * 40
 TICK = os.sysconf("SC_CLK_TCK")
+#: What the report's headings say the run served from.
+DATABASE, WORKERS = "SQLite", 1
 
 #: Who asks for what: the Director's lists and dashboards, the API lists, and each persona's home.
 DPL = "maya.haddad@nesa-demo.org"
@@ -93,12 +98,12 @@ def free_port() -> int:
 
 
 class Server:
-    """One uvicorn worker serving ``app`` on loopback."""
+    """uvicorn serving ``app`` on loopback, with ``workers`` worker processes (1: in its own process)."""
 
-    def __init__(self, app: str, env: dict[str, str], app_dir: Path | None = None):
+    def __init__(self, app: str, env: dict[str, str], app_dir: Path | None = None, workers: int = 1):
         self.port = free_port()
         args = [sys.executable, "-m", "uvicorn", app, "--port", str(self.port), "--log-level", "warning",
-                "--no-access-log"]
+                "--no-access-log"] + (["--workers", str(workers)] if workers > 1 else [])
         if app_dir:
             args += ["--app-dir", str(app_dir)]
         self.process = subprocess.Popen(args, env={**os.environ, **env})
@@ -114,15 +119,38 @@ class Server:
                 raise RuntimeError(f"{app} did not start")
             time.sleep(0.2)
 
+    def pids(self) -> list[int]:
+        """The server's process and its workers (uvicorn's supervisor starts them as children)."""
+        out, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            try:
+                todo += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+            except OSError:
+                pass
+        return out
+
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / TICK
 
     def memory_mb(self, key: str = "VmRSS") -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-        return 0.0
+        """Summed over the server's processes."""
+        total = 0.0
+        for pid in self.pids():
+            try:
+                lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+            except OSError:
+                continue
+            total += sum(int(line.split()[1]) / 1024 for line in lines if line.startswith(key + ":"))
+        return total
 
     def stop(self) -> None:
         self.process.terminate()
@@ -202,7 +230,7 @@ def statements_per_page(url: str, pages: list[tuple[str | None, str]]) -> dict[t
     return out
 
 
-def measure(url: str, pages, requests: int, seconds: float) -> tuple[list[Figures], Figures, float]:
+def measure(url: str, pages, requests: int, seconds: float, workers: int = 1) -> tuple[list[Figures], Figures, float]:
     env = {"NESA_DATABASE_URL": url, "NESA_SECRET_KEY": SECRET, "NESA_ENV": "development",
            "NESA_SCHEDULER": "off", "NESA_BASE_URL": "http://127.0.0.1"}
     bare = Server("bare:app", {}, app_dir=HERE)
@@ -212,7 +240,7 @@ def measure(url: str, pages, requests: int, seconds: float) -> tuple[list[Figure
                        many_connections(bare, httpx.Cookies(), "/", seconds), cpu * 1000, None, bare.memory_mb())
     bare.stop()
 
-    server = Server("nesa_collab.app:app", env)
+    server = Server("nesa_collab.app:app", env, workers=workers)
     out = []
     clients: dict[str | None, httpx.Client] = {}
     try:
@@ -256,7 +284,7 @@ def _p95(values: list[float]) -> float:
 # --- the report --------------------------------------------------------------------------------
 
 def print_table(factor: int, figures: list[Figures], bare: Figures, peak: float) -> None:
-    print(f"\n## {factor}× the demo network\n")
+    print(f"\n## {factor}× the demo network ({DATABASE}, {WORKERS} worker{'s' if WORKERS > 1 else ''})\n")
     print(f"Bare Starlette + Jinja page: p50 {bare.p50:.1f} ms, p95 {bare.p95:.1f} ms, {bare.rps:.0f} req/s "
           f"(8 connections), {bare.cpu_ms:.2f} ms CPU per request.\n")
     print("| who | page | status | p50 ms | p95 ms | req/s (8 conn.) | CPU ms/req | × bare CPU "
@@ -276,8 +304,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="time per page and load, at most")
     parser.add_argument("--pages", nargs="*", help="only these paths")
     parser.add_argument("--keep", help="a folder to keep the grown databases in")
+    parser.add_argument("--postgres", metavar="SERVER_URL",
+                        help="serve from PostgreSQL: each grown network is copied into a database on this server "
+                             "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args(argv)
     pages = [p for p in PAGES if not args.pages or p[1] in args.pages]
+    global DATABASE, WORKERS
+    DATABASE, WORKERS = ("PostgreSQL" if args.postgres else "SQLite"), args.workers
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="nesa-pages-", dir="/dev/shm"))
     folder.mkdir(parents=True, exist_ok=True)
     results = {}
@@ -291,7 +325,14 @@ def main(argv: list[str] | None = None) -> None:
                     grow.grow(path, factor)
                 sweep(f"sqlite:///{path}")
                 print(f"Built the {factor}× network in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-            results[factor] = measure(f"sqlite:///{path}", pages, args.requests, args.seconds)
+            url = f"sqlite:///{path}"
+            if args.postgres:
+                import to_postgres
+
+                t = time.perf_counter()
+                url = to_postgres.copy(str(path), args.postgres, f"nesa_bench_{factor}x")
+                print(f"Copied the {factor}× network into PostgreSQL in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+            results[factor] = measure(url, pages, args.requests, args.seconds, args.workers)
             print_table(factor, *results[factor])
         if len(results) > 1:
             sizes = sorted(results)
