@@ -269,8 +269,10 @@ def timezone_component(zone: str, first: date, last: date) -> Timezone:
     tz.add("TZID", zone)
     before = opening.astimezone(z).utcoffset()
     tz.add_component(_observance(z, opening, before))
-    for instant, before in _transitions(z, opening, closing):
-        tz.add_component(_observance(z, instant, before))
+    for year in range(opening.year, closing.year + 1):
+        for instant, before in _transitions(zone, year):
+            if opening < instant < closing:
+                tz.add_component(_observance(z, instant, before))
     return tz
 
 
@@ -289,10 +291,13 @@ def _observance(z: ZoneInfo, instant: datetime, before: timedelta) -> TimezoneSt
 _STEP = timedelta(hours=6)
 
 
-def _transitions(z: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, timedelta]]:
-    """zoneinfo's changes of offset between two instants: (the first instant of the new offset, the
-    offset before). zoneinfo has no public list of transitions, so the offset is sampled and each change
-    narrowed down by bisection."""
+@lru_cache(maxsize=4096)
+def _transitions(zone: str, year: int) -> tuple[tuple[datetime, timedelta], ...]:
+    """zoneinfo's changes of offset in a year (UTC): (the first instant of the new offset, the offset
+    before). zoneinfo has no public list of transitions, so the offset is sampled and each change
+    narrowed down by bisection; kept by zone and year, as the spans of feeds move a little at a time."""
+    z = ZoneInfo(zone)
+    start, end = datetime(year, 1, 1, tzinfo=timezone.utc), datetime(year + 1, 1, 1, tzinfo=timezone.utc)
     out = []
     t, offset = start, start.astimezone(z).utcoffset()
     while t < end:
@@ -310,7 +315,7 @@ def _transitions(z: ZoneInfo, start: datetime, end: datetime) -> list[tuple[date
             out.append((hi, offset))
             offset = after
         t = step
-    return out
+    return tuple(out)
 
 
 def build_calendar(feed: FeedData) -> bytes:
