@@ -147,8 +147,8 @@ def meeting_events(meeting: Meeting, host: str, page_url: str, *, uid_prefix: st
         if o.original_start in moved:
             occ = moved[o.original_start]
             events.append(EventData(start=_written(occ.local_start, zone), end=_written(occ.local_end, zone),
-                                    duration=occ.ends_at - occ.starts_at, recurrence_id=_aware(occ.original_start, zone),
-                                    sequence=occ.sequence, status=status,
+                                    duration=occ.ends_at - occ.starts_at, sequence=occ.sequence, status=status,
+                                    recurrence_id=_aware(occ.original_start, zone),
                                     **{**common, "stamp": max(occ.updated_at, meeting.updated_at),
                                        "description": _moved_note(occ, zone) + description}))
         elif not o.is_cancelled and not times.is_unique(o.original_start, zone):

@@ -53,7 +53,8 @@ def test_m1_the_api_answers_the_repeated_hour_warning_with_the_meeting(world, fa
 
 def test_m1_a_series_names_its_occurrences_in_a_repeated_or_skipped_hour(world, act):
     cairo = act(world.core, meetings.create_meeting, world.collab, **virtual(
-        starts=datetime(2027, 10, 14, 23, 30), ends=datetime(2027, 10, 15, 0, 15), rrule="FREQ=WEEKLY;BYDAY=TH;COUNT=4"))
+        starts=datetime(2027, 10, 14, 23, 30), ends=datetime(2027, 10, 15, 0, 15),
+        rrule="FREQ=WEEKLY;BYDAY=TH;COUNT=4"))
     (warning,) = scheduling.dst_warnings(cairo)
     assert "28 Oct 2027" in warning and "20:30 UTC" in warning and "21:30 UTC" in warning
     new_york = act(world.core, meetings.create_meeting, world.collab, **virtual(
