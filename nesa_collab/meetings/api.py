@@ -13,6 +13,7 @@ from ..network import services as network
 from ..web import WebRequest, api, paginate
 from . import agendas, conferences, feed_tokens, forms, invitations, minutes, planning, rsvps, services, times
 from .links import token_links
+from .scheduling import dst_warnings
 from .models import FeedToken, Meeting, MeetingMinutes, RsvpAnswer
 from .schemas import (AgendaIn, AgendaOut, AttendanceIn, CancelIn, ConferenceIn, ConferenceOut, ConferenceUpdate,
                       FeedTokenIn, FeedTokenOut, InvitationOut, InvitationsOut, InvitationsSentOut, MeetingIn,
@@ -133,7 +134,7 @@ def create_meeting(req: WebRequest):
     data = req.parse(MeetingIn)
     values = forms.with_rule(data.model_dump(exclude={"collaborative", "repeat"}), data.repeat)
     meeting = services.schedule_meeting(req.db, req.actor, data.collaborative, **values)
-    return req.json(MeetingOut.model_validate(meeting))
+    return req.json(_with_warnings(meeting))
 
 
 @api("meeting.edit", summary="Change a meeting (M5: attendee-relevant changes bump SEQUENCE)", body=MeetingUpdate,
@@ -142,7 +143,12 @@ def update_meeting(req: WebRequest):
     meeting = _meeting(req)
     data = req.parse(MeetingUpdate)
     services.update_meeting(req.db, req.actor, meeting, **data.model_dump(exclude_unset=True))
-    return req.json(MeetingOut.model_validate(meeting))
+    return req.json(_with_warnings(meeting))
+
+
+def _with_warnings(meeting: Meeting) -> MeetingOut:
+    """The meeting just scheduled or changed, with what the clocks do to its times (M1)."""
+    return MeetingOut.model_validate(meeting).model_copy(update={"warnings": dst_warnings(meeting)})
 
 
 @api("meeting.edit", summary="Publish a draft (M2)", response=MeetingOut, tag="meetings")

@@ -29,7 +29,7 @@ from . import feed_versions
 from .models import Meeting
 
 #: Bump when the shape of a meeting's events changes: every stored entry is then rebuilt.
-ENTRY_VERSION = "2"
+ENTRY_VERSION = "3"  # 3: series carry DURATION and overrides for repeated or skipped hours
 
 log = logging.getLogger(__name__)
 #: Ids per statement when storing (SQLite limits the parameters of one statement).

@@ -32,7 +32,7 @@ from .feed_versions import NETWORK, FeedVersion, StampKind, stamps_of
 from .models import CALENDAR_STATUSES, Conference, ConferenceCollaborative, Meeting, Rsvp
 
 #: Bump when the feed layout (or the ETag's making) changes, so clients holding an old ETag get the new content.
-FEED_VERSION = "4"  # 4: NAME, X-WR-CALNAME and X-WR-CALDESC escaped as TEXT; no METHOD
+FEED_VERSION = "5"  # 5: VTIMEZONEs from zoneinfo's transitions; series with DURATION; DST overrides
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ meeting's organizer) and the recipient as ATTENDEE. Who was sent what is kept
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from email.utils import formataddr, parseaddr
 
-from icalendar import Calendar, Timezone, vCalAddress
+from icalendar import Calendar, vCalAddress
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -60,9 +60,7 @@ def itip(meeting: Meeting, method: str, base_url: str, organizer: str, attendee_
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
-    starts = [e.start for e in events] + [e.until or e.end for e in events]
-    cal.add_component(Timezone.from_tzid(meeting.time_zone, first_date=min(starts).date() - timedelta(days=7),
-                                         last_date=max(starts).date() + timedelta(days=7)))
+    cal.add_component(ical.timezone_component(meeting.time_zone, *ical.zone_span(events)))
     for e in events:
         event = ical.vevent(e)
         event.add("organizer", vCalAddress.new(address, cn=name or None))

@@ -1,6 +1,7 @@
 """Finding a time across zones: a proposed time as every member's local time, grouped by zone with
 head counts, who would be outside reasonable hours (before 07:00, after 21:00, or on their school's
-weekend, N1), and the best starts on a chosen day. Pure: it takes people and instants."""
+weekend, N1), the best starts on a chosen day, and what a daylight-saving change does to the times
+chosen (``dst_warnings``). Pure: it takes people, meetings and instants."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from ..network.models import WEEKDAYS
+from . import times
 
 EARLIEST = time(7, 0)
 LATEST = time(21, 0)
@@ -131,3 +133,43 @@ def weekend_numbers(days: str | tuple[str, ...] | None) -> frozenset[int]:
     if isinstance(days, str):
         days = tuple(d for d in days.split(",") if d)
     return frozenset(WEEKDAYS.index(d) for d in days)
+
+
+def dst_warnings(meeting) -> list[str]:
+    """M1: what a daylight-saving change does to the times just scheduled, said before anyone relies
+    on them. A wall time in the hour the clocks go back happens twice: it is kept at the first instant
+    (as RFC 5545 and every calendar reads it), and the warning names both and suggests the hour after.
+    An occurrence of a series in the hour the clocks skip starts when the clocks have moved on (and
+    lasts the meeting's length). Empty when the clocks change at no time the meeting uses."""
+    zone_name = meeting.time_zone
+    out = []
+    for label, local in (("It starts at", meeting.local_start), ("It ends at", meeting.local_end)):
+        if times.is_repeated(local, zone_name):
+            out.append(_repeated(label, local, zone_name))
+    if not meeting.rrule:
+        return out
+    for o in times.expand(meeting):
+        if o.is_cancelled or o.status == "moved" or o.original_start == meeting.local_start:
+            continue
+        if times.is_repeated(o.original_start, zone_name):
+            out.append(_repeated("The occurrence at", o.original_start, zone_name))
+        elif not times.is_unique(o.original_start, zone_name):
+            out.append(f"The occurrence at {o.original_start:%H:%M on %a %-d %b %Y} does not exist in {zone_name} "
+                       f"(the clocks go forward that night): it starts at {o.local_start:%H:%M} "
+                       f"({o.starts_at:%H:%M} UTC) and ends at {o.local_end:%H:%M}. Move it if another time suits.")
+    return out
+
+
+def _repeated(label: str, local: datetime, zone_name: str) -> str:
+    first, second = times.both_instants(local, zone_name)
+    after = local + (first.astimezone(ZoneInfo(zone_name)).utcoffset()
+                     - second.astimezone(ZoneInfo(zone_name)).utcoffset())
+    return (f"{label} {local:%H:%M on %a %-d %b %Y}, which happens twice in {zone_name} (the clocks go back that "
+            f"night): it is saved as the first, {first:%H:%M} UTC ({_offset(first, zone_name)}), not the second, "
+            f"{second:%H:%M} UTC ({_offset(second, zone_name)}). To leave no doubt, choose {after:%H:%M}"
+            + (f" on {after:%a %-d %b}" if after.date() != local.date() else "") + ", the hour after.")
+
+
+def _offset(instant: datetime, zone_name: str) -> str:
+    z = instant.astimezone(ZoneInfo(zone_name)).strftime("%z")
+    return f"UTC{z[:3]}:{z[3:]}"

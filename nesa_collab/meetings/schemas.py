@@ -201,6 +201,9 @@ class MeetingOut(BaseModel):
     agenda_final_by: date | None
     sequence: int
     updated_at: datetime
+    warnings: list[str] = Field(default_factory=list, description="M1: when scheduling or changing: what a "
+                                "daylight-saving change does to the times chosen (a wall time that happens twice, "
+                                "an occurrence in a skipped hour); empty otherwise")
 
 
 class AttendanceIn(BaseModel):

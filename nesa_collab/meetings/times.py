@@ -103,8 +103,10 @@ def rule_starts(rule: str, local_start: datetime, repeat_until: date | None) -> 
 
 
 def expand(meeting, exceptions=None) -> list[Occurrence]:
-    """The occurrences of ``meeting`` (one for a single meeting), exceptions applied, by start."""
-    length = meeting.local_end - meeting.local_start
+    """The occurrences of ``meeting`` (one for a single meeting), exceptions applied, by start. M1: each
+    occurrence of a series lasts the series' length in elapsed time (``series_length``), even when
+    its wall time falls in a skipped or repeated hour; its local times are read from its instants."""
+    length = series_length(meeting)
     if not meeting.rrule:
         return [Occurrence(meeting.local_start, meeting.local_start, meeting.local_end, meeting.starts_at,
                            meeting.ends_at, "cancelled" if meeting.is_cancelled else "scheduled")]
@@ -115,17 +117,44 @@ def expand(meeting, exceptions=None) -> list[Occurrence]:
         if exc is not None and exc.status == "moved":
             out.append(Occurrence(start, exc.local_start, exc.local_end, exc.starts_at, exc.ends_at, "moved", exc.note))
             continue
-        end = start + length
+        starts_at = instant(start, meeting.time_zone)
+        ends_at = starts_at + length
         status = "cancelled" if (exc is not None or meeting.is_cancelled) else "scheduled"
-        out.append(Occurrence(start, start, end, instant(start, meeting.time_zone),
-                              instant(end, meeting.time_zone), status, exc.note if exc else ""))
+        out.append(Occurrence(start, to_local(starts_at, meeting.time_zone), to_local(ends_at, meeting.time_zone),
+                              starts_at, ends_at, status, exc.note if exc else ""))
     return sorted(out, key=lambda o: o.starts_at)
 
 
 def instant(local: datetime, zone_name: str) -> datetime:
-    """The instant of a wall time an occurrence rule generated. Unlike ``to_utc`` it never refuses:
-    an occurrence that falls in a daylight-saving gap moves forward, as calendar apps do."""
-    return local.replace(tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+    """The instant of a wall time an occurrence rule generated, read as RFC 5545 §3.3.5 reads a
+    DATE-TIME with a TZID (and zoneinfo with ``fold=0``): a repeated wall time is its first instant; a
+    skipped one is read with the offset before the gap, so it moves forward by the change (New York's
+    02:30 on 14 March 2027 is 07:30Z, 03:30 EDT). Unlike ``to_utc`` it never refuses."""
+    return local.replace(tzinfo=ZoneInfo(zone_name), fold=0).astimezone(UTC)
+
+
+def series_length(meeting) -> timedelta:
+    """M1: how long each occurrence of a series lasts, in elapsed time: the wall-clock length the
+    meeting was scheduled with (17:00–18:00 is an hour, whatever the clocks do that night)."""
+    return meeting.local_end - meeting.local_start
+
+
+def is_unique(local: datetime, zone_name: str) -> bool:
+    """Whether wall time ``local`` names exactly one instant in the zone: it is neither skipped nor
+    repeated by a daylight-saving change (zoneinfo gives both folds the same offset)."""
+    z = ZoneInfo(zone_name)
+    return local.replace(tzinfo=z, fold=0).utcoffset() == local.replace(tzinfo=z, fold=1).utcoffset()
+
+
+def is_repeated(local: datetime, zone_name: str) -> bool:
+    """Whether wall time ``local`` happens twice (the hour the clocks go back)."""
+    return not is_unique(local, zone_name) and to_local(instant(local, zone_name), zone_name) == local
+
+
+def both_instants(local: datetime, zone_name: str) -> tuple[datetime, datetime]:
+    """The two instants of a repeated wall time, first then second (the same one twice otherwise)."""
+    z = ZoneInfo(zone_name)
+    return (local.replace(tzinfo=z, fold=0).astimezone(UTC), local.replace(tzinfo=z, fold=1).astimezone(UTC))
 
 
 def wall_time(value: datetime, zone_name: str) -> datetime:

@@ -21,6 +21,7 @@ from ..web import Waiting, WebRequest, form_page, page, paginate, posted
 from . import (agendas, conferences, feed_tokens, feeds, forms, invitations, minutes, planning, reach, rsvps,
                services, times)
 from .links import feed_links, token_links
+from .scheduling import dst_warnings
 from .models import ConferenceKind, Meeting, MeetingMode, MeetingStatus, RsvpAnswer, SupportStatus
 from .schemas import (AgendaFormIn, CancelIn, ConferenceIn, MeetingIn, MeetingUpdate, OccurrenceIn, RsvpIn,
                       SupportIn)
@@ -265,6 +266,8 @@ def new_meeting(req: WebRequest):
         if meeting.starts_at < now_utc():
             req.flash(f"It starts in the past ({local_dt(meeting.starts_at, req.viewer_zone)} your time): "
                       "check the date, or record a meeting that took place as such.", "warning")
+        for warning in dst_warnings(meeting):
+            req.flash(warning, "warning")
         return req.redirect(req.url_for("meeting", meeting_id=meeting.id))
 
     form = forms.new_meeting_form(first, req.query("conference", ""), req.viewer_zone)
@@ -282,6 +285,8 @@ def edit_meeting(req: WebRequest):
         before = len(meeting.occurrences)
         services.update_meeting(req.db, req.actor, meeting, **values)
         dropped = before - len(meeting.occurrences)
+        for warning in dst_warnings(meeting):
+            req.flash(warning, "warning")
         return req.redirect(req.url_for("meeting", meeting_id=meeting.id), flash="Saved." + (
             f" {dropped} moved or cancelled occurrence(s) are no longer in the changed series and were dropped."
             if dropped else ""))
