@@ -235,8 +235,8 @@ def _check_recurrence(meeting: Meeting) -> None:
     if not starts or starts[0] != meeting.local_start:
         raise DomainError("M1", "the first occurrence must be the meeting's start (pick a start the rule "
                           "generates, e.g. a second Tuesday for BYDAY=+2TU)", field="starts")
-    length = meeting.local_end - meeting.local_start
-    meeting.last_ends_at = max([times.instant(starts[-1] + length, meeting.time_zone)]
+    # M1: the last occurrence ends its length in elapsed time after its start (as ``times.expand``).
+    meeting.last_ends_at = max([times.instant(starts[-1], meeting.time_zone) + times.series_length(meeting)]
                                + [o.ends_at for o in meeting.occurrences if o.ends_at is not None])
 
 
