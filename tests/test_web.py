@@ -220,8 +220,8 @@ def test_m4_the_minutes_page_and_a_refused_cancellation_name_the_rule_once(facto
                                     rrule="FREQ=MONTHLY;BYDAY=+2TU;COUNT=6")
         meetings.publish_meeting(db, actor, m)
         db.flush()
-        minutes.record_minutes(db, actor, m, "Notes", {core.id: "present"}, now=datetime(2027, 2, 10, 9, tzinfo=timezone.utc),
-                               occurrence=datetime(2027, 2, 9, 16))
+        minutes.record_minutes(db, actor, m, "Notes", {core.id: "present"},
+                               now=datetime(2027, 2, 10, 9, tzinfo=timezone.utc), occurrence=datetime(2027, 2, 9, 16))
         mid = m.id
     client = as_(core)
     page = _text(client.get(f"/meetings/{mid}/minutes", params={"occurrence": "2027-03-09T16:00"}).text)

@@ -843,10 +843,10 @@ class ProposedTerm:
     @property
     def reason(self) -> str:
         """Why the proposed term starts when it does, in words for the form."""
-        return {"short": f"from today: the Core is short (fewer than {MIN_CORE} members, C6)",
-                "falls_short": f"from {fmt(self.starts_on)}, the day the Core falls short (C6)",
-                "seat_opens": f"from {fmt(self.starts_on)}, the first day a seat is open (C2)",
-                }.get(self.why, "the next school year (C3)")
+        return {"short": f"today, as the Core is short (fewer than {MIN_CORE} members, C6)",
+                "falls_short": f"{fmt(self.starts_on)}, the day the Core falls short (C6)",
+                "seat_opens": f"{fmt(self.starts_on)}, the first day a seat is open (C2)",
+                }.get(self.why, "the start of the next school year (C3)")
 
 
 def first_open_day(terms: list[Appointment], today: date, start_month: int = 8) -> tuple[date, str]:

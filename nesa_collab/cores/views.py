@@ -137,7 +137,7 @@ def _term_context(req: WebRequest, collab: Collaborative, form: dict, term: serv
     chosen = req.form.get("person_id") if req.form else form["person_id"]
     keep = int(chosen) if str(chosen or "").isdigit() else None
     q = (req.query("q") or "").strip()
-    return {"collab": collab, "q": q, "proposed": term, "min_core": MIN_CORE,
+    return {"collab": collab, "q": q, "proposed": term,
             "choices": services.person_choices(req.db, req.actor, collab, q, keep),
             "summary": services.core_summary(req.db, req.actor, collab, req.today)}
 

@@ -55,7 +55,7 @@ def test_c6_a_core_short_now_is_offered_a_term_from_today(factory, as_):
     assert page.context["form"]["starts_on"] == "2026-11-27"
     # C3: at least two years, to the end of a school year (28 November 2028 would be the earliest)
     assert page.context["form"]["ends_on"] == "2029-07-31"
-    assert "today: the Core is short" in page.text
+    assert "Proposed: today, as the Core is short" in page.text
 
 
 def test_c3_a_core_in_range_is_offered_two_school_years_from_the_next_august(factory, as_):
@@ -130,7 +130,8 @@ def test_c9_a_search_nothing_matches_lists_no_one_and_says_so(factory, as_, crow
     assert all(people == [] for people in page.context["choices"].values())
     assert "No one matches “Zzzz”." in page.text
     assert "No one matches" not in appoint_form(dpl, math, q="lincoln").text
-    assert "No one matches “Zzzz”." in dpl.get(f"/collaboratives/{math.slug}/core/propose", params={"q": "Zzzz"}).text
+    proposal = dpl.get(f"/collaboratives/{math.slug}/core/propose", params={"q": "Zzzz"})
+    assert "No one matches “Zzzz”." in proposal.text
 
 
 # --- only people the rules allow -------------------------------------------------------------------------
@@ -172,3 +173,4 @@ def test_c9_the_person_chosen_stays_offered_after_a_refusal_whatever_the_search(
                   {"person_id": str(ann.id), "starts_on": "2027-08-01", "ends_on": "2029-07-31"})
     assert r.status_code == 422
     assert f'value="{ann.id}" selected' in r.text
+
