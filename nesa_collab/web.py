@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from . import idempotency
 from .clock import today as clock_today
-from .errors import DomainError, FieldError, NotFound, PermissionDenied, SignInRequired
+from .errors import DomainError, FieldError, NotFound, PermissionDenied, SignInRequired, plain_message
 from .permissions import Actor, can, require
 from .rulebook import rule_url
 from .settings import Settings
@@ -385,16 +385,31 @@ def validation_error(exc: ValidationError, model: type[BaseModel] | None = None)
     for e in exc.errors():
         default_rule = _rule_at(model, e["loc"]) if model is not None else None
         loc = ".".join(str(p) for p in e["loc"]) or "body"
-        msg = e["msg"]
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+        # Issue 12: in plain words naming the field (errors.PLAIN_MESSAGES), not pydantic's own.
+        msg = plain_message(e["type"], _label_at(model, e["loc"]), e.get("ctx"), e["msg"])
         rule = default_rule
         if len(msg) > 3 and msg[0].isupper() and msg[1:3].rstrip(":").isdigit() and ":" in msg[:4]:
             rule, msg = msg.split(":", 1)
             msg = msg.strip()
         errors.append(FieldError(loc, msg, rule))
     first = errors[0] if errors else FieldError("body", "invalid input")
-    return DomainError(first.rule, f"{first.field}: {first.message}", field=first.field, errors=errors)
+    return DomainError(first.rule, first.message, field=first.field, errors=errors)
+
+
+def _label_at(model: type[BaseModel] | None, loc: tuple) -> str:
+    """What a form calls the field at ``loc``: its ``title``, else its name in words ("starts_on" →
+    "Starts on", "person_id" → "Person"), with the item of a list it is in ("(goals, item 3)")."""
+    current: Any = model
+    label, items = "The body", []
+    for part in loc:
+        if isinstance(part, int):
+            items.append(f"{label.lower()}, item {part + 1}")
+            continue
+        info = (getattr(current, "model_fields", None) or {}).get(part)
+        label = (info.title if info is not None and info.title else
+                 str(part).removesuffix("_id").replace("_", " ").capitalize())
+        current = _inner_model(info.annotation) if info is not None else None
+    return f"{label} ({'; '.join(items)})" if items else label
 
 
 # --- pagination ------------------------------------------------------------------------------

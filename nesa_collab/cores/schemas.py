@@ -22,20 +22,21 @@ class ConsultationFields(BaseModel):
     """C1 on a form: flat fields, one consultation each for the ED and the PDAC, and a note."""
 
     rule: ClassVar[str] = "C1"
-    ed_consulted_on: date | None = None
-    ed_method: str = Field(default="", max_length=40)
-    ed_note: str = Field(default="", max_length=2000)
-    pdac_consulted_on: date | None = None
-    pdac_method: str = Field(default="", max_length=40)
-    pdac_note: str = Field(default="", max_length=2000)
+    # Titles: what the form calls each field, for refusals in plain words.
+    ed_consulted_on: date | None = Field(default=None, title="Executive Director consulted on")
+    ed_method: str = Field(default="", max_length=40, title="How the Executive Director was consulted")
+    ed_note: str = Field(default="", max_length=2000, title="The Executive Director's note")
+    pdac_consulted_on: date | None = Field(default=None, title="PDAC consulted on")
+    pdac_method: str = Field(default="", max_length=40, title="How the PDAC was consulted")
+    pdac_note: str = Field(default="", max_length=2000, title="The PDAC's note")
     note: str = Field(default="", max_length=2000)
 
 
 class AppointForm(ConsultationFields):
-    person_id: int | None = None
+    person_id: int | None = Field(default=None, title="Person")
     candidacy_id: int | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: date | None = Field(default=None, title="First day of the term")
+    ends_on: date | None = Field(default=None, title="Last day of the term")
     #: Appointing from a proposal (C1): its id, and the version of the answers the page showed.
     proposal_id: int | None = None
     answers_seen: str | None = Field(default=None, max_length=500)
@@ -59,7 +60,7 @@ class ReappointIn(BaseModel):
 
 
 class ReappointForm(ConsultationFields):
-    ends_on: date | None = None
+    ends_on: date | None = Field(default=None, title="Last day of the new term")
 
 
 class EndEarlyIn(BaseModel):
@@ -72,7 +73,7 @@ class EndEarlyIn(BaseModel):
 class CandidacyIn(BaseModel):
     rule: ClassVar[str] = "C9"
     statement: str = Field(default="", max_length=2000)
-    person_id: int | None = Field(default=None, description="to nominate someone else")
+    person_id: int | None = Field(default=None, title="Colleague", description="to nominate someone else")
 
 
 class ConsultationOut(BaseModel):
@@ -144,9 +145,9 @@ class AppointmentProposalIn(BaseModel):
     """C1: an appointment the DPL proposes, asking the Executive Director and the PDAC first."""
 
     rule: ClassVar[str] = "C1"
-    person_id: int | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    person_id: int | None = Field(default=None, title="Person")
+    starts_on: date | None = Field(default=None, title="First day of the term")
+    ends_on: date | None = Field(default=None, title="Last day of the term")
     candidacy_id: int | None = Field(default=None, description="the candidacy it answers (C9)")
     note: str = Field(default="", max_length=2000)
 

@@ -8,18 +8,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import and_, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from ..audit.services import record, snapshot
 from ..auth.models import Person, PersonRole, Role
 from ..permissions import Actor, can, require, require_visible
 from ..auth.services import actor_for
 from ..clock import now_utc
+from .. import dates
 from ..dates import earliest_two_year_end, lasts_two_years
 from ..db import get_by_id, get_or_not_found, lock_row
 from ..errors import DomainError, FieldError
 from ..network import services as network
-from ..network.models import Collaborative, CollaborativeStatus, Membership, School
+from ..network.models import Collaborative, CollaborativeStatus, Membership, School, SchoolStatus
 from ..notifications.services import tell
 from . import standing as standing_rules
 from . import standing_store
@@ -458,13 +459,11 @@ def _check_candidate(db: Session, collab: Collaborative, person: Person, today: 
     if _seats(db, collab, today).open == 0:
         raise DomainError("C9", f"{collab.name}'s Core has no open seat: every seat is filled for the coming "
                           "year", field="collaborative")
-    if any(t.person_id == person.id and t.last_day > today + timedelta(days=LOOK_AHEAD_DAYS)
-           for t in terms_overlapping(db, collab.id, today, date.max)):
+    # The same queries as the nomination list's (``nominees``), for one person.
+    if db.scalar(committed_ids(collab.id, today).where(Appointment.person_id == person.id).limit(1)) is not None:
         raise DomainError("C9", f"{person.name} already serves on this Core beyond the coming year",
                           field="person_id")
-    if db.scalar(select(Candidacy.id).where(Candidacy.collaborative_id == collab.id,
-                                            Candidacy.person_id == person.id,
-                                            Candidacy.status == CandidacyStatus.OPEN)) is not None:
+    if db.scalar(candidate_ids(collab.id).where(Candidacy.person_id == person.id).limit(1)) is not None:
         raise DomainError("C9", f"{person.name} is already a candidate for this Core", field="person_id")
 
 
@@ -753,29 +752,135 @@ def core_flags(s: CoreSummary, today: date) -> list[str]:
     return flags
 
 
-#: How many other educators the appointment form lists at most (search narrows them).
-OTHER_CHOICES = 100
+# --- whom the forms offer (C4/N2, C9) and the term they propose (C2, C3, C6) ---------------------------
+
+#: How many people each list of the appointment and nomination forms shows at most (search narrows them).
+CHOICES = 100
+
+
+def from_member_school(school=School):
+    """SQL, C4/N2: the person's school (joined as ``school``) is an active member — the condition
+    ``_check_school`` refuses one person on, for the lists that offer people to appoint or nominate."""
+    return school.status == SchoolStatus.ACTIVE
+
+
+def candidate_ids(collab_id: int):
+    """SQL, C9: the people with an open candidacy for the collaborative's Core."""
+    return select(Candidacy.person_id).where(Candidacy.collaborative_id == collab_id,
+                                             Candidacy.status == CandidacyStatus.OPEN)
+
+
+def committed_ids(collab_id: int, today: date):
+    """SQL, C9: the people serving on the collaborative's Core beyond the coming year (not candidates
+    for its open seats)."""
+    return select(Appointment.person_id).where(
+        Appointment.collaborative_id == collab_id,
+        standing_rules.last_day() > today + timedelta(days=LOOK_AHEAD_DAYS))
+
+
+def _offered(search: str | None):
+    """SQL: people of an active member school (C4/N2) whose name or school matches ``search`` (typed
+    characters, not wildcards), their school loaded with them."""
+    stmt = (select(Person).join(School, School.id == Person.school_id).options(contains_eager(Person.school))
+            .where(from_member_school(), Person.is_active.is_(True)))
+    text = (search or "").strip().lower()
+    if text:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(func.lower(Person.name).like(like, escape="\\"),
+                              func.lower(School.name).like(like, escape="\\")))
+    return stmt
+
+
+def _member_ids(actor: Actor, collab: Collaborative):
+    """SQL: the ids of the collaborative's current members (``network.members_query``)."""
+    return network.members_query(actor, collab).with_only_columns(Membership.person_id).order_by(None)
 
 
 def person_choices(db: Session, actor: Actor, collab: Collaborative, search: str | None = None,
                    keep_id: int | None = None) -> dict[str, list[Person]]:
-    """People the appointment form offers: candidates, members, then other educators of active
-    schools — those matching ``search`` (name or school), at most ``OTHER_CHOICES`` of them, plus
-    ``keep_id`` (the person already chosen)."""
+    """C4/N2, C9: the people the appointment form offers — the candidates, the collaborative's members,
+    then other educators — each list only people of active member schools, those matching ``search``
+    (name or school), at most ``CHOICES`` of each; plus ``keep_id`` (the person already chosen)."""
     require(actor, "core.manage")
-    candidates = [c.person for c in open_candidacies(db, [collab.id]).get(collab.id, [])]
-    members = [m.person for m in db.scalars(network.members_query(actor, collab))]
-    seen = {p.id for p in candidates + members}
-    stmt = (select(Person).join(School, School.id == Person.school_id)
-            .where(School.status == "active", Person.is_active.is_(True), Person.id.not_in(seen or {0}))
-            .order_by(Person.name))
-    if search:
-        like = f"%{search.strip().lower()}%"
-        stmt = stmt.where(func.lower(Person.name).like(like) | func.lower(School.name).like(like))
-    others = list(db.scalars(stmt.limit(OTHER_CHOICES)))
-    if keep_id and keep_id not in seen and all(p.id != keep_id for p in others):
+    candidates_q = candidate_ids(collab.id)
+    members_q = _member_ids(actor, collab)
+    first_asked = (select(func.min(Candidacy.created_at)).where(Candidacy.person_id == Person.id,
+                                                                Candidacy.collaborative_id == collab.id,
+                                                                Candidacy.status == CandidacyStatus.OPEN)
+                   .correlate(Person).scalar_subquery())
+    candidates = list(db.scalars(_offered(search).where(Person.id.in_(candidates_q))
+                                 .order_by(first_asked, Person.id).limit(CHOICES)))
+    members = list(db.scalars(_offered(search).where(Person.id.in_(members_q), Person.id.not_in(candidates_q))
+                              .order_by(Person.name, Person.id).limit(CHOICES)))
+    others = list(db.scalars(_offered(search).where(Person.id.not_in(candidates_q), Person.id.not_in(members_q))
+                             .order_by(Person.name, Person.id).limit(CHOICES)))
+    if keep_id and all(p.id != keep_id for p in candidates + members + others):
         kept = db.get(Person, keep_id)
         others += [kept] if kept is not None else []
-    return {"Candidates": candidates, f"Members of {collab.name}": [p for p in members if p.id not in
-                                                                    {c.id for c in candidates}],
-            "Other educators": others}
+    return {"Candidates": candidates, f"Members of {collab.name}": members, "Other educators": others}
+
+
+def nominees(db: Session, actor: Actor, collab: Collaborative, today: date, search: str | None = None) -> list[Person]:
+    """C9, C4/N2: the collaborative's members ``actor`` may nominate for its open seats — not themself,
+    not a candidate already, not serving beyond the coming year, of an active member school — those
+    matching ``search``, at most ``CHOICES``, by name (``nominate`` refuses the others)."""
+    require(actor, "core.nominate")
+    return list(db.scalars(
+        _offered(search).where(Person.id.in_(_member_ids(actor, collab)), Person.id != actor.id,
+                               Person.id.not_in(candidate_ids(collab.id)),
+                               Person.id.not_in(committed_ids(collab.id, today)))
+        .order_by(Person.name, Person.id).limit(CHOICES)))
+
+
+@dataclass(frozen=True)
+class ProposedTerm:
+    """C3: the term the appointment form proposes, and why it starts when it does."""
+
+    starts_on: date
+    ends_on: date
+    why: str  # "short", "falls_short", "school_year" or "seat_opens" (``first_open_day``)
+
+    @property
+    def reason(self) -> str:
+        """Why the proposed term starts when it does, in words for the form."""
+        return {"short": f"today, as the Core is short (fewer than {MIN_CORE} members, C6)",
+                "falls_short": f"{fmt(self.starts_on)}, the day the Core falls short (C6)",
+                "seat_opens": f"{fmt(self.starts_on)}, the first day a seat is open (C2)",
+                }.get(self.why, "the start of the next school year (C3)")
+
+
+def first_open_day(terms: list[Appointment], today: date, start_month: int = 8) -> tuple[date, str]:
+    """C2, C3, C6: the first day a new term can take a seat, of the Core whose terms (running on
+    ``today`` or later) are ``terms``: today when the Core is short (fewer than 5); the day it falls
+    short, if it does before the next school year; else the next school year's first day if there
+    is room then (a term from that August fits beside the others every day, C2), or the first day
+    after a term ends from which one does."""
+    def strength(day: date) -> int:
+        return max_concurrent(terms, day, day)[0]
+
+    if strength(today) < MIN_CORE:
+        return today, "short"
+    august = dates.proposed_term(today, start_month)[0]
+    seats_free = sorted({t.last_day + timedelta(days=1) for t in terms if t.last_day >= today})
+    for day in seats_free:
+        if day < august and strength(day) < MIN_CORE:
+            return day, "falls_short"
+    for day in [august] + [d for d in seats_free if d > august]:
+        if max_concurrent(terms, day, term_end(day, start_month))[0] < MAX_CORE:
+            return day, "school_year" if day == august else "seat_opens"
+    return august, "school_year"
+
+
+def term_end(starts_on: date, start_month: int = 8) -> date:
+    """C3: the last day a form proposes for a term from ``starts_on``: at least two years, to the end
+    of a school year."""
+    return dates.school_year_of(earliest_two_year_end(starts_on), start_month).ends_on
+
+
+def term_to_propose(db: Session, actor: Actor, collab: Collaborative, today: date,
+                    start_month: int = 8) -> ProposedTerm:
+    """C2, C3, C6: the term the appointment and proposal forms propose for ``collab``'s Core: from the
+    first day a seat is open (``first_open_day``), for at least two years to the end of a school year."""
+    require(actor, "core.manage")
+    start, why = first_open_day(terms_overlapping(db, collab.id, today, date.max), today, start_month)
+    return ProposedTerm(start, term_end(start, start_month), why)

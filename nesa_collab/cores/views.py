@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from starlette.routing import Route
 
 from ..auth.models import Person
-from ..dates import earliest_two_year_end, proposed_term
+from ..dates import earliest_two_year_end
 from ..network import services as network
 from ..network.models import Collaborative
 from ..web import Waiting, WebRequest, form_page, page, paginate
@@ -120,32 +120,35 @@ def core_page(req: WebRequest):
     })
 
 
-def _term_form(req: WebRequest, collab: Collaborative) -> dict:
-    """The person-and-term fields as a new appointment or proposal form shows them: two school years
-    from the next August (C3), and the candidate when it starts from a candidacy (``?candidacy=``, C9)."""
-    start, end = proposed_term(req.today, req.settings.school_year_start_month)
-    form = {"person_id": "", "candidacy_id": "", "starts_on": start.isoformat(), "ends_on": end.isoformat(),
-            "note": ""}
+def _term_form(req: WebRequest, collab: Collaborative) -> tuple[dict, services.ProposedTerm]:
+    """The person-and-term fields as a new appointment or proposal form shows them: from the first day
+    a seat is open, for two years to the end of a school year (C2, C3, C6), and the candidate when it
+    starts from a candidacy (``?candidacy=``, C9)."""
+    term = services.term_to_propose(req.db, req.actor, collab, req.today, req.settings.school_year_start_month)
+    form = {"person_id": "", "candidacy_id": "", "starts_on": term.starts_on.isoformat(),
+            "ends_on": term.ends_on.isoformat(), "note": ""}
     candidacy = services.candidacy_to_appoint(req.db, req.actor, collab, req.query("candidacy"))
     if candidacy is not None:
         form.update(person_id=str(candidacy.person_id), candidacy_id=str(candidacy.id))
-    return form
+    return form, term
 
 
-def _term_context(req: WebRequest, collab: Collaborative, form: dict) -> dict:
+def _term_context(req: WebRequest, collab: Collaborative, form: dict, term: services.ProposedTerm) -> dict:
     chosen = req.form.get("person_id") if req.form else form["person_id"]
     keep = int(chosen) if str(chosen or "").isdigit() else None
-    return {"collab": collab, "q": req.query("q", ""),
-            "choices": services.person_choices(req.db, req.actor, collab, req.query("q"), keep),
+    q = (req.query("q") or "").strip()
+    return {"collab": collab, "q": q, "proposed": term,
+            "choices": services.person_choices(req.db, req.actor, collab, q, keep),
             "summary": services.core_summary(req.db, req.actor, collab, req.today)}
 
 
 @page("core.manage")
 def appoint(req: WebRequest):
-    """C1–C4, C9: appoint a Core member (the form proposes two school years from the next August);
+    """C1–C4, C9: appoint a Core member (the form proposes a term from the first day a seat is open);
     from a proposal (``?proposal=``), the answers given in the product are its consultations."""
     collab = _collab(req)
-    form = {**_term_form(req, collab), **forms.CONSULTATION_DEFAULTS, "proposal_id": "", "answers_seen": ""}
+    term_form, term = _term_form(req, collab)
+    form = {**term_form, **forms.CONSULTATION_DEFAULTS, "proposal_id": "", "answers_seen": ""}
     proposal = consultations.proposal_to_appoint(req.db, req.actor, collab,
                                                  req.form.get("proposal_id") if req.form else req.query("proposal"))
     if proposal is not None:
@@ -172,7 +175,7 @@ def appoint(req: WebRequest):
     def context() -> dict:
         # After a refusal the proposal is read again: an answer may have arrived meanwhile.
         fresh = consultations.proposal_to_appoint(req.db, req.actor, collab, proposal.id) if proposal else None
-        return {**_term_context(req, collab, form), "proposal": fresh}
+        return {**_term_context(req, collab, form, term), "proposal": fresh}
 
     return form_page(req, "cores/appoint.html", form=form, submit=submit, context=context)
 
@@ -181,7 +184,7 @@ def appoint(req: WebRequest):
 def propose(req: WebRequest):
     """C1: prepare an appointment and ask the Executive Director and the PDAC for their view first."""
     collab = _collab(req)
-    form = _term_form(req, collab)
+    form, term = _term_form(req, collab)
 
     def submit():
         data = req.parse(AppointmentProposalIn)
@@ -193,7 +196,7 @@ def propose(req: WebRequest):
                                   f"{proposal.person.name} to the {collab.name} Core; you will be told as they answer.")
 
     return form_page(req, "cores/propose.html", form=form, submit=submit,
-                     context=lambda: _term_context(req, collab, form))
+                     context=lambda: _term_context(req, collab, form, term))
 
 
 @page("core.oversee")
@@ -299,16 +302,21 @@ def _seats_page(req: WebRequest, submit=None):
     """C9: open seats (vacancies and terms ending within a year), the candidates (all of them for
     the DPL, ED and PDAC; one's own otherwise), and the forms to apply or nominate."""
     collab = _collab(req)
+    q = (req.query("q") or "").strip()
 
     def context() -> dict:
         candidates = services.candidacies_for(req.db, req.actor, collab)
+        open_seats = services.seats(req.db, req.actor, collab, req.today)
+        # C9: whom one may nominate, searched by name or school (``?q=``)
+        nominees = (services.nominees(req.db, req.actor, collab, req.today, q)
+                    if open_seats.open and req.can("core.nominate") else [])
         asked = ({p.person_id: p for p in consultations.open_proposals(req.db, req.actor, collab)}
                  if req.can("core.oversee") else {})
-        return {"collab": collab, "seats": services.seats(req.db, req.actor, collab, req.today), "asked": asked,
+        return {"collab": collab, "seats": open_seats, "asked": asked, "q": q,
                 "candidates": candidates, "mine": candidates, "see_all": req.can("core.oversee"),
                 # C9: one open candidacy per person and Core; having one, the page offers to withdraw it
                 "applied": any(c.person_id == req.actor.id for c in candidates),
-                "members": [m.person for m in req.db.scalars(network.members_query(req.actor, collab))],
+                "members": nominees,
                 "today": req.today}
 
     return form_page(req, "cores/seats.html", form={"statement": "", "person_id": ""},

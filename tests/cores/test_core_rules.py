@@ -170,7 +170,10 @@ def test_c3_the_anniversary_of_29_february_is_28_february(factory, database, mat
 
 
 def test_c3_the_form_proposes_two_school_years(factory, as_, math):
+    """For a Core in range (5 to 7 members, a seat open): the next school year. (A Core short now is
+    offered a term from today, a full one the day a seat opens: tests/cores/test_appoint_form.py.)"""
     clock.freeze(datetime(2026, 11, 27, 9, tzinfo=timezone.utc))
+    full_core(factory, math, n=6, ends_on=date(2029, 7, 31))
     page = as_(factory.dpl()).get(f"/collaboratives/{math.slug}/core/appoint")
     assert page.context["form"]["starts_on"] == "2027-08-01"
     assert page.context["form"]["ends_on"] == "2029-07-31"

@@ -1,4 +1,5 @@
-"""The Core dashboard, its API and the Director's home page issue the same number of SQL statements on
+"""The Core dashboard, its API, the Director's home page, the appointment form and the open seats
+issue the same number of SQL statements on
 the demo network and on that network grown eight times over by ``bench/grow.py`` (its terms past the 500 ids
 of an eager-load batch): no request loads the network's Cores."""
 
@@ -22,7 +23,11 @@ from ..conftest import SEED_DAY
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import grow  # noqa: E402 - bench/grow.py
 
-PAGES = ["/cores", "/cores?show=attention", "/cores?q=lit", "/api/v1/cores", "/api/v1/cores?show=attention", "/"]
+PAGES = ["/cores", "/cores?show=attention", "/cores?q=lit", "/api/v1/cores", "/api/v1/cores?show=attention", "/",
+         # the appointment form's lists and the nomination list page in SQL (issue 12, point 11)
+         "/collaboratives/literacy/core/appoint", "/collaboratives/literacy/core/appoint?q=a",
+         "/collaboratives/literacy/core/appoint?q=Zzzz", "/collaboratives/literacy/core/propose?q=school",
+         "/collaboratives/literacy/seats", "/collaboratives/literacy/seats?q=a"]
 #: The tables the Cores read: on the home page, other domains' panels are measured by their own tests.
 CORE_TABLES = ("core_appointments", "core_candidacies")
 
