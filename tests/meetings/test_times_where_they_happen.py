@@ -24,8 +24,12 @@ def _bangkok_planning_day(database, collab) -> None:
         meetings.publish_meeting(db, SYSTEM, meeting)
 
 
-BANGKOK_FIRST = re.compile(r"Thu 25 Mar 2027, 09:00</time>–15:00\s*Bangkok time\s*"
-                           r"<span class=\"meta\">\(04:00–10:00 your time, Europe/Athens\)</span>")
+BANGKOK_FIRST = "Thu 25 Mar 2027, 09:00–15:00 Bangkok time (04:00–10:00 your time, Europe/Athens)"
+
+
+def _text(html: str) -> str:
+    """A page's words as a reader sees them: tags dropped, spaces run together."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
 
 
 def test_s2_staff_home_shows_a_planning_meeting_in_the_conference_time_first_then_theirs(world, database, as_):
@@ -33,15 +37,15 @@ def test_s2_staff_home_shows_a_planning_meeting_in_the_conference_time_first_the
     _bangkok_planning_day(database, world.collab)
     home = as_(world.staff).get("/").text  # Eleni works in Athens
     panel = home[home.index("Planning meetings beside conferences"):]
-    assert BANGKOK_FIRST.search(panel), panel[:3000]
+    assert BANGKOK_FIRST in _text(panel), _text(panel)[:3000]
 
 
 def test_s2_the_conference_page_and_support_sheet_lead_with_the_conference_time(world, database, as_):
     clock.freeze(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
     _bangkok_planning_day(database, world.collab)
     staff = as_(world.staff)
-    assert BANGKOK_FIRST.search(staff.get("/conferences/sec-2027").text)
-    assert BANGKOK_FIRST.search(staff.get("/conferences/sec-2027/support").text)
+    assert BANGKOK_FIRST in _text(staff.get("/conferences/sec-2027").text)
+    assert BANGKOK_FIRST in _text(staff.get("/conferences/sec-2027/support").text)
     sheet = staff.get("/conferences/sec-2027/run-sheet").text
     assert "<td>09:00–15:00</td>" in sheet and "Bangkok time" in sheet
 
@@ -52,9 +56,9 @@ def test_s2_the_viewer_time_names_its_own_day_when_it_is_not_the_conference_day(
     with database.transaction() as db:
         from nesa_collab.auth.models import Person
         db.get(Person, world.staff.id).time_zone = "America/New_York"
-    page = as_(world.staff).get("/conferences/sec-2027").text
-    assert re.search(r"Thu 25 Mar 2027, 09:00</time>–15:00\s*Bangkok time\s*<span class=\"meta\">"
-                     r"\(Wed 24 Mar 22:00–Thu 25 Mar 04:00 your time, America/New_York\)</span>", page), page
+    page = _text(as_(world.staff).get("/conferences/sec-2027").text)
+    assert ("Thu 25 Mar 2027, 09:00–15:00 Bangkok time (Wed 24 Mar 22:00–Thu 25 Mar 04:00 your time, "
+            "America/New_York)") in page, page
 
 
 def test_s2_a_viewer_in_the_conference_zone_sees_the_time_once(world, database, as_):
@@ -63,8 +67,8 @@ def test_s2_a_viewer_in_the_conference_zone_sees_the_time_once(world, database, 
     with database.transaction() as db:
         from nesa_collab.auth.models import Person
         db.get(Person, world.staff.id).time_zone = "Asia/Bangkok"
-    page = as_(world.staff).get("/conferences/sec-2027").text
-    assert re.search(r"Thu 25 Mar 2027, 09:00</time>–15:00\s*Bangkok time", page)
+    page = _text(as_(world.staff).get("/conferences/sec-2027").text)
+    assert "Thu 25 Mar 2027, 09:00–15:00 Bangkok time" in page
     assert "your time" not in page
 
 
