@@ -120,6 +120,27 @@ def aid_request(form: dict[str, Any]) -> AidRequest | None:
     return AidRequest(starts, form["time_zone"], int((ends_at - starts_at).total_seconds() // 60))
 
 
+def with_start(values: dict[str, Any], start: str | None) -> dict[str, Any]:
+    """M6: the meeting form's values with the start moved to ``start`` (a best start of the time
+    check, a local wall time such as 2027-01-12T10:30) and the end moved with it, so the meeting keeps
+    its length (an hour when the form gives none). Everything else stays as typed; a start that is not
+    a time changes nothing."""
+    try:
+        new_start = datetime.fromisoformat(start or "")
+    except ValueError:
+        return values
+    wanted = aid_request(values)
+    length = timedelta(minutes=wanted.minutes if wanted else 60)
+    ends = new_start + length
+    zone = values.get("time_zone")
+    if zone:
+        try:  # the length is elapsed time, also across a change of the clocks
+            ends = times.to_local(times.to_utc(new_start, zone) + length, zone)
+        except (ValueError, DomainError):
+            pass
+    return {**values, "starts": _local_input(new_start), "ends": _local_input(ends)}
+
+
 def local_start(value: str | None) -> datetime:
     """M1: a local wall time given in a query (the API's find-a-time)."""
     try:

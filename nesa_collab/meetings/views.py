@@ -235,18 +235,21 @@ def _aid(req: WebRequest, values: dict[str, Any]) -> services.SchedulingAid | No
 def _meeting_form(req: WebRequest, meeting: Meeting | None, form: dict[str, str],
                   save: Callable[[], Response], choices: list[Collaborative] = ()) -> Response:
     """M1: the meeting form, with the cross-zone aid for the time it proposes. Its "check times"
-    button shows the form again with the aid, and saves nothing."""
-    def context() -> dict[str, Any]:
+    button shows the form again with the aid, and saves nothing; so does each best start the aid
+    suggests (M6), with that start filled in and the rest as typed."""
+    def context(values: dict[str, Any] | None = None) -> dict[str, Any]:
         confs = conferences.all_conferences(req.db, since=req.today - timedelta(days=400))
         return {"meeting": meeting, "zones": ZONES, "collabs": [(c.slug, c.name) for c in choices],
                 "modes": [(m.value, m.label) for m in MeetingMode], "repeats": forms.REPEAT_CHOICES,
                 "conferences": [(c.slug, f"{c.name} ({c.starts_on:%-d %b %Y}, {c.city})") for c in confs],
-                "aid": _aid(req, posted(req.form, form))}
+                "aid": _aid(req, values or posted(req.form, form))}
 
     def submit() -> Response:
-        if req.form.get("check"):
-            return req.render("meetings/meeting_form.html",
-                              {**context(), "form": posted(req.form, form), "errors": {}})
+        if req.form.get("check") or req.form.get("use_start"):
+            values = posted(req.form, form)
+            if req.form.get("use_start"):
+                values = forms.with_start(values, req.form.get("use_start"))
+            return req.render("meetings/meeting_form.html", {**context(values), "form": values, "errors": {}})
         return save()
 
     return form_page(req, "meetings/meeting_form.html", form=form, submit=submit, context=context)
