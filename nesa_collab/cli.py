@@ -40,12 +40,14 @@ def cmd_serve(args) -> None:
 
 
 def cmd_db(args) -> None:
+    from sqlalchemy.engine import make_url
+
     from .migrate import downgrade, upgrade
 
     settings = _settings()
     if args.action == "upgrade":
         upgrade(settings.database_url, args.revision or "heads")
-        print(f"Database at {settings.database_url} is up to date.")
+        print(f"Database at {make_url(settings.database_url).render_as_string(hide_password=True)} is up to date.")
     else:
         downgrade(settings.database_url, args.revision or "-1")
         print(f"Database downgraded to {args.revision or '-1'}.")

@@ -101,3 +101,13 @@ def test_seed_allowed_in_production_creates_no_demo_account(cli_env, monkeypatch
         assert db.scalar(select(func.count()).select_from(Person)) > 10
         assert db.scalar(select(func.count()).select_from(Person).where(Person.password_hash.is_not(None))) == 0
     database.dispose()
+
+
+def test_db_upgrade_does_not_print_the_database_password(monkeypatch, capsys):
+    import nesa_collab.migrate
+
+    monkeypatch.setenv("NESA_DATABASE_URL", "postgresql+psycopg://nesa:S3cret-pw@db.example/nesa")
+    monkeypatch.setattr(nesa_collab.migrate, "upgrade", lambda url, revision="heads": None)
+    main(["db", "upgrade"])
+    out = capsys.readouterr().out
+    assert "S3cret-pw" not in out and "nesa:***@db.example/nesa" in out
