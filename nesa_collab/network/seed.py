@@ -43,7 +43,7 @@ SETUP_DAYS_AGO = 900
 
 
 def load_day(settings: Settings) -> date:
-    """The day the seed runs: the demo's relative dates count back from it."""
+    """A1: the day the seed runs; the demo's relative dates count back from it."""
     return clock.today(settings.tz)
 
 
@@ -71,7 +71,7 @@ def acting(actor: Actor | None, permission: str, target=None, fallback: Actor = 
 
 
 def the_director(db: Session) -> Actor:
-    """The DPL (the first by id), who did what the story gives no one else; SYSTEM when there is none."""
+    """A1: the DPL (the first by id), who did what the story gives no one else; SYSTEM when there is none."""
     dpl = db.scalar(select(Person).join(PersonRole, PersonRole.person_id == Person.id)
                     .where(PersonRole.role == Role.DPL).order_by(Person.id).limit(1))
     return _person_actor(dpl) if dpl is not None else SYSTEM

@@ -18,7 +18,6 @@ from ..cores.services import load_actor
 from ..meetings.models import Meeting
 from ..network.models import Collaborative
 from ..network.seed import acting, load_day, read_yaml, told_on
-from ..permissions import SYSTEM
 from ..settings import Settings
 from . import claims
 from .receipts import ReceiptStore
