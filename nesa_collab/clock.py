@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
 _frozen: datetime | None = None
@@ -29,3 +31,16 @@ def freeze(at: datetime | None) -> None:
     if at is not None and at.tzinfo is None:
         raise ValueError("freeze() needs an aware datetime")
     _frozen = at.astimezone(timezone.utc) if at else None
+
+
+@contextmanager
+def frozen_at(at: datetime) -> Iterator[None]:
+    """Fix the clock at ``at`` (aware) for a block, then put it back as it was (running or frozen).
+    The seed records the demo's history on its own days with it."""
+    global _frozen
+    outer = _frozen
+    freeze(at)
+    try:
+        yield
+    finally:
+        _frozen = outer

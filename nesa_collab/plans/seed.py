@@ -1,6 +1,8 @@
 """Load the plan template and the demo plans, updates and proposals from ``seed_data/``
 (``plan_template.yaml``, ``plans.yaml``). Idempotent; dates in ``plans.yaml`` are relative to the
-day the seed runs. Runs after the Cores loader, so milestone owners are current Core members."""
+day the seed runs. Runs after the Cores loader, so milestone owners are current Core members.
+Each step is recorded on its day by who did it: the Director saved the template and reviews; the
+Core member who wrote a revision started, saved and submitted it (see ``network.seed.told_on``)."""
 
 from __future__ import annotations
 
@@ -11,21 +13,29 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..permissions import SYSTEM
-from ..auth.models import Person, PersonRole, Role
+from ..permissions import Actor
+from ..auth.models import Person
 from ..auth.services import find_by_email
 from ..clock import today as clock_today
+from ..cores.services import load_actor
 from ..dates import school_year_of
 from ..network.models import Collaborative
-from ..network.seed import read_yaml
+from ..network.seed import SETUP_DAYS_AGO, acting, read_yaml, the_director, told_on
 from ..settings import Settings
 from . import posts, services, template
 from .content import EvidenceInput, GoalInput, MilestoneInput, OfferingInput, PlanContent
-from .models import Plan, PlanReview, PlanTemplate, Post
+from .models import Plan, PlanTemplate, Post
 
 
 def _person(db: Session, email: str | None) -> Person | None:
     return find_by_email(db, email) if email else None
+
+
+def _writer(db: Session, email: str | None, collab: Collaborative, on, director: Actor) -> Actor:
+    """P4: who wrote a revision or an update on day ``on``: the person named, when a Core member of
+    ``collab`` then (else the Director, who may edit any plan)."""
+    person = _person(db, email)
+    return acting(load_actor(db, person, on) if person else None, "plan.edit", collab, director)
 
 
 def _content(spec: dict[str, Any], year0: int, core: list[Person], on) -> dict[str, Any]:
@@ -52,19 +62,20 @@ def _content(spec: dict[str, Any], year0: int, core: list[Person], on) -> dict[s
 def load_plans(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int]:
     counts = {"plan templates": 0, "plans": 0, "plan revisions": 0, "updates and proposals": 0}
     on = clock_today(settings.tz)
+    director = the_director(db)
     template_file = seed_dir / "plan_template.yaml"
     if template_file.exists() and db.scalar(select(PlanTemplate.id).limit(1)) is None:
         data = read_yaml(template_file)
-        template.save_template(db, SYSTEM, data["sections"], data.get("summary", ""),
-                               at=services.at_day(on - timedelta(days=900), settings))
+        saved = on - timedelta(days=SETUP_DAYS_AGO)
+        with told_on(saved, settings):
+            template.save_template(db, director, data["sections"], data.get("summary", ""),
+                                   at=services.at_day(saved, settings))
         counts["plan templates"] += 1
         db.flush()
     path = seed_dir / "plans.yaml"
     if not path.exists():
         return counts
     data = read_yaml(path)
-    dpl = db.scalar(select(Person).join(PersonRole, PersonRole.person_id == Person.id)
-                    .where(PersonRole.role == Role.DPL).order_by(Person.id).limit(1))
     year0 = school_year_of(on, settings.school_year_start_month).start_year
     collabs = {c.slug: c for c in db.scalars(select(Collaborative))}
     for row in data.get("plans", []):
@@ -75,45 +86,55 @@ def load_plans(db: Session, seed_dir: Path, settings: Settings) -> dict[str, int
         if db.scalar(select(Plan.id).where(Plan.collaborative_id == collab.id, Plan.first_year == first)):
             continue
         revs = row["revisions"]
-        start = services.at_day(on - timedelta(days=revs[0]["days_ago"]), settings, 9)
-        plan = services.create_plan(db, SYSTEM, collab, title=row["title"], first_year=first, last_year=last,
-                                    settings=settings, summary="Started from the template", at=start)
+        day = on - timedelta(days=revs[0]["days_ago"])
+        start = services.at_day(day, settings, 9)
+        with told_on(day, settings, 9):
+            plan = services.create_plan(db, _writer(db, revs[0].get("author"), collab, day, director), collab,
+                                        title=row["title"], first_year=first, last_year=last, settings=settings,
+                                        summary="Started from the template", at=start)
         plan.created_at = start
         counts["plans"] += 1
-        core = services.plan_for_editing(db, SYSTEM, plan, on).core
+        core = services.plan_for_editing(db, director, plan, on).core
         content: dict[str, Any] = {}
+        author = None
         for rev_spec in revs:
             content.update(_content(rev_spec.get("set", {}), year0, core, on))
-            at = services.at_day(on - timedelta(days=rev_spec["days_ago"]), settings)
-            services.save_plan(db, SYSTEM, plan, PlanContent(**content), rev_spec["summary"], on, at=at,
-                               author=_person(db, rev_spec.get("author")))
+            day = on - timedelta(days=rev_spec["days_ago"])
+            author = rev_spec.get("author")
+            with told_on(day, settings):
+                services.save_plan(db, _writer(db, author, collab, day, director), plan, PlanContent(**content),
+                                   rev_spec["summary"], on, at=services.at_day(day, settings),
+                                   author=_person(db, author))
             counts["plan revisions"] += 1
         for step in row.get("review", []):
-            at = services.at_day(on - timedelta(days=step["days_ago"]), settings, 15)
-            if step["action"] == "submitted":
-                services.submit_plan(db, SYSTEM, plan, at=at)
-            elif step["action"] == "accepted":
-                services.accept_plan(db, SYSTEM, plan, step.get("comment", ""), at=at)
-            else:
-                services.return_plan(db, SYSTEM, plan, step["comment"], at=at)
+            day = on - timedelta(days=step["days_ago"])
+            at = services.at_day(day, settings, 15)
+            with told_on(day, settings, 15):
+                if step["action"] == "submitted":  # by whoever wrote the latest revision
+                    services.submit_plan(db, _writer(db, author, collab, day, director), plan, at=at)
+                elif step["action"] == "accepted":
+                    services.accept_plan(db, director, plan, step.get("comment", ""), at=at)
+                else:
+                    services.return_plan(db, director, plan, step["comment"], at=at)
             db.flush()
-            if dpl is not None and step["action"] != "submitted":
-                review = db.scalar(select(PlanReview).where(PlanReview.plan_id == plan.id)
-                                   .order_by(PlanReview.id.desc()).limit(1))
-                review.actor_id = dpl.id
         db.flush()
     for row in data.get("posts", []):
         collab = collabs.get(row["collaborative"])
         if collab is None or db.scalar(select(Post.id).where(Post.collaborative_id == collab.id,
                                                              Post.title == row["title"])):
             continue
-        post = posts.create_post(db, SYSTEM, collab, kind=row["kind"], title=row["title"], body=row["body"],
-                                    at=services.at_day(on - timedelta(days=row["days_ago"]), settings, 11),
-                                    author=_person(db, row.get("author")))
+        day = on - timedelta(days=row["days_ago"])
+        person = _person(db, row.get("author"))
+        writer = load_actor(db, person, day) if person else None
+        with told_on(day, settings, 11):
+            post = posts.create_post(db, acting(writer, "post.create", collab, director), collab, kind=row["kind"],
+                                     title=row["title"], body=row["body"], at=services.at_day(day, settings, 11),
+                                     author=person)
         if row.get("answer"):
-            posts.answer_proposal(db, SYSTEM, post, row["answer"], row["note"],
-                                     at=services.at_day(on - timedelta(days=row["answer_days_ago"]), settings, 16))
-            post.answered_by_id = dpl.id if dpl else None
+            day = on - timedelta(days=row["answer_days_ago"])
+            with told_on(day, settings, 16):
+                posts.answer_proposal(db, director, post, row["answer"], row["note"],
+                                      at=services.at_day(day, settings, 16))
         counts["updates and proposals"] += 1
     db.flush()
     return counts

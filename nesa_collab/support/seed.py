@@ -1,21 +1,23 @@
 """Load the demo network's hotel-night claims from ``seed_data/claims.yaml`` (S3), in every state,
 each with a small receipt made here (a one-page PDF or a tiny PNG) and written to the receipts
-folder. Idempotent: a person's claim for a conference is left alone when present."""
+folder. Idempotent: a person's claim for a conference is left alone when present. Recorded on days
+before the load day (``network.seed.told_on``): sent by the claimant, decided by Center staff."""
 
 from __future__ import annotations
 
 import struct
 import zlib
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..auth.models import Person
+from ..auth.models import Person, PersonRole, Role
+from ..cores.services import load_actor
 from ..meetings.models import Meeting
 from ..network.models import Collaborative
-from ..network.seed import read_yaml
-from ..permissions import SYSTEM
+from ..network.seed import acting, load_day, read_yaml, told_on
 from ..settings import Settings
 from . import claims
 from .receipts import ReceiptStore
@@ -59,6 +61,11 @@ def load_claims(db: Session, seed_dir: Path, settings: Settings) -> dict[str, in
     if not path.exists():
         return counts
     store = ReceiptStore.of(settings)
+    #: Sent a week before the load day, decided four days later, paid two days before it.
+    sent, decided, paid = (load_day(settings) - timedelta(days=n) for n in (8, 4, 2))
+    staff = db.scalar(select(Person).join(PersonRole, PersonRole.person_id == Person.id)
+                      .where(PersonRole.role == Role.CENTER_STAFF).order_by(Person.id).limit(1))
+    center = acting(load_actor(db, staff, decided) if staff else None, "claim.decide")
     people = {p.email.lower(): p for p in db.scalars(select(Person))}
     meetings = {(m.collaborative.slug, m.title): m for m in db.scalars(
         select(Meeting).join(Collaborative, Collaborative.id == Meeting.collaborative_id)
@@ -75,15 +82,19 @@ def load_claims(db: Session, seed_dir: Path, settings: Settings) -> dict[str, in
                    sample_pdf(hotel, f"Guest: {person.name}", f"One night: {row['night_on']}",
                               f"Total: {row['amount']} {row['currency']}"))
         name = f"{hotel} receipt.{'png' if row.get('receipt') == 'png' else 'pdf'}"
-        claim = claims.submit_claim(db, SYSTEM, meeting, night_on=row["night_on"], amount=str(row["amount"]),
-                                    currency=row["currency"], receipt=receipt, receipt_name=name, store=store,
-                                    claimant=person)
+        own = acting(load_actor(db, person, sent), "claim.submit")
+        with told_on(sent, settings, 20):
+            claim = claims.submit_claim(db, own, meeting, night_on=row["night_on"], amount=str(row["amount"]),
+                                        currency=row["currency"], receipt=receipt, receipt_name=name, store=store,
+                                        claimant=None if own.id == person.id else person)
         status = row.get("status", "submitted")
-        if status in ("approved", "paid"):
-            claims.approve(db, SYSTEM, claim)
+        with told_on(decided, settings, 11):
+            if status in ("approved", "paid"):
+                claims.approve(db, center, claim)
+            if status == "rejected":
+                claims.reject(db, center, claim, row["reason"])
         if status == "paid":
-            claims.mark_paid(db, SYSTEM, claim, row["reference"])
-        if status == "rejected":
-            claims.reject(db, SYSTEM, claim, row["reason"])
+            with told_on(paid, settings, 15):
+                claims.mark_paid(db, center, claim, row["reference"])
         counts["claims"] += 1
     return counts
