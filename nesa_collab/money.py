@@ -7,6 +7,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
+from annotated_types import MaxLen
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 from .errors import DomainError
@@ -30,8 +31,9 @@ def _text_only(value: Any) -> Any:
 
 #: An amount as input (JSON or form): a string, read exactly by ``parse_amount`` in the service; a
 #: JSON number is refused with S3 (it may already have lost its exact value in the sender's float).
-AmountText = Annotated[str, BeforeValidator(_text_only),
-                       WithJsonSchema({"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$", "examples": ["145.00"]})]
+AmountText = Annotated[str, BeforeValidator(_text_only), MaxLen(40),
+                       WithJsonSchema({"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$", "maxLength": 40,
+                                       "examples": ["145.00"]})]
 
 
 def parse_amount(value: Any, *, field: str = "amount", rule: str = "S3") -> Decimal:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class SignInForm(BaseModel):
     email: str = Field(max_length=320)
     password: str = Field(max_length=500)
-    next: str | None = None
+    next: str | None = Field(default=None, max_length=2000)
 
 
 class PasswordForm(BaseModel):
@@ -36,7 +36,7 @@ class PersonIn(BaseModel):
     school_id: int | None = None
     school: str | None = Field(default=None, max_length=80,
                                description="the home school's slug (instead of school_id); empty: network staff")
-    roles: list[str] = Field(default_factory=lambda: ["member"])
+    roles: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=lambda: ["member"], max_length=10)
     time_zone: str | None = Field(default=None, max_length=64)
 
 
@@ -45,7 +45,7 @@ class PersonUpdate(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
     school_id: int | None = None
-    roles: list[str] | None = None
+    roles: list[Annotated[str, Field(max_length=40)]] | None = Field(default=None, max_length=10)
     time_zone: str | None = Field(default=None, max_length=64)
     is_active: bool | None = None
 

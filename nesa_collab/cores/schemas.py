@@ -47,7 +47,7 @@ class AppointIn(BaseModel):
     person_id: int
     starts_on: date
     ends_on: date
-    consultations: list[ConsultationIn] = Field(description="C1: the Executive Director's and the PDAC's")
+    consultations: list[ConsultationIn] = Field(max_length=20, description="C1: the Executive Director's and the PDAC's")
     note: str = Field(default="", max_length=2000)
     candidacy_id: int | None = None
 
@@ -55,7 +55,7 @@ class AppointIn(BaseModel):
 class ReappointIn(BaseModel):
     rule: ClassVar[str] = "C7"
     ends_on: date
-    consultations: list[ConsultationIn]
+    consultations: list[ConsultationIn] = Field(max_length=20)
     note: str = Field(default="", max_length=2000)
 
 
@@ -66,7 +66,7 @@ class ReappointForm(ConsultationFields):
 class EndEarlyIn(BaseModel):
     rule: ClassVar[str] = "C5"
     ended_on: date | None = None
-    reason: str = Field(default="", description="resignation, moved_school or other")
+    reason: str = Field(default="", max_length=40, description="resignation, moved_school or other")
     note: str = Field(default="", max_length=2000)
 
 
@@ -164,7 +164,7 @@ class AppointFromProposalIn(BaseModel):
     """C1: appoint from a proposal; a body that has not answered in the product is recorded as consulted elsewhere."""
 
     rule: ClassVar[str] = "C1"
-    consultations: list[ConsultationIn] = Field(
+    consultations: list[ConsultationIn] = Field(max_length=20, 
         default_factory=list, description="C1: consultations held elsewhere, for a body that has not answered here")
     note: str | None = Field(default=None, max_length=2000,
                              description="the appointment's note (default: the proposal's)")

@@ -12,7 +12,7 @@ from .models import Flag, SweepRun
 class AcknowledgeIn(BaseModel):
     """F1–F8: an acknowledgement's note (a refusal names the flag's own rule)."""
 
-    note: str = Field(default="", description="what is being done, or why it can wait (up to 2,000 characters)")
+    note: str = Field(default="", max_length=2000, description="what is being done, or why it can wait (up to 2,000 characters)")
 
 
 class PersonRef(BaseModel):

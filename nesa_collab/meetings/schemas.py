@@ -8,7 +8,7 @@ which refuses it with the rule and the same message whether it came from a form 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,7 +19,7 @@ from ..network.schemas import PersonBrief
 class ConferenceIn(BaseModel):
     rule: ClassVar[str] = "S1"
     name: str | None = Field(default=None, max_length=200)
-    kind: str = Field(default="conference", description="conference or institute")
+    kind: str = Field(default="conference", max_length=40, description="conference or institute")
     starts_on: date | None = None
     ends_on: date | None = None
     city: str | None = Field(default=None, max_length=100)
@@ -28,16 +28,16 @@ class ConferenceIn(BaseModel):
     hotel: str = Field(default="", max_length=200)
     hotel_address: str = Field(default="", max_length=300)
     description: str = Field(default="", max_length=5000)
-    featured: list[str] = Field(default_factory=list, description="slugs of the collaboratives it features")
+    featured: list[Annotated[str, Field(max_length=80)]] = Field(default_factory=list, max_length=100, description="slugs of the collaboratives it features")
     slug: str | None = Field(default=None, max_length=80)
     hotel_night_cap: AmountText | None = Field(default=None, description="S3: the most paid for the hotel night")
-    hotel_cap_currency: str | None = Field(default=None, description="S3: the cap's ISO 4217 code")
+    hotel_cap_currency: str | None = Field(default=None, max_length=10, description="S3: the cap's ISO 4217 code")
 
 
 class ConferenceUpdate(BaseModel):
     rule: ClassVar[str] = "S1"
     name: str | None = Field(default=None, max_length=200)
-    kind: str | None = None
+    kind: str | None = Field(default=None, max_length=40)
     starts_on: date | None = None
     ends_on: date | None = None
     city: str | None = Field(default=None, max_length=100)
@@ -46,9 +46,9 @@ class ConferenceUpdate(BaseModel):
     hotel: str | None = Field(default=None, max_length=200)
     hotel_address: str | None = Field(default=None, max_length=300)
     description: str | None = Field(default=None, max_length=5000)
-    featured: list[str] | None = None
+    featured: list[Annotated[str, Field(max_length=80)]] | None = Field(default=None, max_length=100)
     hotel_night_cap: AmountText | None = Field(default=None, description="S3: the nightly cap (\"\" clears it)")
-    hotel_cap_currency: str | None = Field(default=None, description="S3: the cap's ISO 4217 code")
+    hotel_cap_currency: str | None = Field(default=None, max_length=10, description="S3: the cap's ISO 4217 code")
 
 
 class CollabRef(BaseModel):
@@ -79,19 +79,19 @@ class ConferenceOut(BaseModel):
 
 class MeetingIn(BaseModel):
     rule: ClassVar[str] = "M1"
-    collaborative: str = Field(description="slug of the collaborative")
+    collaborative: str = Field(max_length=80, description="slug of the collaborative")
     title: str | None = Field(default=None, max_length=200)
-    mode: str | None = Field(default=None, description="face_to_face, virtual or hybrid")
+    mode: str | None = Field(default=None, max_length=40, description="face_to_face, virtual or hybrid")
     time_zone: str | None = Field(default=None, max_length=64, description="IANA zone the times are in")
     starts: datetime | None = Field(default=None, description="local wall time in time_zone, e.g. 2027-03-25T09:00")
     ends: datetime | None = Field(default=None, description="local wall time in time_zone")
     place: str = Field(default="", max_length=300)
     join_url: str | None = Field(default=None, max_length=500)
     description: str = Field(default="", max_length=10000)
-    conference: str | None = Field(default=None, description="slug of the conference it is held beside")
+    conference: str | None = Field(default=None, max_length=80, description="slug of the conference it is held beside")
     rrule: str | None = Field(default=None, max_length=300,
                               description="RFC 5545 RRULE without UNTIL, e.g. FREQ=MONTHLY;BYDAY=+2TU;COUNT=9")
-    repeat: str | None = Field(default=None, description="forms: none, weekly, fortnightly, monthly_weekday")
+    repeat: str | None = Field(default=None, max_length=40, description="forms: none, weekly, fortnightly, monthly_weekday")
     repeat_until: date | None = Field(default=None, description="last day of a recurring meeting (local)")
     agenda_final_by: date | None = None
 
@@ -99,14 +99,14 @@ class MeetingIn(BaseModel):
 class MeetingUpdate(BaseModel):
     rule: ClassVar[str] = "M1"
     title: str | None = Field(default=None, max_length=200)
-    mode: str | None = None
+    mode: str | None = Field(default=None, max_length=40)
     time_zone: str | None = Field(default=None, max_length=64)
     starts: datetime | None = None
     ends: datetime | None = None
     place: str | None = Field(default=None, max_length=300)
     join_url: str | None = Field(default=None, max_length=500)
     description: str | None = Field(default=None, max_length=10000)
-    conference: str | None = None
+    conference: str | None = Field(default=None, max_length=80)
     rrule: str | None = Field(default=None, max_length=300)
     repeat_until: date | None = None
     agenda_final_by: date | None = None
@@ -120,7 +120,7 @@ class CancelIn(BaseModel):
 class OccurrenceIn(BaseModel):
     rule: ClassVar[str] = "M1"
     original_start: datetime = Field(description="the occurrence's start as the rule generates it (local)")
-    action: str = Field(default="", description="move or cancel")
+    action: str = Field(default="", max_length=40, description="move or cancel")
     starts: datetime | None = Field(default=None, description="new local start (move)")
     ends: datetime | None = Field(default=None, description="new local end (move)")
     note: str = Field(default="", max_length=1000)
@@ -147,7 +147,7 @@ class AgendaFormIn(BaseModel):
 
 class AgendaIn(BaseModel):
     rule: ClassVar[str] = "M3"
-    items: list[AgendaItemIn]
+    items: list[AgendaItemIn] = Field(max_length=100)
     agenda_final_by: date | None = None
 
 
@@ -209,13 +209,13 @@ class MeetingOut(BaseModel):
 class AttendanceIn(BaseModel):
     rule: ClassVar[str] = "M4"
     person_id: int
-    status: str = Field(default="present", description="present, apologies or absent")
+    status: str = Field(default="present", max_length=40, description="present, apologies or absent")
 
 
 class MinutesIn(BaseModel):
     rule: ClassVar[str] = "M4"
     minutes: str = Field(default="", max_length=50000)
-    attendance: list[AttendanceIn] = Field(default_factory=list)
+    attendance: list[AttendanceIn] = Field(default_factory=list, max_length=5000)
 
 
 class MinutesOut(BaseModel):
@@ -230,8 +230,8 @@ class MinutesOut(BaseModel):
 
 class FeedTokenIn(BaseModel):
     rule: ClassVar[str] = "M5"
-    kind: str = Field(default="person", description="person or school")
-    school: str | None = Field(default=None, description="school slug (kind=school)")
+    kind: str = Field(default="person", max_length=40, description="person or school")
+    school: str | None = Field(default=None, max_length=80, description="school slug (kind=school)")
 
 
 class FeedTokenOut(BaseModel):
@@ -271,7 +271,7 @@ class RsvpIn(BaseModel):
     """M4/S2: an answer to a meeting (one occurrence of a series)."""
 
     rule: ClassVar[str] = "M4"
-    answer: str = Field(default="", description="going, not_going or maybe")
+    answer: str = Field(default="", max_length=40, description="going, not_going or maybe")
     note: str = Field(default="", max_length=500)
     occurrence: datetime | None = Field(default=None, description="the occurrence's start as the series' rule "
                                         "generates it, in the meeting's zone (a single meeting: leave it out)")
@@ -305,7 +305,7 @@ class SupportIn(BaseModel):
     room: str = Field(default="", max_length=200)
     coffee: bool = False
     lunch: bool = False
-    status: str = Field(default="requested", description="requested or arranged")
+    status: str = Field(default="requested", max_length=40, description="requested or arranged")
     notes: str = Field(default="", max_length=2000)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,7 +14,7 @@ class SchoolIn(BaseModel):
     city: str = Field(default="", max_length=100)
     country: str = Field(default="", max_length=100)
     time_zone: str = Field(default="", max_length=64, description="IANA zone, e.g. Asia/Kolkata")
-    weekend: list[str] = Field(default_factory=lambda: ["sat", "sun"], description="e.g. [\"fri\", \"sat\"]")
+    weekend: list[Annotated[str, Field(max_length=10)]] = Field(default_factory=lambda: ["sat", "sun"], max_length=7, description="e.g. [\"fri\", \"sat\"]")
     slug: str | None = Field(default=None, max_length=80)
 
 
@@ -24,7 +24,7 @@ class SchoolUpdate(BaseModel):
     city: str | None = Field(default=None, max_length=100)
     country: str | None = Field(default=None, max_length=100)
     time_zone: str | None = Field(default=None, max_length=64)
-    weekend: list[str] | None = None
+    weekend: list[Annotated[str, Field(max_length=10)]] | None = Field(default=None, max_length=7)
 
 
 class LapseIn(BaseModel):
@@ -48,7 +48,7 @@ class SchoolOut(BaseModel):
 class CollaborativeIn(BaseModel):
     rule: ClassVar[str] = "K1"
     name: str = Field(default="", max_length=200)
-    kind: str = Field(default="", description="discipline or responsibility")
+    kind: str = Field(default="", max_length=40, description="discipline or responsibility")
     description: str = Field(default="", max_length=5000)
     network_url: str | None = Field(default=None, max_length=500)
     slug: str | None = Field(default=None, max_length=80)
@@ -57,7 +57,7 @@ class CollaborativeIn(BaseModel):
 class CollaborativeUpdate(BaseModel):
     rule: ClassVar[str] = "K1"
     name: str | None = Field(default=None, max_length=200)
-    kind: str | None = None
+    kind: str | None = Field(default=None, max_length=40)
     description: str | None = Field(default=None, max_length=5000)
     network_url: str | None = Field(default=None, max_length=500)
 
@@ -94,7 +94,7 @@ class DirectoryEntryOut(BaseModel):
 class InterestIn(BaseModel):
     rule: ClassVar[str] = "K2"
     name: str = Field(default="", max_length=200)
-    kind: str = Field(default="", description="discipline or responsibility")
+    kind: str = Field(default="", max_length=40, description="discipline or responsibility")
     description: str = Field(default="", max_length=5000)
 
 

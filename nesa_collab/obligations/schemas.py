@@ -12,14 +12,14 @@ class DecisionIn(BaseModel):
     """O3: the coordinator's answer on the decision form: confirm, or decline with a reason."""
 
     rule: ClassVar[str] = "O3"
-    decision: str = Field(default="", description="confirm or decline")
-    reason: str = Field(default="", description="when declining: budget (O2, attendance) or other")
+    decision: str = Field(default="", max_length=40, description="confirm or decline")
+    reason: str = Field(default="", max_length=40, description="when declining: budget (O2, attendance) or other")
     note: str = Field(default="", max_length=2000, description="what the other reason is (optional for budget)")
 
 
 class ObligationDeclineIn(BaseModel):
     rule: ClassVar[str] = "O3"
-    reason: str = Field(default="", description="budget (O2: attendance is supported within the school's budget) "
+    reason: str = Field(default="", max_length=40, description="budget (O2: attendance is supported within the school's budget) "
                                                 "or other")
     note: str = Field(default="", max_length=2000, description="what the other reason is (optional for budget)")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,7 +26,7 @@ class SectionIn(BaseModel):
 
 class TemplateIn(BaseModel):
     rule: ClassVar[str] = "P2"
-    sections: list[SectionIn] = Field(default_factory=list, description=(
+    sections: list[SectionIn] = Field(default_factory=list, max_length=50, description=(
         "P2: at least one section of each kind, at most one of each of goals, offerings, milestones, evidence"))
     summary: str = Field(default="", max_length=300)
 
@@ -120,13 +120,13 @@ class PlanContentIn(BaseModel):
         "the first school year, by the year it starts in (P1: between 2000 and 2100)"))
     last_year: int | None = Field(default=None, description=(
         "the last school year (P1: the plan covers at least two and at most six school years)"))
-    texts: dict[str, str] | None = Field(default=None, description=(
+    texts: dict[Annotated[str, Field(max_length=80)], Annotated[str, Field(max_length=50_000)]] | None = Field(default=None, max_length=50, description=(
         "free-text and norms sections, by the template section's key; keys left out are unchanged"))
-    goals: list[GoalIn] | None = Field(default=None, description="replaces the goals when sent")
-    offerings: list[OfferingIn] | None = Field(default=None, description="replaces the yearly offerings when sent")
-    milestones: list[MilestoneIn] | None = Field(default=None, description=(
+    goals: list[GoalIn] | None = Field(default=None, max_length=200, description="replaces the goals when sent")
+    offerings: list[OfferingIn] | None = Field(default=None, max_length=200, description="replaces the yearly offerings when sent")
+    milestones: list[MilestoneIn] | None = Field(default=None, max_length=500, description=(
         "replaces the milestone timeline when sent; give an existing milestone's `id` to keep it"))
-    evidence: list[EvidenceIn] | None = Field(default=None, description="replaces the evidence of impact when sent")
+    evidence: list[EvidenceIn] | None = Field(default=None, max_length=200, description="replaces the evidence of impact when sent")
 
     def to_content(self) -> PlanContent:
         """The typed input of ``services.save_plan``: what was not sent stays None (left as it is); a

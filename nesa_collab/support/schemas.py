@@ -20,7 +20,7 @@ class ClaimFields(BaseModel):
                                                             "day, or of the meeting day (YYYY-MM-DD)")
     amount: AmountText | None = Field(default=None, description="the amount paid for the night, a string such as "
                                                                 "\"145.00\" (at most the conference's nightly cap)")
-    currency: str | None = Field(default=None, description="ISO 4217 code: the nightly cap's currency")
+    currency: str | None = Field(default=None, max_length=10, description="ISO 4217 code: the nightly cap's currency")
     nights: int = Field(default=1, description="nights claimed: the network pays exactly one")
 
 
