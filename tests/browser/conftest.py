@@ -193,7 +193,6 @@ def journey(request, chromium, server) -> Iterator[Journey]:
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
         context.close()
-    print("REPORTS", [(r["url"], [(v["id"], v["impact"], v["targets"][:3]) for v in r["violations"]]) for r in j.reports])
     if call is not None and call.passed:
         pages = [u for u in j.loaded if u.startswith("http")]
         unchecked = sorted(set(pages) - {r["url"] for r in j.reports})

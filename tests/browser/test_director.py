@@ -37,9 +37,9 @@ def _fill_appointment(page, person_value: str, starts_on: str | None = None) -> 
     page.fill("#f-pdac_method", "meeting")
 
 
-def _first_choice(page) -> tuple[str, str]:
-    """The first person the appointment form offers: (option value, name)."""
-    option = page.locator("#f-person_id optgroup option").first
+def _first_choice(page, group: str | None = None) -> tuple[str, str]:
+    """The first person the appointment form offers (in ``group``, else in any): (option value, name)."""
+    option = page.locator(f"#f-person_id optgroup{f'[label={group!r}]' if group else ''} option").first
     return option.get_attribute("value"), option.inner_text().split(" — ")[0].strip()
 
 
@@ -65,7 +65,8 @@ def test_c2_the_director_appoints_is_refused_a_ninth_member_and_ends_a_term(jour
     # 2. A ninth member of a full Core, from today: refused beside the field, the form kept, nothing saved.
     journey.goto(cores[full][0])
     journey.submit(page.get_by_role("link", name="Appoint a Core member"))
-    value, name = _first_choice(page)
+    # Someone not on this Core (no overlapping term of theirs, C8, to be refused for first).
+    value, name = _first_choice(page, "Other educators")
     today = SEED_DAY.date().isoformat()
     _fill_appointment(page, value, starts_on=today)
     journey.submit(page.locator("main form").get_by_role("button", name="Appoint"))
