@@ -179,7 +179,7 @@ def journey(request, chromium, server) -> Iterator[Journey]:
     context = chromium.new_context(viewport=viewport, bypass_csp=True, accept_downloads=True,
                                    timezone_id="Asia/Dubai", locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)  # a loaded 2-core CI machine
     j = Journey(page, server)
     page.on("load", lambda p: j.loaded.append(p.url))
     context.expose_binding("__axeReport", lambda source, report: j.reports.append(report))
