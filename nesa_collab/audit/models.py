@@ -15,7 +15,7 @@ from ..db import Base, UTCDateTime
 
 class AuditEntry(Base):
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_at", "at"),)
+    __table_args__ = (Index("ix_audit_entries_at_id", "at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -1,12 +1,13 @@
 """Reading the audit log (A1): the DPL's filtered, newest-first view of every change, a page at a
-time by keyset (the entries before or after an id), so a page costs the same however long the log."""
+time by keyset (the entries before or after an entry, in the order of their time and then their id),
+so a page costs the same however long the log."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..audit.models import AuditEntry
@@ -26,11 +27,11 @@ def entries_query(
     before: datetime | None = None,
     action: str | None = None,
 ) -> Select:
-    """A1: the audit log, newest first (by id: the order things were recorded), filtered by person
+    """A1: the audit log, newest first (by time, then id: the order things were recorded), filtered by person
     (id or email), collaborative (id or slug), dates and action prefix (the DPL). A person or a
     collaborative named by email or slug is found in a subquery, never by listing them all."""
     require(actor, "audit.view")
-    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if actor_id is not None:
         stmt = stmt.where(AuditEntry.actor_id == actor_id)
     if actor_email:
@@ -62,23 +63,30 @@ class KeysetPage:
     newer: int | None
 
 
+def _position(entry_id: int):
+    """An entry's place in the log's order, (time, id), read in the page's own statement."""
+    return tuple_(select(AuditEntry.at).where(AuditEntry.id == entry_id).scalar_subquery(), entry_id)
+
+
 def entries_page(db: Session, actor: Actor | None, *, before_id: int | None = None, after_id: int | None = None,
                  per_page: int = 50, **filters) -> KeysetPage:
-    """A1: ``per_page`` entries of ``entries_query(**filters)`` older than ``before_id`` (or the
-    newest), or newer than ``after_id``: one query reading ``per_page + 1`` rows, whatever the size
-    of the log (no count)."""
+    """A1: ``per_page`` entries of ``entries_query(**filters)`` older than the entry ``before_id`` (or
+    the newest), or newer than the entry ``after_id``: one query reading ``per_page + 1`` rows, whatever
+    the size of the log (no count). A cursor naming no entry gives the newest page."""
     stmt = entries_query(actor, **filters)
+    place = tuple_(AuditEntry.at, AuditEntry.id)
     if after_id is not None:
-        rows = list(db.scalars(stmt.where(AuditEntry.id > after_id).order_by(None)
-                               .order_by(AuditEntry.id.asc()).limit(per_page + 1)).unique())
+        rows = list(db.scalars(stmt.where(place > _position(after_id)).order_by(None)
+                               .order_by(AuditEntry.at.asc(), AuditEntry.id.asc()).limit(per_page + 1)).unique())
+        if not rows:
+            return entries_page(db, actor, per_page=per_page, **filters)
         more_newer = len(rows) > per_page
         items = list(reversed(rows[:per_page]))
-        return KeysetPage(items, per_page, older=items[-1].id if items else after_id + 1,
-                          newer=items[0].id if more_newer else None)
+        return KeysetPage(items, per_page, older=items[-1].id, newer=items[0].id if more_newer else None)
     if before_id is not None:
-        stmt = stmt.where(AuditEntry.id < before_id)
+        stmt = stmt.where(place < _position(before_id))
     rows = list(db.scalars(stmt.limit(per_page + 1)).unique())
     items = rows[:per_page]
     older = items[-1].id if len(rows) > per_page else None
-    newer = (items[0].id if items else before_id - 1) if before_id is not None else None
+    newer = (items[0].id if items else before_id) if before_id is not None else None
     return KeysetPage(items, per_page, older=older, newer=newer)

@@ -70,3 +70,22 @@ def test_a1_the_log_api_pages_by_keyset_with_next_and_previous(factory, as_, dat
     spec = d.get("/api/v1/openapi.json").json()
     params = {p["name"] for p in spec["paths"]["/audit"]["get"]["parameters"]}
     assert {"before", "after", "person", "collaborative", "action"} <= params
+
+
+def test_a1_entries_recorded_for_past_days_take_their_place_by_time_on_every_page(factory, as_, database):
+    """The demo's history is recorded after the fact, each entry on its own past day: the log reads
+    by time (then id), not in the order the rows were written, across keyset pages both ways."""
+    from datetime import timedelta
+
+    d = as_(factory.dpl())
+    ids = add_entries(database, 70, action="past.thing")
+    # Written in id order, dated in a shuffled order: entry n happened (n * 37 % 70) days ago.
+    with database.transaction() as db:
+        for n, entry_id in enumerate(ids):
+            db.query(AuditEntry).filter(AuditEntry.id == entry_id).update(
+                {"at": now_utc() - timedelta(days=(n * 37) % 70)})
+    by_time = [f"Entry {n}" for n in sorted(range(70), key=lambda n: (n * 37) % 70)]
+    first = d.get("/audit", params={"action": "past."})
+    second = d.get(first.context["older_url"])
+    assert summaries(first) + summaries(second) == by_time
+    assert summaries(d.get(second.context["newer_url"])) == summaries(first)
