@@ -226,7 +226,7 @@ def test_m4_the_minutes_page_and_a_refused_cancellation_name_the_rule_once(facto
     client = as_(core)
     page = _text(client.get(f"/meetings/{mid}/minutes", params={"occurrence": "2027-03-09T16:00"}).text)
     assert "M4: the occurrence of 9 Mar 2027 has not started yet" in page and "M4: M4" not in page
-    r = post_form(client, f"/meetings/{mid}/occurrences", {"original_start": "2027-02-09T16:00", "action": "cancel"})
+    r = post_form(client, f"/meetings/{mid}/occurrences/2027-02-09T16:00/cancel")
     assert r.status_code == 422
     text = _text(r.text)
     assert "M4: the occurrence of 9 Feb 2027 has minutes and attendance" in text and "M4: M4" not in text
