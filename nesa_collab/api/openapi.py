@@ -164,6 +164,11 @@ def build_openapi(app_routes, base_url: str) -> dict[str, Any]:
             op["responses"][str(meta.status)] = {"description": "OK"}
         for status in _error_statuses(method, meta, template, [q[0] for q in meta.query]):
             op["responses"][status] = {"description": ERRORS[status], "content": problem_ref}
+        if "requestBody" in op:
+            # Refused by the body-size limit before the app sees the request (so not a problem document).
+            op["responses"]["413"] = {"description": "The body is larger than the server takes (a receipt of "
+                                                     "NESA_RECEIPT_MAX_BYTES and its form)",
+                                      "content": {"text/plain": {"schema": {"type": "string"}}}}
         paths.setdefault(template, {})[method.lower()] = op
     return {
         "openapi": "3.1.0",
