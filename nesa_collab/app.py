@@ -14,6 +14,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
@@ -63,7 +64,7 @@ from .support import api as support_api
 from .support import digest as support_digest
 from .support import views as support_views
 from .templating import make_templates
-from .web import Identification, no_such_page
+from .web import Identification, http_error, no_such_page
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 #: Room for a form's other fields and the multipart framing around an uploaded file.
@@ -183,7 +184,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             ),
         ],
         lifespan=lifespan,
-        exception_handlers={404: no_such_page},
+        exception_handlers={404: no_such_page, HTTPException: http_error},
         max_body_size=max_body_bytes(settings),
     )
     app.state.settings = settings

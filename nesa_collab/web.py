@@ -5,6 +5,7 @@ once (or rolls back) — plus rendering, redirects, flash messages, problem+json
 from __future__ import annotations
 
 import math
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,14 +15,15 @@ from urllib.parse import urlencode, urlsplit
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Match, Mount, Route
 
 from . import idempotency
 from .clock import today as clock_today
@@ -214,10 +216,15 @@ class WebRequest:
         return value if value not in (None, "") else default
 
     def query_int(self, name: str, default: int, *, minimum: int = 1, maximum: int = 10_000) -> int:
-        try:
-            return max(minimum, min(maximum, int(self.request.query_params.get(name, default))))
-        except ValueError:
+        """The whole number ``?name=`` gives (``default`` when absent or empty), at most ``maximum``;
+        anything else (``abc``, ``null``, below ``minimum``) is refused with 422 naming ``name``."""
+        raw = self.request.query_params.get(name, "").strip()
+        if not raw:
             return default
+        value = int(raw) if re.fullmatch(r"-?[0-9]{1,18}", raw) else minimum - 1
+        if value < minimum:
+            raise DomainError(None, f"give a whole number from {minimum}", field=name)
+        return min(maximum, value)
 
     # input --------------------------------------------------------------------------------
     def parse(self, model: type[BaseModel], **extra: Any) -> BaseModel:
@@ -688,6 +695,15 @@ def _error_response(exc: Exception, request: Request, meta: EndpointMeta, state)
         if meta.api:
             return problem(422, "Invalid input", message)
         return _error_page(templates, request, 422, "That could not be done", message)
+    if isinstance(exc, StatementError) and isinstance(exc.orig, ValueError):
+        # A filter's value that is none of its column's choices (``?kind=pottery``: db.EnumText
+        # refuses to bind it); the query parameters that carry it are the fields at fault.
+        fields = [name for name, value in request.query_params.multi_items() if value and repr(value) in str(exc.orig)]
+        message = "A value in the request is not one of the choices."
+        if meta.api:
+            return problem(422, "Invalid input", message,
+                           errors=[FieldError(name, "not one of the choices", None) for name in fields])
+        return _error_page(templates, request, 422, "That could not be done", message)
     if isinstance(exc, IntegrityError):
         # The database refused a write that a concurrent request made impossible (a unique key, C8).
         message = "Someone else changed the same thing at the same moment; reload and try again."
@@ -704,6 +720,36 @@ async def no_such_page(request: Request, exc: Exception) -> Response:
         return problem(404, "Not found", "No such resource.")
     return _error_page(request.app.state.templates, request, 404, "Not found",
                        "There is no page at this address. It may have moved, or the link may be mistyped.")
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    """What the router and the body parser refuse before any endpoint runs (a method the path does
+    not take, a malformed form, a body too large): problem+json under the API. A 405's ``Allow``
+    lists every method of the path, though its methods are spread over several routes."""
+    if exc.status_code == 404:
+        return await no_such_page(request, exc)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # From the top: the router has already walked into the mount (its root_path is in the scope).
+        scope = {**request.scope, "root_path": request.scope.get("app_root_path", request.scope.get("root_path", ""))}
+        headers["Allow"] = ", ".join(sorted(allowed_methods(request.app.routes, scope)))
+    if request.url.path.startswith("/api/"):
+        return problem(exc.status_code, exc.detail, headers=headers)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=headers)
+
+
+def allowed_methods(routes: list[BaseRoute], scope: dict[str, Any]) -> set[str]:
+    """Every method some route takes at the scope's path (walking mounts as the router does)."""
+    methods: set[str] = set()
+    for route in routes:
+        match, child = route.matches(scope)
+        if match is Match.NONE:
+            continue
+        if isinstance(route, Mount):
+            methods |= allowed_methods(route.routes, {**scope, **child})
+        elif isinstance(route, Route) and route.methods:
+            methods |= route.methods
+    return methods
 
 
 def _error_page(templates, request: Request, status: int, title: str, message: str) -> Response:

@@ -11,7 +11,8 @@ from pydantic.json_schema import models_json_schema
 from starlette.routing import Mount, Route
 
 from .. import __version__
-from ..web import WebRequest, api, page
+from ..permissions import can
+from ..web import UNSAFE_METHODS, WebRequest, api, page
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -24,6 +25,52 @@ PROBLEM_SCHEMA = {
     },
     "required": ["type", "title", "status"],
 }
+
+
+#: Query parameters that name a row (by slug, id or email): one that names nothing answers 404.
+NAMING_QUERY = frozenset({"collaborative", "school", "conference", "person", "occurrence", "meeting"})
+
+#: The answers an operation may give besides its success, and when (issue 13: the document lists
+#: every status an operation can answer). 429 is not among them: no API operation is throttled.
+ERRORS = {
+    "400": "The body is not valid JSON",
+    "401": "No valid bearer token (none where one is needed, or one that is unknown, revoked or expired)",
+    "403": "Your roles do not allow this (or a cookie-authenticated write without X-CSRF-Token)",
+    "404": "Not found (or not shown to you)",
+    "409": "Someone else changed the same thing at the same moment (the database refused it); retry",
+    "415": "The body is not of the media type the operation takes",
+    "422": "Refused by a rule or invalid input (the problem names the rule and the fields)",
+}
+
+
+def _error_statuses(method: str, meta, template: str, query_names: list[str]) -> list[str]:
+    """The error statuses of one operation, from what the web boundary does for it (web._endpoint)."""
+    statuses = {"401"}  # any operation refuses a bearer token it does not know
+    write = method in UNSAFE_METHODS
+    if meta.permission != "public" or write:
+        statuses.add("403")
+    if "{" in template or NAMING_QUERY.intersection(query_names):
+        statuses.add("404")
+    if meta.body is not None:
+        statuses.add("400")
+    if write:
+        statuses.update({"409", "415"})
+    if write or meta.body is not None or "{" in template or query_names:
+        statuses.add("422")
+    return sorted(statuses)
+
+
+def _security(permission: str) -> list[dict[str, list]]:
+    """Optional authentication where the route lets visitors in (a published meeting is read by
+    anyone: M2), else a bearer token."""
+    return [{}, {"bearer": []}] if can(None, permission) else [{"bearer": []}]
+
+
+def _query_schema(name: str, kind: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": kind}
+    if kind == "integer" and name in ("page", "before", "after"):
+        schema["minimum"] = 1  # web.WebRequest.query_int refuses anything else with 422
+    return schema
 
 
 def api_endpoints(routes, prefix: str = ""):
@@ -65,7 +112,7 @@ def build_openapi(app_routes, base_url: str) -> dict[str, Any]:
     for path, method, route in endpoints:
         meta = route.endpoint.meta
         template, params = _path_template(path)
-        params += [{"name": n, "in": "query", "required": False, "schema": {"type": t}, "description": d}
+        params += [{"name": n, "in": "query", "required": False, "schema": _query_schema(n, t), "description": d}
                    for n, t, d in meta.query]
         if method != "GET" and meta.permission != "public" and not meta.own_transactions:
             params.append({"name": "Idempotency-Key", "in": "header", "required": False,
@@ -80,9 +127,8 @@ def build_openapi(app_routes, base_url: str) -> dict[str, Any]:
             "parameters": params,
             "x-permission": meta.permission,
             "responses": {},
+            "security": _security(meta.permission),
         }
-        if meta.permission != "public":
-            op["security"] = [{"bearer": []}]
         if meta.body is not None and meta.upload:
             # The fields of ``body`` and the file, as parts of one multipart/form-data body.
             op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {"allOf": [
@@ -95,27 +141,34 @@ def build_openapi(app_routes, base_url: str) -> dict[str, Any]:
                 "schema": {"$ref": f"#/components/schemas/{meta.body.__name__}"}}}}
         if meta.response is not None:
             item = {"$ref": f"#/components/schemas/{meta.response.__name__}"}
-            if meta.many:
+            names = {q[0] for q in meta.query}
+            if meta.many and "page" in names:
                 schema = {"type": "object", "properties": {"items": {"type": "array", "items": item},
                                                            "page": {"type": "integer"},
                                                            "per_page": {"type": "integer"},
                                                            "total": {"type": "integer"},
                                                            "pages": {"type": "integer"}}}
-                if not any(q[0] == "page" for q in meta.query):
-                    schema = {"type": "array", "items": item}
+            elif meta.many and "before" in names:
+                # A keyset page (the audit log, A1): links to the older and newer entries.
+                link = {"type": ["string", "null"]}
+                schema = {"type": "object", "required": ["items", "per_page", "next", "previous"],
+                          "properties": {"items": {"type": "array", "items": item}, "per_page": {"type": "integer"},
+                                         "next": link, "previous": link}}
+            elif meta.many:
+                schema = {"type": "array", "items": item}
             else:
                 schema = item
             op["responses"][str(meta.status)] = {"description": "OK",
                                                  "content": {"application/json": {"schema": schema}}}
         else:
             op["responses"][str(meta.status)] = {"description": "OK"}
-        if meta.permission != "public":
-            op["responses"]["401"] = {"description": "No valid bearer token", "content": problem_ref}
-            op["responses"]["403"] = {"description": "Your roles do not allow this", "content": problem_ref}
-        if "{" in template:
-            op["responses"]["404"] = {"description": "Not found", "content": problem_ref}
-        if meta.body is not None or method != "GET":
-            op["responses"]["422"] = {"description": "Refused by a rule or invalid input", "content": problem_ref}
+        for status in _error_statuses(method, meta, template, [q[0] for q in meta.query]):
+            op["responses"][status] = {"description": ERRORS[status], "content": problem_ref}
+        if "requestBody" in op:
+            # Refused by the body-size limit before the app sees the request (so not a problem document).
+            op["responses"]["413"] = {"description": "The body is larger than the server takes (a receipt of "
+                                                     "NESA_RECEIPT_MAX_BYTES and its form)",
+                                      "content": {"text/plain": {"schema": {"type": "string"}}}}
         paths.setdefault(template, {})[method.lower()] = op
     return {
         "openapi": "3.1.0",

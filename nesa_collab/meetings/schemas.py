@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..money import AmountText, MoneyOut
 from ..network.schemas import PersonBrief
+from ..zones import LocalDateTime
 
 
 class ConferenceIn(BaseModel):
@@ -83,8 +84,8 @@ class MeetingIn(BaseModel):
     title: str | None = Field(default=None, max_length=200)
     mode: str | None = Field(default=None, max_length=40, description="face_to_face, virtual or hybrid")
     time_zone: str | None = Field(default=None, max_length=64, description="IANA zone the times are in")
-    starts: datetime | None = Field(default=None, description="local wall time in time_zone, e.g. 2027-03-25T09:00")
-    ends: datetime | None = Field(default=None, description="local wall time in time_zone")
+    starts: LocalDateTime | None = Field(default=None, description="local wall time in time_zone, e.g. 2027-03-25T09:00")
+    ends: LocalDateTime | None = Field(default=None, description="local wall time in time_zone")
     place: str = Field(default="", max_length=300)
     join_url: str | None = Field(default=None, max_length=500)
     description: str = Field(default="", max_length=10000)
@@ -101,8 +102,8 @@ class MeetingUpdate(BaseModel):
     title: str | None = Field(default=None, max_length=200)
     mode: str | None = Field(default=None, max_length=40)
     time_zone: str | None = Field(default=None, max_length=64)
-    starts: datetime | None = None
-    ends: datetime | None = None
+    starts: LocalDateTime | None = None
+    ends: LocalDateTime | None = None
     place: str | None = Field(default=None, max_length=300)
     join_url: str | None = Field(default=None, max_length=500)
     description: str | None = Field(default=None, max_length=10000)
@@ -119,10 +120,10 @@ class CancelIn(BaseModel):
 
 class OccurrenceIn(BaseModel):
     rule: ClassVar[str] = "M1"
-    original_start: datetime = Field(description="the occurrence's start as the rule generates it (local)")
+    original_start: LocalDateTime = Field(description="the occurrence's start as the rule generates it (local)")
     action: str = Field(default="", max_length=40, description="move or cancel")
-    starts: datetime | None = Field(default=None, description="new local start (move)")
-    ends: datetime | None = Field(default=None, description="new local end (move)")
+    starts: LocalDateTime | None = Field(default=None, description="new local start (move)")
+    ends: LocalDateTime | None = Field(default=None, description="new local end (move)")
     note: str = Field(default="", max_length=1000)
 
 
@@ -171,9 +172,9 @@ class AgendaOut(BaseModel):
 
 
 class OccurrenceOut(BaseModel):
-    original_start: datetime
-    local_start: datetime
-    local_end: datetime
+    original_start: LocalDateTime
+    local_start: LocalDateTime
+    local_end: LocalDateTime
     starts_at: datetime
     ends_at: datetime
     status: str
@@ -188,8 +189,8 @@ class MeetingOut(BaseModel):
     mode: str
     status: str
     time_zone: str
-    local_start: datetime
-    local_end: datetime
+    local_start: LocalDateTime
+    local_end: LocalDateTime
     starts_at: datetime
     ends_at: datetime
     place: str
@@ -219,7 +220,7 @@ class MinutesIn(BaseModel):
 
 
 class MinutesOut(BaseModel):
-    occurrence: datetime = Field(description="the occurrence: its start as the series' rule generates it, in the "
+    occurrence: LocalDateTime = Field(description="the occurrence: its start as the series' rule generates it, in the "
                                              "meeting's zone (a moved occurrence keeps it); a single meeting: its start")
     starts_at: datetime = Field(description="when the occurrence starts (UTC; where it was moved to)")
     status: str = Field(description="scheduled, moved or cancelled")
@@ -246,15 +247,15 @@ class FeedTokenOut(BaseModel):
 class ZoneGroupOut(BaseModel):
     zone: str
     offset: str
-    local_start: datetime
-    local_end: datetime
+    local_start: LocalDateTime
+    local_end: LocalDateTime
     count: int
     outside: int
     warning: str | None
 
 
 class SuggestionOut(BaseModel):
-    local_start: datetime
+    local_start: LocalDateTime
     starts_at: datetime
     outside: int
     in_school_day: int
@@ -273,7 +274,7 @@ class RsvpIn(BaseModel):
     rule: ClassVar[str] = "M4"
     answer: str = Field(default="", max_length=40, description="going, not_going or maybe")
     note: str = Field(default="", max_length=500)
-    occurrence: datetime | None = Field(default=None, description="the occurrence's start as the series' rule "
+    occurrence: LocalDateTime | None = Field(default=None, description="the occurrence's start as the series' rule "
                                         "generates it, in the meeting's zone (a single meeting: leave it out)")
 
 
@@ -286,7 +287,7 @@ class RsvpOut(BaseModel):
 
 
 class RsvpsOut(BaseModel):
-    occurrence: datetime = Field(description="the occurrence answered for (its key)")
+    occurrence: LocalDateTime = Field(description="the occurrence answered for (its key)")
     starts_at: datetime
     going: int
     not_going: int
@@ -313,8 +314,8 @@ class SupportOut(BaseModel):
     meeting_id: int
     collaborative: str
     title: str
-    local_start: datetime = Field(description="local wall time in time_zone")
-    local_end: datetime
+    local_start: LocalDateTime = Field(description="local wall time in time_zone")
+    local_end: LocalDateTime
     time_zone: str
     cancelled: bool
     headcount: int
