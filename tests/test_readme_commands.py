@@ -7,13 +7,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from .servers import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,12 +39,6 @@ def fresh_copy(dest: Path) -> Path:
     return dest
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_readme_demo_and_test_commands_work_in_fresh_environments(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NESA_", "VIRTUAL_ENV", "PYTEST"))}
     env["PATH"] = ":".join(p for p in env.get("PATH", "").split(":") if ".venv" not in p)
@@ -57,16 +51,7 @@ def test_readme_demo_and_test_commands_work_in_fresh_environments(tmp_path):
                             start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stdout.read()
-            time.sleep(1)
-        else:
+        if not wait_until_serving(base, proc, seconds=600):
             pytest.fail("the demo did not start")
         directory = httpx.get(f"{base}/collaboratives").text
         assert "Literacy Collaborative" in directory

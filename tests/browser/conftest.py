@@ -14,17 +14,15 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
 from .. import databases
 from ..conftest import SEED_DAY
-from ..test_readme_commands import free_port
+from ..servers import free_port, wait_until_serving
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -90,17 +88,9 @@ def server(chromium, seeded_template, tmp_path_factory) -> Iterator[str]:
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"the server did not start:\n{log.read()}")
-            time.sleep(0.1)
+        if not wait_until_serving(base, proc):
+            log.seek(0)
+            pytest.fail(f"the server did not start:\n{log.read()}")
         yield base
     finally:
         proc.terminate()

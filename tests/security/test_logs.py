@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 
-from ..test_readme_commands import free_port
+from ..servers import free_port, wait_until_serving
 
 
 def test_m5_the_access_log_of_a_real_server_shows_no_secret_link(settings):
@@ -20,14 +19,7 @@ def test_m5_the_access_log_of_a_real_server_shows_no_secret_link(settings):
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     secret = "s3cr3t-token-of-someone"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline and proc.poll() is None, "the server did not start"
-                time.sleep(0.2)
+        assert wait_until_serving(f"http://127.0.0.1:{port}", proc), "the server did not start"
         for kind in ("people", "schools"):
             r = httpx.get(f"http://127.0.0.1:{port}/calendars/{kind}/{secret}.ics?download=1")
             assert r.status_code == 404

@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from nesa_collab.auth.models import SignInAttempt
 from nesa_collab.db import Database
 
-from ..test_readme_commands import free_port
+from ..servers import free_port, wait_until_serving
 
 
 def failed_sign_in_from(settings, trusted: str, forwarded_for: str) -> str | None:
@@ -31,14 +30,7 @@ def failed_sign_in_from(settings, trusted: str, forwarded_for: str) -> str | Non
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline and proc.poll() is None, "the server did not start"
-                time.sleep(0.2)
+        assert wait_until_serving(base, proc), "the server did not start"
         with httpx.Client(base_url=base) as c:
             token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/sign-in").text).group(1)
             r = c.post("/sign-in", data={"email": "nobody@example.org", "password": "not-the-password",
