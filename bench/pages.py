@@ -103,7 +103,12 @@ class Server:
     def __init__(self, app: str, env: dict[str, str], app_dir: Path | None = None, workers: int = 1):
         self.port = free_port()
         args = [sys.executable, "-m", "uvicorn", app, "--port", str(self.port), "--log-level", "warning",
-                "--no-access-log"] + (["--workers", str(workers)] if workers > 1 else [])
+                "--no-access-log"]
+        if workers > 1:
+            # As in production: `nesa-collab serve`, whose workers' connections are TCP_NODELAY
+            # (nesa_collab/serving.py; uvicorn's own --workers costs every keep-alive request ~40 ms).
+            args = [sys.executable, "-c", "from nesa_collab.cli import main; main()", "serve", "--no-migrate",
+                    "--no-access-log", "--port", str(self.port), "--workers", str(workers)]
         if app_dir:
             args += ["--app-dir", str(app_dir)]
         self.process = subprocess.Popen(args, env={**os.environ, **env})

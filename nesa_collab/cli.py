@@ -25,7 +25,7 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args) -> None:
-    import uvicorn
+    from .serving import serve
 
     settings = _settings()
     if not args.no_migrate and sqlite_path(settings.database_url) is not None:
@@ -35,8 +35,9 @@ def cmd_serve(args) -> None:
     # X-Forwarded-For is believed from the configured proxies only: from anyone else it would let a
     # client choose the address the sign-in throttle counts.
     trusted = settings.trusted_proxies.strip()
-    uvicorn.run("nesa_collab.app:app", host=args.host, port=args.port, workers=args.workers,
-                proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None, log_level="info")
+    serve("nesa_collab.app:app", host=args.host, port=args.port, workers=args.workers,
+          proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None, log_level="info",
+          access_log=not args.no_access_log)
 
 
 def cmd_db(args) -> None:
@@ -298,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--no-migrate", action="store_true", help="do not migrate a SQLite database first")
+    p.add_argument("--no-access-log", action="store_true", help="log no line per request (the proxy's log has them)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("db", help="migrate the database (Alembic)")
