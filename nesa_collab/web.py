@@ -596,14 +596,15 @@ def _handle(handler, meta: EndpointMeta, request: Request, form, body) -> Respon
             db.commit()  # what finding the person wrote (a token's last use) must not hold the endpoint up
         key = _idempotency_key(request, meta, person)
         if key is not None:
-            replay = _replay(db, request, person, key)
+            print_ = _fingerprint(request)
+            replay = _replay(db, person, key, print_)
             if replay is not None:
                 db.rollback()
                 return replay
         wreq = WebRequest(request, db, actor, state.settings, meta, form=form, body=body, by_token=by_token)
         response = handler(wreq)
         if key is not None and response.status_code < 400:
-            idempotency.store(db, person.id, key, _fingerprint(request), response.status_code,
+            idempotency.store(db, person.id, key, print_, response.status_code,
                               response.media_type or "application/json", bytes(response.body))
         if response.status_code < 400 or wreq.keep_changes:
             db.commit()
@@ -649,12 +650,13 @@ def _fingerprint(request: Request) -> str:
                                    getattr(request.state, "raw_body", b""))
 
 
-def _replay(db: Session, request: Request, person, key: str) -> Response | None:
-    """The first answer to this key, or None if there is none; a key used for another request is refused."""
+def _replay(db: Session, person, key: str, print_: str) -> Response | None:
+    """The first answer to this key, or None if there is none; a key used for another request (another
+    fingerprint) is refused."""
     stored = idempotency.lookup(db, person.id, key)
     if stored is None:
         return None
-    if stored.fingerprint != _fingerprint(request):
+    if stored.fingerprint != print_:
         raise DomainError(None, "this Idempotency-Key was used for a different request; use a new key for a "
                           "new request", field="Idempotency-Key")
     return Response(stored.body, status_code=stored.status, media_type=stored.media_type,

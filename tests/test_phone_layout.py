@@ -25,7 +25,7 @@ from nesa_collab import clock
 from nesa_collab.app import create_app
 from nesa_collab.db import Database
 
-from .conftest import SEED_DAY, csrf_of
+from .conftest import SEED_DAY, sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
@@ -97,11 +97,7 @@ class _Header(HTMLParser):
 
 
 def _as(app, email: str) -> TestClient:
-    client = TestClient(app)
-    r = client.post("/sign-in", data={"email": email, "password": "demo-password", "csrf_token": csrf_of(client)},
-                    follow_redirects=False)
-    assert r.status_code == 303, r.text
-    return client
+    return sign_in(TestClient(app), email, "demo-password")
 
 
 MAIN_PAGES = ["/", "/cores", "/collaboratives", "/meetings", "/plans", "/people", "/audit", "/flags", "/claims",
